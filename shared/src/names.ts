@@ -1,0 +1,83 @@
+/**
+ * Every Kafka topic, consumer group, JetStream stream, subject and KV bucket that
+ * Warden uses, in one place. A namespace (WARDEN_NAMESPACE) prefixes all of them so
+ * tests, and several Warden deployments on one cluster, never see each other.
+ */
+
+export const TOPIC_PARTITIONS = {
+  audit: 6,
+  auditDlq: 1,
+  events: 6,
+  decisions: 3,
+  revocations: 3,
+} as const;
+
+export interface WardenNames {
+  readonly topics: {
+    readonly audit: string;
+    readonly auditDlq: string;
+    readonly events: string;
+    readonly decisions: string;
+    readonly revocations: string;
+  };
+  readonly groups: {
+    readonly ingest: string;
+    readonly baseline: string;
+    readonly detector: string;
+  };
+  readonly decisionsStream: string;
+  readonly decisionsConsumer: string;
+  readonly baselinesBucket: string;
+  /** `warden.decisions.<tenant>.<agent>` for one agent. */
+  decisionSubject(tenant: string, agentId: string): string;
+  /** Matches the decisions of every agent. */
+  readonly decisionSubjects: string;
+  /** `warden.killswitch.<tenant>.<agent>` for one agent. */
+  killSwitchSubject(tenant: string, agentId: string): string;
+  readonly killSwitchSubjects: string;
+}
+
+export function createNames(namespace = ""): WardenNames {
+  const dotted = namespace ? `${namespace}.` : "";
+  const dashed = namespace ? `${namespace}-` : "";
+  const upper = namespace ? `${namespace.toUpperCase().replaceAll("-", "_")}_` : "";
+  return Object.freeze({
+    topics: Object.freeze({
+      audit: `${dotted}agent.audit.v1`,
+      auditDlq: `${dotted}agent.audit.dlq`,
+      events: `${dotted}agent.events.v1`,
+      decisions: `${dotted}agent.decisions.v1`,
+      revocations: `${dotted}warden.revocations.v1`,
+    }),
+    groups: Object.freeze({
+      ingest: `${dashed}warden-ingest`,
+      baseline: `${dashed}warden-baseline`,
+      detector: `${dashed}warden-detector`,
+    }),
+    decisionsStream: `${upper}WARDEN_DECISIONS`,
+    decisionsConsumer: `${dashed}warden-revoker`,
+    baselinesBucket: `${dashed}warden-baselines`,
+    decisionSubject: (tenant: string, agentId: string) =>
+      `${dotted}warden.decisions.${subjectToken(tenant)}.${subjectToken(agentId)}`,
+    decisionSubjects: `${dotted}warden.decisions.>`,
+    killSwitchSubject: (tenant: string, agentId: string) =>
+      `${dotted}warden.killswitch.${subjectToken(tenant)}.${subjectToken(agentId)}`,
+    killSwitchSubjects: `${dotted}warden.killswitch.>`,
+  });
+}
+
+// NATS subject tokens may not hold `.`, `*`, `>` or whitespace; agent ids may. Percent-
+// encoding keeps ids readable in subjects and reversible, and `%` itself is escaped.
+const SUBJECT_UNSAFE = /[.*>%\s\u0000-\u001f\u007f]/gu;
+
+export function subjectToken(value: string): string {
+  if (value === "") return "%00";
+  return value.replace(SUBJECT_UNSAFE, (char) =>
+    [...Buffer.from(char, "utf8")].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`).join(""),
+  );
+}
+
+export function fromSubjectToken(token: string): string {
+  if (token === "%00") return "";
+  return decodeURIComponent(token);
+}
