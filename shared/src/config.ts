@@ -1,4 +1,12 @@
-import { bool, cleanEnv, makeValidator, port, str, url, type ValidatorSpec } from "envalid";
+import {
+  bool,
+  cleanEnv,
+  makeValidator,
+  port,
+  str,
+  url,
+  type ValidatorSpec,
+} from "envalid";
 import { ConfigError } from "./errors.js";
 
 /**
@@ -9,29 +17,47 @@ import { ConfigError } from "./errors.js";
  */
 
 const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION_UNITS_MS: Record<string, number> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 const SIZE_PATTERN = /^(\d+)(b|kib|mib|gib)?$/i;
-const SIZE_UNITS_BYTES: Record<string, number> = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+const SIZE_UNITS_BYTES: Record<string, number> = {
+  b: 1,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
 
 /** A duration such as `250ms`, `5s`, `2m`, `14d`; a bare number is milliseconds. */
 export const durationMs = makeValidator<number>((input) => {
   const match = DURATION_PATTERN.exec(input.trim());
-  if (!match) throw new Error(`a duration like 500ms, 5s, 2m, 1h or 14d, got "${input}"`);
-  return Math.round(Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? "ms"] ?? 1));
+  if (!match)
+    throw new Error(`a duration like 500ms, 5s, 2m, 1h or 14d, got "${input}"`);
+  return Math.round(
+    Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? "ms"] ?? 1),
+  );
 });
 
 /** A size such as `65536`, `64KiB`, `16MiB`; a bare number is bytes. */
 export const sizeBytes = makeValidator<number>((input) => {
   const match = SIZE_PATTERN.exec(input.trim());
-  if (!match) throw new Error(`a size like 65536, 64KiB or 16MiB, got "${input}"`);
-  return Number(match[1]) * (SIZE_UNITS_BYTES[(match[2] ?? "b").toLowerCase()] ?? 1);
+  if (!match)
+    throw new Error(`a size like 65536, 64KiB or 16MiB, got "${input}"`);
+  return (
+    Number(match[1]) * (SIZE_UNITS_BYTES[(match[2] ?? "b").toLowerCase()] ?? 1)
+  );
 });
 
 /** A whole number of at least `min`. */
 export function integer(min: number): ReturnType<typeof makeValidator<number>> {
   return makeValidator<number>((input) => {
     const value = Number(input.trim());
-    if (!Number.isInteger(value) || value < min) throw new Error(`a whole number >= ${min}, got "${input}"`);
+    if (!Number.isInteger(value) || value < min)
+      throw new Error(`a whole number >= ${min}, got "${input}"`);
     return value;
   });
 }
@@ -42,11 +68,20 @@ export const list = makeValidator<readonly string[]>((input) => {
     .split(",")
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
-  if (items.length === 0) throw new Error(`a comma-separated list, got "${input}"`);
+  if (items.length === 0)
+    throw new Error(`a comma-separated list, got "${input}"`);
   return items;
 });
 
-export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export const LOG_LEVELS = [
+  "fatal",
+  "error",
+  "warn",
+  "info",
+  "debug",
+  "trace",
+  "silent",
+] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_SHUTDOWN_DEADLINE_MS = 10_000;
@@ -62,7 +97,9 @@ export function readEnv<S extends Record<string, ValidatorSpec<unknown>>>(
 ): ReturnType<typeof cleanEnv<S>> {
   return cleanEnv(env, specs, {
     reporter: ({ errors }) => {
-      const problems = Object.entries(errors as Record<string, Error | undefined>)
+      const problems = Object.entries(
+        errors as Record<string, Error | undefined>,
+      )
         .filter((entry): entry is [string, Error] => entry[1] !== undefined)
         .map(([variable, error]) => ({
           variable,
@@ -75,48 +112,87 @@ export function readEnv<S extends Record<string, ValidatorSpec<unknown>>>(
 
 function describeSpec(spec: ValidatorSpec<unknown> | undefined): string {
   if (!spec) return "";
-  const hints = [spec.desc, spec.choices ? `one of ${spec.choices.join(", ")}` : undefined, spec.example ? `e.g. ${spec.example}` : undefined];
+  const hints = [
+    spec.desc,
+    spec.choices ? `one of ${spec.choices.join(", ")}` : undefined,
+    spec.example ? `e.g. ${spec.example}` : undefined,
+  ];
   const text = hints.filter((hint) => hint !== undefined).join("; ");
   return text ? ` — expected ${text}` : "";
 }
 
 export const commonSpecs = {
-  WARDEN_LOG_LEVEL: str({ choices: LOG_LEVELS, default: "info", desc: "pino log level" }),
-  WARDEN_OPS_HOST: str({ default: "127.0.0.1", desc: "address the /metrics, /healthz, /readyz server binds to" }),
-  WARDEN_SHUTDOWN_DEADLINE: durationMs({ default: DEFAULT_SHUTDOWN_DEADLINE_MS, desc: "time allowed for a graceful stop" }),
+  WARDEN_LOG_LEVEL: str({
+    choices: LOG_LEVELS,
+    default: "info",
+    desc: "pino log level",
+  }),
+  WARDEN_OPS_HOST: str({
+    default: "127.0.0.1",
+    desc: "address the /metrics, /healthz, /readyz server binds to",
+  }),
+  WARDEN_SHUTDOWN_DEADLINE: durationMs({
+    default: DEFAULT_SHUTDOWN_DEADLINE_MS,
+    desc: "time allowed for a graceful stop",
+  }),
   WARDEN_NAMESPACE: str({
     default: "",
     desc: "prefix for every topic, group, stream, subject and bucket name (isolates tests and tenants of one cluster)",
   }),
 };
 
-export function opsPortSpec(defaultPort: number): { WARDEN_OPS_PORT: ReturnType<typeof port> } {
-  return { WARDEN_OPS_PORT: port({ default: defaultPort, desc: "port of the /metrics, /healthz, /readyz server (0 = any)" }) };
+export function opsPortSpec(defaultPort: number): {
+  WARDEN_OPS_PORT: ReturnType<typeof port>;
+} {
+  return {
+    WARDEN_OPS_PORT: port({
+      default: defaultPort,
+      desc: "port of the /metrics, /healthz, /readyz server (0 = any)",
+    }),
+  };
 }
 
 export const kafkaSpecs = {
-  KAFKA_BROKERS: list({ default: DEFAULT_KAFKA_BROKERS, desc: "comma-separated host:port list" }),
+  KAFKA_BROKERS: list({
+    default: DEFAULT_KAFKA_BROKERS,
+    desc: "comma-separated host:port list",
+  }),
   KAFKA_CLIENT_ID: str({ default: "warden", desc: "Kafka client id" }),
   KAFKA_SSL: bool({ default: false, desc: "true to connect with TLS" }),
-  KAFKA_SSL_CA_FILE: str({ default: "", desc: "PEM file of the CA to trust (empty: system CAs)" }),
-  KAFKA_SASL_MECHANISM: str({ choices: ["none", "plain", "scram-sha-256", "scram-sha-512"], default: "none" }),
+  KAFKA_SSL_CA_FILE: str({
+    default: "",
+    desc: "PEM file of the CA to trust (empty: system CAs)",
+  }),
+  KAFKA_SASL_MECHANISM: str({
+    choices: ["none", "plain", "scram-sha-256", "scram-sha-512"],
+    default: "none",
+  }),
   KAFKA_SASL_USERNAME: str({ default: "" }),
   KAFKA_SASL_PASSWORD: str({ default: "" }),
 };
 
 export const natsSpecs = {
-  NATS_URL: list({ default: [DEFAULT_NATS_URL], desc: "comma-separated nats:// URLs" }),
+  NATS_URL: list({
+    default: [DEFAULT_NATS_URL],
+    desc: "comma-separated nats:// URLs",
+  }),
   NATS_TOKEN: str({ default: "", desc: "auth token (empty: none)" }),
   NATS_USER: str({ default: "" }),
   NATS_PASSWORD: str({ default: "" }),
 };
 
 export const clickhouseSpecs = {
-  CLICKHOUSE_URL: url({ default: undefined, desc: "ClickHouse HTTP URL; unset = embedded chDB" }),
+  CLICKHOUSE_URL: url({
+    default: undefined,
+    desc: "ClickHouse HTTP URL; unset = embedded chDB",
+  }),
   CLICKHOUSE_USER: str({ default: "default" }),
   CLICKHOUSE_PASSWORD: str({ default: "" }),
   CLICKHOUSE_DATABASE: str({ default: DEFAULT_CLICKHOUSE_DATABASE }),
-  CHDB_PATH: str({ default: DEFAULT_CHDB_PATH, desc: "data directory of the embedded engine" }),
+  CHDB_PATH: str({
+    default: DEFAULT_CHDB_PATH,
+    desc: "data directory of the embedded engine",
+  }),
 };
 
 export interface CommonConfig {
@@ -132,7 +208,13 @@ export interface KafkaConfig {
   readonly clientId: string;
   readonly ssl: boolean;
   readonly sslCaFile: string | undefined;
-  readonly sasl: { readonly mechanism: "plain" | "scram-sha-256" | "scram-sha-512"; readonly username: string; readonly password: string } | undefined;
+  readonly sasl:
+    | {
+        readonly mechanism: "plain" | "scram-sha-256" | "scram-sha-512";
+        readonly username: string;
+        readonly password: string;
+      }
+    | undefined;
 }
 
 export interface NatsConfig {
@@ -152,13 +234,18 @@ export interface ClickHouseConfig {
 
 const NAMESPACE_PATTERN = /^[a-z0-9-]{0,40}$/;
 
-export function readCommonConfig(env: Record<string, string | undefined>, defaultOpsPort: number): CommonConfig {
+export function readCommonConfig(
+  env: Record<string, string | undefined>,
+  defaultOpsPort: number,
+): CommonConfig {
   const raw = readEnv(env, { ...commonSpecs, ...opsPortSpec(defaultOpsPort) });
   if (!NAMESPACE_PATTERN.test(raw.WARDEN_NAMESPACE)) {
-    throw new ConfigError([{ variable: "WARDEN_NAMESPACE", expected: "up to 40 of a-z, 0-9 and -" }]);
+    throw new ConfigError([
+      { variable: "WARDEN_NAMESPACE", expected: "up to 40 of a-z, 0-9 and -" },
+    ]);
   }
   return {
-    logLevel: raw.WARDEN_LOG_LEVEL as LogLevel,
+    logLevel: raw.WARDEN_LOG_LEVEL,
     opsHost: raw.WARDEN_OPS_HOST,
     opsPort: raw.WARDEN_OPS_PORT,
     shutdownDeadlineMs: raw.WARDEN_SHUTDOWN_DEADLINE,
@@ -166,12 +253,20 @@ export function readCommonConfig(env: Record<string, string | undefined>, defaul
   };
 }
 
-export function readKafkaConfig(env: Record<string, string | undefined>): KafkaConfig {
+export function readKafkaConfig(
+  env: Record<string, string | undefined>,
+): KafkaConfig {
   const raw = readEnv(env, kafkaSpecs);
   const mechanism = raw.KAFKA_SASL_MECHANISM;
-  if (mechanism !== "none" && (raw.KAFKA_SASL_USERNAME === "" || raw.KAFKA_SASL_PASSWORD === "")) {
+  if (
+    mechanism !== "none" &&
+    (raw.KAFKA_SASL_USERNAME === "" || raw.KAFKA_SASL_PASSWORD === "")
+  ) {
     throw new ConfigError([
-      { variable: "KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD", expected: `both set when KAFKA_SASL_MECHANISM=${mechanism}` },
+      {
+        variable: "KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD",
+        expected: `both set when KAFKA_SASL_MECHANISM=${mechanism}`,
+      },
     ]);
   }
   return {
@@ -182,14 +277,25 @@ export function readKafkaConfig(env: Record<string, string | undefined>): KafkaC
     sasl:
       mechanism === "none"
         ? undefined
-        : { mechanism: mechanism as "plain" | "scram-sha-256" | "scram-sha-512", username: raw.KAFKA_SASL_USERNAME, password: raw.KAFKA_SASL_PASSWORD },
+        : {
+            mechanism: mechanism,
+            username: raw.KAFKA_SASL_USERNAME,
+            password: raw.KAFKA_SASL_PASSWORD,
+          },
   };
 }
 
-export function readNatsConfig(env: Record<string, string | undefined>): NatsConfig {
+export function readNatsConfig(
+  env: Record<string, string | undefined>,
+): NatsConfig {
   const raw = readEnv(env, natsSpecs);
   if (raw.NATS_TOKEN !== "" && raw.NATS_USER !== "") {
-    throw new ConfigError([{ variable: "NATS_TOKEN/NATS_USER", expected: "a token or a user and password, not both" }]);
+    throw new ConfigError([
+      {
+        variable: "NATS_TOKEN/NATS_USER",
+        expected: "a token or a user and password, not both",
+      },
+    ]);
   }
   return {
     servers: raw.NATS_URL,
@@ -199,10 +305,17 @@ export function readNatsConfig(env: Record<string, string | undefined>): NatsCon
   };
 }
 
-export function readClickHouseConfig(env: Record<string, string | undefined>): ClickHouseConfig {
+export function readClickHouseConfig(
+  env: Record<string, string | undefined>,
+): ClickHouseConfig {
   const raw = readEnv(env, clickhouseSpecs);
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(raw.CLICKHOUSE_DATABASE)) {
-    throw new ConfigError([{ variable: "CLICKHOUSE_DATABASE", expected: "an identifier of letters, digits and _" }]);
+    throw new ConfigError([
+      {
+        variable: "CLICKHOUSE_DATABASE",
+        expected: "an identifier of letters, digits and _",
+      },
+    ]);
   }
   return {
     url: raw.CLICKHOUSE_URL,
@@ -217,7 +330,12 @@ export function readClickHouseConfig(env: Record<string, string | undefined>): C
  * Reads several groups at once so one start-up error lists the problems of all of
  * them, not just the first group that failed.
  */
-export function readAll<T extends Record<string, (env: Record<string, string | undefined>) => unknown>>(
+export function readAll<
+  T extends Record<
+    string,
+    (env: Record<string, string | undefined>) => unknown
+  >,
+>(
   env: Record<string, string | undefined>,
   readers: T,
 ): { readonly [K in keyof T]: ReturnType<T[K]> } {

@@ -5,7 +5,10 @@
 export class WardenError extends Error {
   readonly retriable: boolean;
 
-  constructor(message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
+  constructor(
+    message: string,
+    options: { cause?: unknown; retriable?: boolean } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.retriable = options.retriable ?? false;
@@ -14,9 +17,17 @@ export class WardenError extends Error {
 
 /** A configuration problem found at start-up; `problems` names every bad variable. */
 export class ConfigError extends WardenError {
-  readonly problems: readonly { readonly variable: string; readonly expected: string }[];
+  readonly problems: readonly {
+    readonly variable: string;
+    readonly expected: string;
+  }[];
 
-  constructor(problems: readonly { readonly variable: string; readonly expected: string }[]) {
+  constructor(
+    problems: readonly {
+      readonly variable: string;
+      readonly expected: string;
+    }[],
+  ) {
     super(
       `invalid configuration: ${problems.map((p) => `${p.variable} (${p.expected})`).join("; ")}`,
     );
@@ -28,7 +39,11 @@ export class ConfigError extends WardenError {
 export class DependencyError extends WardenError {
   readonly dependency: string;
 
-  constructor(dependency: string, message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
+  constructor(
+    dependency: string,
+    message: string,
+    options: { cause?: unknown; retriable?: boolean } = {},
+  ) {
     super(`${dependency}: ${message}`, { retriable: true, ...options });
     this.dependency = dependency;
   }
@@ -37,19 +52,29 @@ export class DependencyError extends WardenError {
 export function isRetriable(error: unknown): boolean {
   if (error instanceof WardenError) return error.retriable;
   // Library errors that say so themselves (kafkajs sets `retriable`).
-  return typeof error === "object" && error !== null && (error as { retriable?: unknown }).retriable === true;
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    (error as { retriable?: unknown }).retriable === true
+  );
 }
 
 /** One line for a person: the message and the chain of causes, no stack. */
 export function describeError(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
-  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth += 1) {
+  for (
+    let depth = 0;
+    current !== undefined && current !== null && depth < 5;
+    depth += 1
+  ) {
     if (current instanceof Error) {
       parts.push(current.message);
       current = current.cause;
     } else {
-      parts.push(String(current));
+      parts.push(
+        typeof current === "string" ? current : JSON.stringify(current),
+      );
       current = undefined;
     }
   }

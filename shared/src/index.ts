@@ -1,7 +1,10 @@
 // The public surface of @warden/shared: every export is named here.
 export type { AuditEventV1, DecisionV1 } from "./contracts/generated.js";
 export type { CanonicalEvent } from "./contracts/canonical-event.js";
-export { CANONICAL_EVENT_SCHEMA_ID, DEFAULT_TENANT } from "./contracts/canonical-event.js";
+export {
+  CANONICAL_EVENT_SCHEMA_ID,
+  DEFAULT_TENANT,
+} from "./contracts/canonical-event.js";
 export type { SchemaProblem, Validation } from "./contracts/validate.js";
 export {
   AUDIT_EVENT_SCHEMA_ID,
@@ -10,7 +13,13 @@ export {
   validateAuditEvent,
   validateDecision,
 } from "./contracts/validate.js";
-export type { ClickHouseConfig, CommonConfig, KafkaConfig, LogLevel, NatsConfig } from "./config.js";
+export type {
+  ClickHouseConfig,
+  CommonConfig,
+  KafkaConfig,
+  LogLevel,
+  NatsConfig,
+} from "./config.js";
 export {
   DEFAULT_CHDB_PATH,
   DEFAULT_CLICKHOUSE_DATABASE,
@@ -29,18 +38,53 @@ export {
   readNatsConfig,
   sizeBytes,
 } from "./config.js";
-export { ConfigError, DependencyError, WardenError, describeError, isRetriable } from "./errors.js";
+export {
+  ConfigError,
+  DependencyError,
+  WardenError,
+  describeError,
+  isRetriable,
+} from "./errors.js";
 export type { RetryOptions } from "./retry.js";
-export { DEFAULT_RETRY_ATTEMPTS, DEFAULT_RETRY_INITIAL_MS, DEFAULT_RETRY_MAX_DELAY_MS, backoffDelayMs, retry, sleep } from "./retry.js";
+export {
+  DEFAULT_RETRY_ATTEMPTS,
+  DEFAULT_RETRY_INITIAL_MS,
+  DEFAULT_RETRY_MAX_DELAY_MS,
+  backoffDelayMs,
+  retry,
+  sleep,
+} from "./retry.js";
 export type { Logger, LoggerOptions } from "./logger.js";
 export { REDACTED_PATHS, createLogger } from "./logger.js";
-export { Counter, Gauge, Histogram, Registry, Summary, createRegistry } from "./metrics.js";
+export {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  Summary,
+  createRegistry,
+} from "./metrics.js";
 export type { OpsServer, ReadinessCheck } from "./ops-server.js";
 export { PortInUseError, listenOn, startOpsServer } from "./ops-server.js";
 export type { Shutdown } from "./shutdown.js";
 export { createShutdown } from "./shutdown.js";
 export type { WardenNames } from "./names.js";
-export { TOPIC_PARTITIONS, createNames, fromSubjectToken, subjectToken } from "./names.js";
-export { connectAdmin, createKafka, ensureTopics, kafkaUnreachable } from "./clients/kafka.js";
-export { DEFAULT_DECISIONS_MAX_AGE_MS, connectNats, ensureDecisionsStream, openBaselinesBucket } from "./clients/nats.js";
+export {
+  TOPIC_PARTITIONS,
+  createNames,
+  fromSubjectToken,
+  subjectToken,
+} from "./names.js";
+export {
+  connectAdmin,
+  createKafka,
+  ensureTopics,
+  kafkaUnreachable,
+} from "./clients/kafka.js";
+export {
+  DEFAULT_DECISIONS_MAX_AGE_MS,
+  connectNats,
+  ensureDecisionsStream,
+  openBaselinesBucket,
+} from "./clients/nats.js";
 export { createClickHouse } from "./clients/clickhouse.js";

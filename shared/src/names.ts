@@ -40,7 +40,9 @@ export interface WardenNames {
 export function createNames(namespace = ""): WardenNames {
   const dotted = namespace ? `${namespace}.` : "";
   const dashed = namespace ? `${namespace}-` : "";
-  const upper = namespace ? `${namespace.toUpperCase().replaceAll("-", "_")}_` : "";
+  const upper = namespace
+    ? `${namespace.toUpperCase().replaceAll("-", "_")}_`
+    : "";
   return Object.freeze({
     topics: Object.freeze({
       audit: `${dotted}agent.audit.v1`,
@@ -68,12 +70,15 @@ export function createNames(namespace = ""): WardenNames {
 
 // NATS subject tokens may not hold `.`, `*`, `>` or whitespace; agent ids may. Percent-
 // encoding keeps ids readable in subjects and reversible, and `%` itself is escaped.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
 const SUBJECT_UNSAFE = /[.*>%\s\u0000-\u001f\u007f]/gu;
 
 export function subjectToken(value: string): string {
   if (value === "") return "%00";
   return value.replace(SUBJECT_UNSAFE, (char) =>
-    [...Buffer.from(char, "utf8")].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`).join(""),
+    [...Buffer.from(char, "utf8")]
+      .map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`)
+      .join(""),
   );
 }
 

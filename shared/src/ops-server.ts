@@ -22,7 +22,10 @@ export class PortInUseError extends WardenError {
   readonly variable: string;
 
   constructor(host: string, port: number, variable: string, cause: unknown) {
-    super(`port ${port} on ${host} is already in use: stop what holds it or set ${variable} to a free port`, { cause });
+    super(
+      `port ${port} on ${host} is already in use: stop what holds it or set ${variable} to a free port`,
+      { cause },
+    );
     this.host = host;
     this.port = port;
     this.variable = variable;
@@ -30,11 +33,17 @@ export class PortInUseError extends WardenError {
 }
 
 /** Binds `app`, turning "address in use" into an error that says which variable to change. */
-export async function listenOn(app: FastifyInstance, host: string, port: number, variable: string): Promise<number> {
+export async function listenOn(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+  variable: string,
+): Promise<number> {
   try {
     await app.listen({ host, port });
   } catch (error) {
-    if ((error as { code?: string }).code === "EADDRINUSE") throw new PortInUseError(host, port, variable, error);
+    if ((error as { code?: string }).code === "EADDRINUSE")
+      throw new PortInUseError(host, port, variable, error);
     throw error;
   }
   const address = app.server.address();
@@ -53,7 +62,7 @@ export async function startOpsServer(options: {
   readonly logger: Logger;
 }): Promise<OpsServer> {
   const app = fastify({ logger: false });
-  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/healthz", (_request, reply) => reply.send({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {
     const results = await Promise.all(
       options.checks.map(async ({ name, check }) => {
@@ -64,14 +73,23 @@ export async function startOpsServer(options: {
         }
       }),
     );
-    const waiting = results.filter((result) => !result.ready).map((result) => result.name);
-    return reply.code(waiting.length === 0 ? 200 : 503).send({ ready: waiting.length === 0, waiting });
+    const waiting = results
+      .filter((result) => !result.ready)
+      .map((result) => result.name);
+    return reply
+      .code(waiting.length === 0 ? 200 : 503)
+      .send({ ready: waiting.length === 0, waiting });
   });
   app.get("/metrics", async (_request, reply) => {
     const body = await options.registry.metrics();
     return reply.type(options.registry.contentType).send(body);
   });
-  const port = await listenOn(app, options.host, options.port, "WARDEN_OPS_PORT");
+  const port = await listenOn(
+    app,
+    options.host,
+    options.port,
+    "WARDEN_OPS_PORT",
+  );
   options.logger.info({ host: options.host, port }, "ops server listening");
   return { app, port, stop: () => app.close() };
 }

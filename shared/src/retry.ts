@@ -17,8 +17,16 @@ export interface RetryOptions {
 }
 
 /** Full-jitter exponential back-off: a random delay up to min(cap, initial * 2^n). */
-export function backoffDelayMs(attempt: number, initialMs: number, maxDelayMs: number, random = Math.random): number {
-  const ceiling = Math.min(maxDelayMs, initialMs * 2 ** Math.max(0, attempt - 1));
+export function backoffDelayMs(
+  attempt: number,
+  initialMs: number,
+  maxDelayMs: number,
+  random = Math.random,
+): number {
+  const ceiling = Math.min(
+    maxDelayMs,
+    initialMs * 2 ** Math.max(0, attempt - 1),
+  );
   return Math.round(random() * ceiling);
 }
 
@@ -42,7 +50,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Runs `task` until it succeeds, a non-retriable error occurs, attempts run out or the signal aborts. */
-export async function retry<T>(task: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+export async function retry<T>(
+  task: (attempt: number) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
   const initialMs = options.initialMs ?? DEFAULT_RETRY_INITIAL_MS;
   const maxDelayMs = options.maxDelayMs ?? DEFAULT_RETRY_MAX_DELAY_MS;
   const attempts = options.attempts ?? DEFAULT_RETRY_ATTEMPTS;
@@ -51,7 +62,8 @@ export async function retry<T>(task: (attempt: number) => Promise<T>, options: R
     try {
       return await task(attempt);
     } catch (error) {
-      if (attempt >= attempts || !shouldRetry(error) || options.signal?.aborted) throw error;
+      if (attempt >= attempts || !shouldRetry(error) || options.signal?.aborted)
+        throw error;
       const delayMs = backoffDelayMs(attempt, initialMs, maxDelayMs);
       options.onRetry?.(error, attempt, delayMs);
       await sleep(delayMs, options.signal);

@@ -37,7 +37,10 @@ export function createShutdown(options: {
         await step();
       } catch (error) {
         clean = false;
-        options.logger.error({ step: name, error: describeError(error) }, "shutdown step failed");
+        options.logger.error(
+          { step: name, error: describeError(error) },
+          "shutdown step failed",
+        );
       }
     }
     return clean;
@@ -57,7 +60,10 @@ export function createShutdown(options: {
       clearTimeout(timer);
       state = "stopped";
       if (outcome === "deadline") {
-        options.logger.error({ deadlineMs: options.deadlineMs }, "graceful stop exceeded its deadline; forcing exit");
+        options.logger.error(
+          { deadlineMs: options.deadlineMs },
+          "graceful stop exceeded its deadline; forcing exit",
+        );
         options.logger.flush();
         exit(1);
       } else {

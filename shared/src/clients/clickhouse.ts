@@ -10,21 +10,35 @@ import { DependencyError } from "../errors.js";
  * The database is created if missing. The embedded engine binds one data directory
  * per process, so a process opens at most one embedded client.
  */
-export async function createClickHouse(config: ClickHouseConfig): Promise<ClickHouseClient> {
+export async function createClickHouse(
+  config: ClickHouseConfig,
+): Promise<ClickHouseClient> {
   const client = config.url
-    ? createClient({ url: config.url, username: config.user, password: config.password })
+    ? createClient({
+        url: config.url,
+        username: config.user,
+        password: config.password,
+      })
     : createEmbedded(config.chdbPath);
   const where = config.url ?? `embedded chDB at ${config.chdbPath}`;
   try {
-    await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.database}` });
+    await client.command({
+      query: `CREATE DATABASE IF NOT EXISTS ${config.database}`,
+    });
   } catch (cause) {
     await client.close().catch(() => undefined);
-    throw new DependencyError("clickhouse", `cannot use ${where}: check CLICKHOUSE_URL / CHDB_PATH`, { cause });
+    throw new DependencyError(
+      "clickhouse",
+      `cannot use ${where}: check CLICKHOUSE_URL / CHDB_PATH`,
+      { cause },
+    );
   }
   return client;
 }
 
 function createEmbedded(path: string): ClickHouseClient {
   mkdirSync(path, { recursive: true });
-  return createClient({ connection: createChdbConnection({ path }) } as Parameters<typeof createClient>[0]);
+  return createClient({
+    connection: createChdbConnection({ path }),
+  } as Parameters<typeof createClient>[0]);
 }

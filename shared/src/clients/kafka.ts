@@ -1,11 +1,21 @@
 import { readFileSync } from "node:fs";
-import { Kafka, logLevel as KafkaLogLevel, type Admin, type ITopicConfig, type LogEntry, type SASLOptions } from "kafkajs";
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  type Admin,
+  type ITopicConfig,
+  type LogEntry,
+  type SASLOptions,
+} from "kafkajs";
 import type { KafkaConfig } from "../config.js";
 import { DependencyError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { TOPIC_PARTITIONS, type WardenNames } from "../names.js";
 
-const PINO_LEVEL_BY_KAFKA_LEVEL: Record<number, "error" | "warn" | "info" | "debug"> = {
+const PINO_LEVEL_BY_KAFKA_LEVEL: Record<
+  number,
+  "error" | "warn" | "info" | "debug"
+> = {
   [KafkaLogLevel.NOTHING]: "debug",
   [KafkaLogLevel.ERROR]: "error",
   [KafkaLogLevel.WARN]: "warn",
@@ -14,29 +24,46 @@ const PINO_LEVEL_BY_KAFKA_LEVEL: Record<number, "error" | "warn" | "info" | "deb
 };
 
 /** A kafkajs client whose own logs go into our pino logger (plain, TLS or SASL per config). */
-export function createKafka(options: { readonly config: KafkaConfig; readonly logger: Logger }): Kafka {
+export function createKafka(options: {
+  readonly config: KafkaConfig;
+  readonly logger: Logger;
+}): Kafka {
   const { config } = options;
   const log = options.logger.child({ component: "kafkajs" });
   const sasl: SASLOptions | undefined = config.sasl
-    ? ({ mechanism: config.sasl.mechanism, username: config.sasl.username, password: config.sasl.password } as SASLOptions)
+    ? {
+        mechanism: config.sasl.mechanism,
+        username: config.sasl.username,
+        password: config.sasl.password,
+      }
     : undefined;
   return new Kafka({
     clientId: config.clientId,
     brokers: [...config.brokers],
-    ssl: config.ssl ? (config.sslCaFile ? { ca: [readFileSync(config.sslCaFile, "utf8")] } : true) : false,
+    ssl: config.ssl
+      ? config.sslCaFile
+        ? { ca: [readFileSync(config.sslCaFile, "utf8")] }
+        : true
+      : false,
     ...(sasl ? { sasl } : {}),
     logLevel: KafkaLogLevel.WARN,
     logCreator:
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        log[PINO_LEVEL_BY_KAFKA_LEVEL[level] ?? "info"]({ ...rest, timestamp: undefined }, message);
+        log[PINO_LEVEL_BY_KAFKA_LEVEL[level] ?? "info"](
+          { ...rest, timestamp: undefined },
+          message,
+        );
       },
   });
 }
 
 /** Turns a kafkajs failure to reach the cluster into one line that says what to do. */
-export function kafkaUnreachable(config: KafkaConfig, cause: unknown): DependencyError {
+export function kafkaUnreachable(
+  config: KafkaConfig,
+  cause: unknown,
+): DependencyError {
   return new DependencyError(
     "kafka",
     `cannot reach the brokers at ${config.brokers.join(", ")}: start them (npm run stack up) or set KAFKA_BROKERS`,
@@ -45,7 +72,10 @@ export function kafkaUnreachable(config: KafkaConfig, cause: unknown): Dependenc
 }
 
 /** Connects an admin client, failing with a clear DependencyError. */
-export async function connectAdmin(kafka: Kafka, config: KafkaConfig): Promise<Admin> {
+export async function connectAdmin(
+  kafka: Kafka,
+  config: KafkaConfig,
+): Promise<Admin> {
   const admin = kafka.admin();
   try {
     await admin.connect();
@@ -58,10 +88,21 @@ export async function connectAdmin(kafka: Kafka, config: KafkaConfig): Promise<A
 }
 
 /** Creates Warden's topics where missing, with their partition counts. Idempotent. */
-export async function ensureTopics(admin: Admin, names: WardenNames, replicationFactor = 1): Promise<void> {
+export async function ensureTopics(
+  admin: Admin,
+  names: WardenNames,
+  replicationFactor = 1,
+): Promise<void> {
   const existing = new Set(await admin.listTopics());
-  const wanted: ITopicConfig[] = (Object.keys(TOPIC_PARTITIONS) as (keyof typeof TOPIC_PARTITIONS)[])
-    .map((key) => ({ topic: names.topics[key], numPartitions: TOPIC_PARTITIONS[key], replicationFactor }))
+  const wanted: ITopicConfig[] = (
+    Object.keys(TOPIC_PARTITIONS) as (keyof typeof TOPIC_PARTITIONS)[]
+  )
+    .map((key) => ({
+      topic: names.topics[key],
+      numPartitions: TOPIC_PARTITIONS[key],
+      replicationFactor,
+    }))
     .filter(({ topic }) => !existing.has(topic));
-  if (wanted.length > 0) await admin.createTopics({ topics: wanted, waitForLeaders: true });
+  if (wanted.length > 0)
+    await admin.createTopics({ topics: wanted, waitForLeaders: true });
 }

@@ -1,4 +1,11 @@
-import { connect, RetentionPolicy, StorageType, type JetStreamManager, type KV, type NatsConnection } from "nats";
+import {
+  connect,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type KV,
+  type NatsConnection,
+} from "nats";
 import type { NatsConfig } from "../config.js";
 import { DependencyError } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -20,7 +27,9 @@ export async function connectNats(options: {
       servers: [...config.servers],
       name: options.name,
       ...(config.token ? { token: config.token } : {}),
-      ...(config.user ? { user: config.user, pass: config.password ?? "" } : {}),
+      ...(config.user
+        ? { user: config.user, pass: config.password ?? "" }
+        : {}),
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
     });
@@ -33,7 +42,13 @@ export async function connectNats(options: {
   }
   void (async () => {
     for await (const status of connection.status()) {
-      log.info({ type: status.type, data: typeof status.data === "string" ? status.data : undefined }, "nats status");
+      log.info(
+        {
+          type: status.type,
+          data: typeof status.data === "string" ? status.data : undefined,
+        },
+        "nats status",
+      );
     }
   })();
   return connection;
@@ -64,6 +79,9 @@ export async function ensureDecisionsStream(
 }
 
 /** Opens (creating if needed) the baselines KV bucket. */
-export async function openBaselinesBucket(connection: NatsConnection, names: WardenNames): Promise<KV> {
+export async function openBaselinesBucket(
+  connection: NatsConnection,
+  names: WardenNames,
+): Promise<KV> {
   return connection.jetstream().views.kv(names.baselinesBucket, { history: 1 });
 }

@@ -5,7 +5,10 @@ import type { AuditEventV1 } from "./generated.js";
  * by every later service (documented in services/ingest/README.md). Defaults are
  * filled in so readers never re-derive them.
  */
-export interface CanonicalEvent extends Omit<AuditEventV1, "schema" | "tenant" | "delegation" | "attributes"> {
+export interface CanonicalEvent extends Omit<
+  AuditEventV1,
+  "schema" | "tenant" | "delegation" | "attributes"
+> {
   readonly schema: typeof CANONICAL_EVENT_SCHEMA_ID;
   readonly tenant: string;
   /** From the originating agent down to agent.id, inclusive; `[agent.id]` when not delegated. */

@@ -1,0 +1,70 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  {
+    ignores: [
+      "**/dist/**",
+      "**/node_modules/**",
+      ".warden/**",
+      "shared/src/contracts/generated.ts",
+      "coverage/**",
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: {
+          allowDefaultProject: [
+            "*.js",
+            "*.ts",
+            "deploy/local/*.mjs",
+            "shared/scripts/*.mjs",
+          ],
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        Buffer: "readonly",
+        URL: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+      },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      // Services talk over Kafka and NATS, never by importing each other; shared never imports a service.
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: [
+                "@warden/ingest",
+                "@warden/baseline",
+                "@warden/detector",
+                "@warden/revoker",
+                "../../services/*",
+                "**/services/*/src/*",
+              ],
+              message: "services depend on @warden/shared only",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["cli/**"],
+    rules: { "no-restricted-imports": "off" },
+  },
+  {
+    files: ["**/*.mjs", "**/*.js"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

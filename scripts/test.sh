@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite over the real local stack, on a fresh machine too.
+# Installs dependencies when missing, builds, brings the stack up (left running for
+# the next run; `npm run stack down` stops it) and runs the unit and integration tests.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[ -d node_modules ] || npm ci --no-audit --no-fund
+npm run build
+node shared/scripts/gen-contract-types.mjs --check
+bash deploy/local/stack up
+npx vitest run

@@ -1,0 +1,32 @@
+import { defineConfig } from "vitest/config";
+
+// Two projects: `unit` runs the pure cores beside their code with no network;
+// `integration` runs test/ against the real local stack (deploy/local/stack up).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: [
+            "shared/src/**/*.test.ts",
+            "services/*/src/**/*.test.ts",
+            "cli/src/**/*.test.ts",
+          ],
+          environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // The integration tests share one broker and one NATS server on a 2-core machine.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
