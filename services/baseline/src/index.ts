@@ -1,0 +1,1 @@
+export { ensureEventsTable, insertEvents, toEventRow } from "./events-table.js";
