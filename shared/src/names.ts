@@ -73,8 +73,12 @@ export function createNames(namespace = ""): WardenNames {
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
 const SUBJECT_UNSAFE = /[.*>%\s\u0000-\u001f\u007f]/gu;
 
+// A lone `%` is never produced by the escaping (every `%` there has two hex digits), so it
+// can stand for the empty string, which is not a valid subject token.
+const EMPTY_TOKEN = "%";
+
 export function subjectToken(value: string): string {
-  if (value === "") return "%00";
+  if (value === "") return EMPTY_TOKEN;
   return value.replace(SUBJECT_UNSAFE, (char) =>
     [...Buffer.from(char, "utf8")]
       .map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`)
@@ -83,6 +87,6 @@ export function subjectToken(value: string): string {
 }
 
 export function fromSubjectToken(token: string): string {
-  if (token === "%00") return "";
+  if (token === EMPTY_TOKEN) return "";
   return decodeURIComponent(token);
 }
