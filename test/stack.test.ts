@@ -83,30 +83,23 @@ describe("kafka (local KRaft broker)", () => {
       });
       await consumer.run({
         autoCommit: false,
-        eachBatch: async ({
-          batch,
-          resolveOffset,
-          commitOffsetsIfNecessary,
-          heartbeat,
-        }) => {
-          for (const message of batch.messages) {
+        eachBatch: async (payload) => {
+          for (const message of payload.batch.messages) {
             seen.add(message.value?.toString() ?? "");
-            resolveOffset(message.offset);
+            payload.resolveOffset(message.offset);
           }
-          await commitOffsetsIfNecessary({
+          const next = String(Number(payload.batch.lastOffset()) + 1);
+          await payload.commitOffsetsIfNecessary({
             topics: [
               {
-                topic: batch.topic,
+                topic: payload.batch.topic,
                 partitions: [
-                  {
-                    partition: batch.partition,
-                    offset: String(Number(batch.lastOffset()) + 1),
-                  },
+                  { partition: payload.batch.partition, offset: next },
                 ],
               },
             ],
           });
-          await heartbeat();
+          await payload.heartbeat();
         },
       });
       consumers.push(consumer);

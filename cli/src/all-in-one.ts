@@ -98,13 +98,11 @@ export async function startAllInOne(options: {
         );
       }
     }
-    return reply
-      .code(202)
-      .send({
-        accepted: accepted.length,
-        rejected: results.length - accepted.length,
-        results,
-      });
+    return reply.code(202).send({
+      accepted: accepted.length,
+      rejected: results.length - accepted.length,
+      results,
+    });
   });
   app.get("/v1/decisions", (_request, reply) => reply.send(decisions));
   app.get("/v1/events/count", async (_request, reply) => {

@@ -54,7 +54,12 @@ describe("defaults", () => {
   });
 
   it("readNatsConfig", () => {
-    expect(readNatsConfig({})).toEqual({ servers: [DEFAULT_NATS_URL], token: undefined, user: undefined, password: undefined });
+    expect(readNatsConfig({})).toEqual({
+      servers: [DEFAULT_NATS_URL],
+      token: undefined,
+      user: undefined,
+      password: undefined,
+    });
   });
 
   it("readClickHouseConfig", () => {
@@ -71,10 +76,27 @@ describe("defaults", () => {
 describe("explicit values", () => {
   it("reads every common variable", () => {
     const config = readCommonConfig(
-      { WARDEN_LOG_LEVEL: "debug", WARDEN_OPS_HOST: "0.0.0.0", WARDEN_OPS_PORT: "0", WARDEN_SHUTDOWN_DEADLINE: "2m", WARDEN_NAMESPACE: "t-1" },
+      {
+        WARDEN_LOG_LEVEL: "debug",
+        WARDEN_OPS_HOST: "0.0.0.0",
+        WARDEN_OPS_PORT: "8080",
+        WARDEN_SHUTDOWN_DEADLINE: "2m",
+        WARDEN_NAMESPACE: "t-1",
+      },
       9464,
     );
-    expect(config).toEqual({ logLevel: "debug", opsHost: "0.0.0.0", opsPort: 0, shutdownDeadlineMs: 120_000, namespace: "t-1" });
+    expect(config).toEqual({
+      logLevel: "debug",
+      opsHost: "0.0.0.0",
+      opsPort: 8080,
+      shutdownDeadlineMs: 120_000,
+      namespace: "t-1",
+    });
+  });
+
+  // BUG (reported, not fixed): the spec documents "0 = any", but envalid's port() rejects 0.
+  it("accepts WARDEN_OPS_PORT=0 as documented", () => {
+    expect(readCommonConfig({ WARDEN_OPS_PORT: "0" }, 9464).opsPort).toBe(0);
   });
 
   it("parses Kafka lists, TLS and SASL", () => {
@@ -89,11 +111,21 @@ describe("explicit values", () => {
     expect(config.brokers).toEqual(["a:9092", "b:9093"]);
     expect(config.ssl).toBe(true);
     expect(config.sslCaFile).toBe("/ca.pem");
-    expect(config.sasl).toEqual({ mechanism: "scram-sha-512", username: "u", password: "p" });
+    expect(config.sasl).toEqual({
+      mechanism: "scram-sha-512",
+      username: "u",
+      password: "p",
+    });
   });
 
   it("reads a NATS user and password", () => {
-    expect(readNatsConfig({ NATS_URL: "nats://a:4222,nats://b:4222", NATS_USER: "u", NATS_PASSWORD: "p" })).toEqual({
+    expect(
+      readNatsConfig({
+        NATS_URL: "nats://a:4222,nats://b:4222",
+        NATS_USER: "u",
+        NATS_PASSWORD: "p",
+      }),
+    ).toEqual({
       servers: ["nats://a:4222", "nats://b:4222"],
       token: undefined,
       user: "u",
@@ -102,7 +134,12 @@ describe("explicit values", () => {
   });
 
   it("reads a ClickHouse URL", () => {
-    expect(readClickHouseConfig({ CLICKHOUSE_URL: "http://ch:8123", CLICKHOUSE_DATABASE: "w_2" })).toMatchObject({
+    expect(
+      readClickHouseConfig({
+        CLICKHOUSE_URL: "http://ch:8123",
+        CLICKHOUSE_DATABASE: "w_2",
+      }),
+    ).toMatchObject({
       url: "http://ch:8123",
       database: "w_2",
     });
@@ -110,8 +147,10 @@ describe("explicit values", () => {
 });
 
 describe("durations and sizes", () => {
-  const readDuration = (value: string): number => readEnv({ D: value }, { D: durationMs() }).D;
-  const readSize = (value: string): number => readEnv({ S: value }, { S: sizeBytes() }).S;
+  const readDuration = (value: string): number =>
+    readEnv({ D: value }, { D: durationMs() }).D;
+  const readSize = (value: string): number =>
+    readEnv({ S: value }, { S: sizeBytes() }).S;
 
   it.each([
     ["5s", 5_000],
@@ -127,14 +166,23 @@ describe("durations and sizes", () => {
   });
 
   it("reads WARDEN_SHUTDOWN_DEADLINE as a duration", () => {
-    expect(readCommonConfig({ WARDEN_SHUTDOWN_DEADLINE: "5s" }, 1).shutdownDeadlineMs).toBe(5_000);
-    expect(readCommonConfig({ WARDEN_SHUTDOWN_DEADLINE: "750" }, 1).shutdownDeadlineMs).toBe(750);
+    expect(
+      readCommonConfig({ WARDEN_SHUTDOWN_DEADLINE: "5s" }, 1)
+        .shutdownDeadlineMs,
+    ).toBe(5_000);
+    expect(
+      readCommonConfig({ WARDEN_SHUTDOWN_DEADLINE: "750" }, 1)
+        .shutdownDeadlineMs,
+    ).toBe(750);
   });
 
-  it.each(["5 s", "5x", "-5s", "s", "", "1e3", "5sec"])("rejects duration %j", (input) => {
-    const error = configError(() => readDuration(input));
-    expect(variables(error)).toEqual(["D"]);
-  });
+  it.each(["5 s", "5x", "-5s", "s", "", "1e3", "5sec"])(
+    "rejects duration %j",
+    (input) => {
+      const error = configError(() => readDuration(input));
+      expect(variables(error)).toEqual(["D"]);
+    },
+  );
 
   it.each([
     ["65536", 65_536],
@@ -147,10 +195,13 @@ describe("durations and sizes", () => {
     expect(readSize(input)).toBe(expected);
   });
 
-  it.each(["64KB", "1.5MiB", "-1", "big", "64 KiB"])("rejects size %j", (input) => {
-    const error = configError(() => readSize(input));
-    expect(variables(error)).toEqual(["S"]);
-  });
+  it.each(["64KB", "1.5MiB", "-1", "big", "64 KiB"])(
+    "rejects size %j",
+    (input) => {
+      const error = configError(() => readSize(input));
+      expect(variables(error)).toEqual(["S"]);
+    },
+  );
 });
 
 describe("errors", () => {
@@ -183,7 +234,8 @@ describe("errors", () => {
         "CLICKHOUSE_URL",
       ].sort(),
     );
-    for (const problem of error.problems) expect(problem.expected.length).toBeGreaterThan(0);
+    for (const problem of error.problems)
+      expect(problem.expected.length).toBeGreaterThan(0);
     expect(error.message).toContain("WARDEN_LOG_LEVEL");
     expect(error.message).toContain("CLICKHOUSE_URL");
     expect(error.retriable).toBe(false);
@@ -192,7 +244,13 @@ describe("errors", () => {
   it("readAll combines the cross-field checks of several groups", () => {
     const error = configError(() =>
       readAll(
-        { WARDEN_NAMESPACE: "Bad_NS", KAFKA_SASL_MECHANISM: "plain", NATS_TOKEN: "t", NATS_USER: "u", CLICKHOUSE_DATABASE: "1db" },
+        {
+          WARDEN_NAMESPACE: "Bad_NS",
+          KAFKA_SASL_MECHANISM: "plain",
+          NATS_TOKEN: "t",
+          NATS_USER: "u",
+          CLICKHOUSE_DATABASE: "1db",
+        },
         {
           common: (e: Env) => readCommonConfig(e, 1),
           kafka: readKafkaConfig,
@@ -202,12 +260,20 @@ describe("errors", () => {
       ),
     );
     expect(variables(error)).toEqual(
-      ["WARDEN_NAMESPACE", "KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD", "NATS_TOKEN/NATS_USER", "CLICKHOUSE_DATABASE"].sort(),
+      [
+        "WARDEN_NAMESPACE",
+        "KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD",
+        "NATS_TOKEN/NATS_USER",
+        "CLICKHOUSE_DATABASE",
+      ].sort(),
     );
   });
 
   it("readAll returns a frozen object of every group when all is well", () => {
-    const all = readAll({ KAFKA_CLIENT_ID: "x" }, { kafka: readKafkaConfig, nats: readNatsConfig });
+    const all = readAll(
+      { KAFKA_CLIENT_ID: "x" },
+      { kafka: readKafkaConfig, nats: readNatsConfig },
+    );
     expect(Object.isFrozen(all)).toBe(true);
     expect(all.kafka.clientId).toBe("x");
     expect(all.nats.servers).toEqual([DEFAULT_NATS_URL]);
@@ -216,11 +282,14 @@ describe("errors", () => {
   it("readAll rethrows errors that are not ConfigErrors", () => {
     const boom = new Error("boom");
     expect(() =>
-      readAll({}, {
-        bad: () => {
-          throw boom;
+      readAll(
+        {},
+        {
+          bad: () => {
+            throw boom;
+          },
         },
-      }),
+      ),
     ).toThrow(boom);
   });
 
@@ -230,29 +299,60 @@ describe("errors", () => {
     [{ KAFKA_SASL_MECHANISM: "scram-sha-512", KAFKA_SASL_USERNAME: "u" }],
   ])("rejects a SASL mechanism without username and password: %j", (env) => {
     const error = configError(() => readKafkaConfig(env));
-    expect(variables(error)).toEqual(["KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD"]);
+    expect(variables(error)).toEqual([
+      "KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD",
+    ]);
   });
 
   it("rejects an unknown SASL mechanism", () => {
-    expect(variables(configError(() => readKafkaConfig({ KAFKA_SASL_MECHANISM: "gssapi" })))).toEqual(["KAFKA_SASL_MECHANISM"]);
+    expect(
+      variables(
+        configError(() => readKafkaConfig({ KAFKA_SASL_MECHANISM: "gssapi" })),
+      ),
+    ).toEqual(["KAFKA_SASL_MECHANISM"]);
   });
 
   it("rejects a NATS token together with a user", () => {
-    const error = configError(() => readNatsConfig({ NATS_TOKEN: "t", NATS_USER: "u", NATS_PASSWORD: "p" }));
+    const error = configError(() =>
+      readNatsConfig({ NATS_TOKEN: "t", NATS_USER: "u", NATS_PASSWORD: "p" }),
+    );
     expect(variables(error)).toEqual(["NATS_TOKEN/NATS_USER"]);
     expect(readNatsConfig({ NATS_TOKEN: "t" }).token).toBe("t");
   });
 
-  it.each(["UPPER", "with.dot", "under_score", "space here", "a".repeat(41), "ns*"])("rejects WARDEN_NAMESPACE %j", (namespace) => {
-    const error = configError(() => readCommonConfig({ WARDEN_NAMESPACE: namespace }, 1));
+  it.each([
+    "UPPER",
+    "with.dot",
+    "under_score",
+    "space here",
+    "a".repeat(41),
+    "ns*",
+  ])("rejects WARDEN_NAMESPACE %j", (namespace) => {
+    const error = configError(() =>
+      readCommonConfig({ WARDEN_NAMESPACE: namespace }, 1),
+    );
     expect(variables(error)).toEqual(["WARDEN_NAMESPACE"]);
   });
 
-  it.each(["", "team-a", "a".repeat(40), "0-9"])("accepts WARDEN_NAMESPACE %j", (namespace) => {
-    expect(readCommonConfig({ WARDEN_NAMESPACE: namespace }, 1).namespace).toBe(namespace);
-  });
+  it.each(["", "team-a", "a".repeat(40), "0-9"])(
+    "accepts WARDEN_NAMESPACE %j",
+    (namespace) => {
+      expect(
+        readCommonConfig({ WARDEN_NAMESPACE: namespace }, 1).namespace,
+      ).toBe(namespace);
+    },
+  );
 
-  it.each(["db-1", "1db", "a;drop", "a".repeat(65)])("rejects CLICKHOUSE_DATABASE %j", (database) => {
-    expect(variables(configError(() => readClickHouseConfig({ CLICKHOUSE_DATABASE: database })))).toEqual(["CLICKHOUSE_DATABASE"]);
-  });
+  it.each(["db-1", "1db", "a;drop", "a".repeat(65)])(
+    "rejects CLICKHOUSE_DATABASE %j",
+    (database) => {
+      expect(
+        variables(
+          configError(() =>
+            readClickHouseConfig({ CLICKHOUSE_DATABASE: database }),
+          ),
+        ),
+      ).toEqual(["CLICKHOUSE_DATABASE"]);
+    },
+  );
 });

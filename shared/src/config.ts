@@ -2,7 +2,6 @@ import {
   bool,
   cleanEnv,
   makeValidator,
-  port,
   str,
   url,
   type ValidatorSpec,
@@ -73,6 +72,17 @@ export const list = makeValidator<readonly string[]>((input) => {
   return items;
 });
 
+/** A string matching `pattern`, checked with the other variables so all problems are reported together. */
+export function matching(
+  pattern: RegExp,
+  expected: string,
+): ReturnType<typeof makeValidator<string>> {
+  return makeValidator<string>((input) => {
+    if (!pattern.test(input)) throw new Error(`${expected}, got "${input}"`);
+    return input;
+  });
+}
+
 export const LOG_LEVELS = [
   "fatal",
   "error",
@@ -135,17 +145,34 @@ export const commonSpecs = {
     default: DEFAULT_SHUTDOWN_DEADLINE_MS,
     desc: "time allowed for a graceful stop",
   }),
-  WARDEN_NAMESPACE: str({
+  WARDEN_NAMESPACE: matching(
+    /^[a-z0-9-]{0,40}$/,
+    "up to 40 of a-z, 0-9 and -",
+  )({
     default: "",
     desc: "prefix for every topic, group, stream, subject and bucket name (isolates tests and tenants of one cluster)",
   }),
 };
 
+/** A TCP port; 0 asks the system for any free one (envalid's own `port` refuses 0). */
+export const portNumber = makeValidator<number>((input) => {
+  const value = Number(input.trim());
+  if (
+    input.trim() === "" ||
+    !Number.isInteger(value) ||
+    value < 0 ||
+    value > 65_535
+  ) {
+    throw new Error(`a port 0-65535, got "${input}"`);
+  }
+  return value;
+});
+
 export function opsPortSpec(defaultPort: number): {
-  WARDEN_OPS_PORT: ReturnType<typeof port>;
+  WARDEN_OPS_PORT: ReturnType<typeof portNumber>;
 } {
   return {
-    WARDEN_OPS_PORT: port({
+    WARDEN_OPS_PORT: portNumber({
       default: defaultPort,
       desc: "port of the /metrics, /healthz, /readyz server (0 = any)",
     }),
@@ -188,7 +215,12 @@ export const clickhouseSpecs = {
   }),
   CLICKHOUSE_USER: str({ default: "default" }),
   CLICKHOUSE_PASSWORD: str({ default: "" }),
-  CLICKHOUSE_DATABASE: str({ default: DEFAULT_CLICKHOUSE_DATABASE }),
+  CLICKHOUSE_DATABASE: matching(
+    /^[A-Za-z_][A-Za-z0-9_]{0,63}$/,
+    "an identifier of letters, digits and _",
+  )({
+    default: DEFAULT_CLICKHOUSE_DATABASE,
+  }),
   CHDB_PATH: str({
     default: DEFAULT_CHDB_PATH,
     desc: "data directory of the embedded engine",
@@ -232,18 +264,11 @@ export interface ClickHouseConfig {
   readonly chdbPath: string;
 }
 
-const NAMESPACE_PATTERN = /^[a-z0-9-]{0,40}$/;
-
 export function readCommonConfig(
   env: Record<string, string | undefined>,
   defaultOpsPort: number,
 ): CommonConfig {
   const raw = readEnv(env, { ...commonSpecs, ...opsPortSpec(defaultOpsPort) });
-  if (!NAMESPACE_PATTERN.test(raw.WARDEN_NAMESPACE)) {
-    throw new ConfigError([
-      { variable: "WARDEN_NAMESPACE", expected: "up to 40 of a-z, 0-9 and -" },
-    ]);
-  }
   return {
     logLevel: raw.WARDEN_LOG_LEVEL,
     opsHost: raw.WARDEN_OPS_HOST,
@@ -309,14 +334,6 @@ export function readClickHouseConfig(
   env: Record<string, string | undefined>,
 ): ClickHouseConfig {
   const raw = readEnv(env, clickhouseSpecs);
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(raw.CLICKHOUSE_DATABASE)) {
-    throw new ConfigError([
-      {
-        variable: "CLICKHOUSE_DATABASE",
-        expected: "an identifier of letters, digits and _",
-      },
-    ]);
-  }
   return {
     url: raw.CLICKHOUSE_URL,
     user: raw.CLICKHOUSE_USER,
