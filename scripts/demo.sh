@@ -2,6 +2,6 @@
 # `npm run demo`: installs and builds when needed, then runs Warden on its embedded defaults.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || npm install --no-audit --no-fund
 npm run build
 exec node cli/dist/main.js start --demo

@@ -4,7 +4,7 @@
 # the next run; `npm run stack down` stops it) and runs the unit and integration tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-[ -d node_modules ] || npm ci --no-audit --no-fund
+[ -d node_modules ] || npm install --no-audit --no-fund
 npm run build
 node shared/scripts/gen-contract-types.mjs --check
 bash deploy/local/stack up
