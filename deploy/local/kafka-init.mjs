@@ -1,6 +1,7 @@
 // Called by deploy/local/stack once the broker logs that it started: waits until the
-// cluster answers, creates Warden's topics and touches one consumer group so that
-// __consumer_offsets exists before the first test joins a group.
+// cluster answers, creates Warden's topics, and waits until the group coordinator
+// answers (asking for it makes the broker create __consumer_offsets), so the first
+// test that joins a group does not race the coordinator's start.
 import {
   connectAdmin,
   createKafka,
@@ -18,23 +19,19 @@ const config = {
   sslCaFile: undefined,
   sasl: undefined,
 };
-const logger = createLogger({ level: "warn", service: "stack" });
+const logger = createLogger({ level: "fatal", service: "stack" });
 const kafka = createKafka({ config, logger });
-const names = createNames("");
 
 const admin = await retry(() => connectAdmin(kafka, config), {
   attempts: 20,
   initialMs: 250,
   maxDelayMs: 2_000,
 });
-await ensureTopics(admin, names);
-const consumer = kafka.consumer({ groupId: "warden-stack-probe" });
-await consumer.connect();
-await consumer.subscribe({ topic: names.topics.auditDlq });
-await new Promise((resolve) => {
-  consumer.on(consumer.events.GROUP_JOIN, resolve);
-  void consumer.run({ eachMessage: async () => undefined });
+await ensureTopics(admin, createNames(""));
+await retry(() => admin.describeGroups(["warden-stack-probe"]), {
+  attempts: 40,
+  initialMs: 250,
+  maxDelayMs: 1_000,
+  shouldRetry: () => true,
 });
-await consumer.disconnect();
-await admin.deleteGroups(["warden-stack-probe"]).catch(() => undefined);
 await admin.disconnect();
