@@ -36,8 +36,9 @@ export async function startKafkaPipeline(options: {
   }
   await consumer.run({
     autoCommit: false,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
-      if (!isRunning() || isStale()) return;
+    eachBatch: async (payload) => {
+      const { batch } = payload;
+      if (!payload.isRunning() || payload.isStale()) return;
       const endTimer = metrics.batchSeconds.startTimer();
       const events: Message[] = [];
       const deadLetters: Message[] = [];
@@ -89,7 +90,7 @@ export async function startKafkaPipeline(options: {
           offset: String(Number(batch.lastOffset()) + 1),
         },
       ]);
-      await heartbeat();
+      await payload.heartbeat();
       endTimer();
       log.debug(
         {
