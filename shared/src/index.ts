@@ -30,6 +30,8 @@ export {
   durationMs,
   integer,
   list,
+  matching,
+  portNumber,
   readAll,
   readClickHouseConfig,
   readCommonConfig,

@@ -1,1 +1,4 @@
 export { ensureEventsTable, insertEvents, toEventRow } from "./events-table.js";
+export { parseCanonicalEvent } from "./parse-event.js";
+export type { BaselineConfig } from "./config.js";
+export { DEFAULT_BASELINE_OPS_PORT, loadBaselineConfig } from "./config.js";
