@@ -1,1 +1,6 @@
-export {};
+export type { RevocationSetClaims } from "./core/set.js";
+export {
+  SESSION_REVOKED_EVENT,
+  buildRevocationSet,
+  revocationJti,
+} from "./core/set.js";
