@@ -1,6 +1,7 @@
 // The public surface of @warden/shared: every export is named here.
 export type { AuditEventV1, DecisionV1 } from "./contracts/generated.js";
 export type { CanonicalEvent } from "./contracts/canonical-event.js";
+export { parseCanonicalEvent } from "./contracts/parse-canonical-event.js";
 export {
   CANONICAL_EVENT_SCHEMA_ID,
   DEFAULT_TENANT,

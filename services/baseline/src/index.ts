@@ -1,4 +1,3 @@
 export { ensureEventsTable, insertEvents, toEventRow } from "./events-table.js";
-export { parseCanonicalEvent } from "./parse-event.js";
 export type { BaselineConfig } from "./config.js";
 export { DEFAULT_BASELINE_OPS_PORT, loadBaselineConfig } from "./config.js";

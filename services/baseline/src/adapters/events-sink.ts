@@ -2,12 +2,13 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import type { Consumer, Kafka } from "kafkajs";
 import {
   kafkaUnreachable,
+  parseCanonicalEvent,
   type CanonicalEvent,
   type Logger,
   type WardenNames,
 } from "@warden/shared";
 import { ensureEventsTable, insertEvents } from "../events-table.js";
-import { parseCanonicalEvent } from "../parse-event.js";
+
 import type { BaselineConfig } from "../config.js";
 import type { createBaselineMetrics } from "../metrics.js";
 

@@ -2,6 +2,7 @@ import type { Consumer, Kafka, Message, Producer } from "kafkajs";
 import type { JetStreamClient } from "nats";
 import {
   kafkaUnreachable,
+  parseCanonicalEvent,
   validateDecision,
   type CanonicalEvent,
   type DecisionV1,
@@ -9,7 +10,7 @@ import {
   type WardenNames,
 } from "@warden/shared";
 import { observeBurst, type BurstState } from "../core/burst-rule.js";
-import { parseCanonicalEvent } from "../core/parse-event.js";
+
 import type { DetectorConfig } from "../config.js";
 import type { createDetectorMetrics } from "../metrics.js";
 

@@ -1,8 +1,11 @@
-import type { CanonicalEvent } from "@warden/shared";
+import {
+  CANONICAL_EVENT_SCHEMA_ID,
+  type CanonicalEvent,
+} from "./canonical-event.js";
 
 /**
  * Parses one message of agent.events.v1. Ingest already validated it, so this only
- * checks the shape the events table reads; anything else is an error the caller skips.
+ * checks the shape later services read; anything else is an error the caller counts and skips.
  */
 export function parseCanonicalEvent(bytes: Buffer | null): CanonicalEvent {
   const value: unknown = JSON.parse(bytes?.toString("utf8") ?? "");
@@ -10,7 +13,7 @@ export function parseCanonicalEvent(bytes: Buffer | null): CanonicalEvent {
   if (
     typeof event !== "object" ||
     event === null ||
-    event.schema !== "agent-event/v1" ||
+    event.schema !== CANONICAL_EVENT_SCHEMA_ID ||
     typeof event.event_id !== "string" ||
     typeof event.tenant !== "string" ||
     typeof event.time_ms !== "number" ||
