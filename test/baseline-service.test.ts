@@ -11,43 +11,10 @@ import {
   ensureTopics,
   readClickHouseConfig,
   sleep,
-  type CanonicalEvent,
 } from "@warden/shared";
 import { kafkaConfig, testLogger, uniqueNames } from "./support/stack.js";
-
-function event(agentId: string, timeMs: number, index: number): CanonicalEvent {
-  return {
-    schema: "agent-event/v1",
-    event_id: `event-${agentId}-${index}`,
-    time: new Date(timeMs).toISOString(),
-    time_ms: timeMs,
-    received_ms: timeMs,
-    late: false,
-    tenant: "acme",
-    agent: { id: agentId },
-    credential: { id: "key", type: "api_key" },
-    action: { name: "x", verb: "read" },
-    outcome: "success",
-    delegation: [agentId],
-    chain_depth: 1,
-    chain_root: agentId,
-    attributes: {},
-  };
-}
-
-async function committedTotal(
-  admin: Admin,
-  groupId: string,
-  topic: string,
-): Promise<number> {
-  const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return (
-    committed[0]?.partitions.reduce(
-      (sum, partition) => sum + Math.max(0, Number(partition.offset)),
-      0,
-    ) ?? 0
-  );
-}
+import { canonicalEvent } from "./support/events.js";
+import { committedTotal } from "./support/kafka.js";
 
 describe("baseline service over the real broker and embedded ClickHouse", () => {
   const names = uniqueNames("baseline");
@@ -86,9 +53,9 @@ describe("baseline service over the real broker and embedded ClickHouse", () => 
   it("inserts consumed events, commits after the insert, and stops cleanly", async () => {
     const start = Date.now();
     const events = [
-      event("agent-a", start, 0),
-      event("agent-a", start + 1, 1),
-      event("agent-b", start + 2, 2),
+      canonicalEvent("agent-a", start, 0),
+      canonicalEvent("agent-a", start + 1, 1),
+      canonicalEvent("agent-b", start + 2, 2),
     ];
     const producer = kafka.producer();
     await producer.connect();

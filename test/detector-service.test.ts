@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Admin, Kafka, KafkaMessage } from "kafkajs";
+import type { Admin, Kafka } from "kafkajs";
 import type { JetStreamManager, NatsConnection } from "nats";
 import {
   connectAdmin,
@@ -9,7 +9,6 @@ import {
   ensureDecisionsStream,
   ensureTopics,
   sleep,
-  type CanonicalEvent,
   type DecisionV1,
 } from "@warden/shared";
 import {
@@ -18,54 +17,8 @@ import {
   testLogger,
   uniqueNames,
 } from "./support/stack.js";
-
-function event(agentId: string, timeMs: number, index: number): CanonicalEvent {
-  return {
-    schema: "agent-event/v1",
-    event_id: `event-${agentId}-${index}`,
-    time: new Date(timeMs).toISOString(),
-    time_ms: timeMs,
-    received_ms: timeMs,
-    late: false,
-    tenant: "acme",
-    agent: { id: agentId },
-    credential: { id: "key", type: "api_key" },
-    action: { name: "x", verb: "read" },
-    outcome: "success",
-    delegation: [agentId],
-    chain_depth: 1,
-    chain_root: agentId,
-    attributes: {},
-  };
-}
-
-/** Reads messages of `topic` from the beginning until `count` arrived or `ms` passed. */
-async function readTopic(
-  kafka: Kafka,
-  topic: string,
-  count: number,
-  ms: number,
-): Promise<KafkaMessage[]> {
-  const consumer = kafka.consumer({ groupId: `${topic}-reader` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const messages: KafkaMessage[] = [];
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        messages.push(message);
-        if (messages.length >= count) {
-          clearTimeout(timer);
-          resolve();
-        }
-        return Promise.resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return messages;
-}
+import { canonicalEvent } from "./support/events.js";
+import { readTopic } from "./support/kafka.js";
 
 describe("detector service over the real broker and NATS", () => {
   const names = uniqueNames("detector");
@@ -115,10 +68,10 @@ describe("detector service over the real broker and NATS", () => {
     const start = Date.now();
     const events = [
       ...Array.from({ length: 8 }, (_, i) =>
-        event("agent-burst", start + i * 100, i),
+        canonicalEvent("agent-burst", start + i * 100, i),
       ),
-      event("agent-calm", start, 0),
-      event("agent-calm", start + 500, 1),
+      canonicalEvent("agent-calm", start, 0),
+      canonicalEvent("agent-calm", start + 500, 1),
     ];
     const producer = kafka.producer();
     await producer.connect();

@@ -19,6 +19,7 @@ import {
   testLogger,
   uniqueNames,
 } from "./support/stack.js";
+import { committedTotal } from "./support/kafka.js";
 import {
   eventually,
   freePort,
@@ -143,13 +144,10 @@ describe("end to end over the real stack", () => {
     expect(payload.exp).toBeUndefined();
 
     await eventually("baseline to commit all 8 events", async () => {
-      const offsets = await admin.fetchOffsets({
-        groupId: names.groups.baseline,
-        topics: [names.topics.events],
-      });
-      const committed = offsets[0]?.partitions.reduce(
-        (sum, partition) => sum + Math.max(0, Number(partition.offset)),
-        0,
+      const committed = await committedTotal(
+        admin,
+        names.groups.baseline,
+        names.topics.events,
       );
       return committed === 8 ? true : undefined;
     });

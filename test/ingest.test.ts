@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Admin, Kafka, KafkaMessage } from "kafkajs";
+import type { Admin, Kafka } from "kafkajs";
 import { connectAdmin, createKafka, ensureTopics } from "@warden/shared";
 import { kafkaConfig, testLogger, uniqueNames } from "./support/stack.js";
+import { readTopic } from "./support/kafka.js";
 
 const lines = (file: string): string[] =>
   readFileSync(
@@ -12,33 +13,6 @@ const lines = (file: string): string[] =>
   )
     .split("\n")
     .filter((line) => line.trim() !== "");
-
-/** Reads `count` messages of `topic` from the beginning (or fails after 60 s). */
-async function readTopic(
-  kafka: Kafka,
-  topic: string,
-  count: number,
-): Promise<KafkaMessage[]> {
-  const consumer = kafka.consumer({ groupId: `${topic}-reader` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const messages: KafkaMessage[] = [];
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 60_000);
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        messages.push(message);
-        if (messages.length >= count) {
-          clearTimeout(timer);
-          resolve();
-        }
-        return Promise.resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return messages;
-}
 
 describe("ingest service over the real broker", () => {
   const names = uniqueNames("ingest");

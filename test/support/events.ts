@@ -1,0 +1,26 @@
+import type { CanonicalEvent } from "@warden/shared";
+
+/** A minimal canonical event of `agentId` at `timeMs`, as ingest would write it. */
+export function canonicalEvent(
+  agentId: string,
+  timeMs: number,
+  index: number,
+): CanonicalEvent {
+  return {
+    schema: "agent-event/v1",
+    event_id: `event-${agentId}-${index}`,
+    time: new Date(timeMs).toISOString(),
+    time_ms: timeMs,
+    received_ms: timeMs,
+    late: false,
+    tenant: "acme",
+    agent: { id: agentId },
+    credential: { id: "key", type: "api_key" },
+    action: { name: "x", verb: "read" },
+    outcome: "success",
+    delegation: [agentId],
+    chain_depth: 1,
+    chain_root: agentId,
+    attributes: {},
+  };
+}
