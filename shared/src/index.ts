@@ -80,6 +80,7 @@ export {
 } from "./names.js";
 export {
   connectAdmin,
+  consumerReadiness,
   createKafka,
   ensureTopics,
   kafkaUnreachable,
@@ -91,3 +92,4 @@ export {
   openBaselinesBucket,
 } from "./clients/nats.js";
 export { createClickHouse } from "./clients/clickhouse.js";
+export { runService } from "./run-service.js";

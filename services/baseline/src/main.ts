@@ -5,8 +5,9 @@ import {
   createLogger,
   createNames,
   createShutdown,
-  describeError,
+  runService,
   startOpsServer,
+  consumerReadiness,
 } from "@warden/shared";
 import { startEventsSink } from "./adapters/events-sink.js";
 import { loadBaselineConfig } from "./config.js";
@@ -33,13 +34,12 @@ async function main(): Promise<void> {
     logger,
     metrics,
   });
-  let connected = true;
-  sink.consumer.on(sink.consumer.events.CRASH, () => (connected = false));
+  const kafkaReady = consumerReadiness(sink.consumer);
   const ops = await startOpsServer({
     host: config.common.opsHost,
     port: config.common.opsPort,
     registry: metrics.registry,
-    checks: [{ name: "kafka", check: () => connected }],
+    checks: [kafkaReady],
     logger,
   });
   shutdown.add("events sink", () => sink.stop());
@@ -57,7 +57,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`warden baseline: ${describeError(error)}\n`);
-  process.exit(1);
-});
+runService("baseline", main);

@@ -5,9 +5,10 @@ import {
   createLogger,
   createNames,
   createShutdown,
-  describeError,
+  runService,
   ensureDecisionsStream,
   startOpsServer,
+  consumerReadiness,
 } from "@warden/shared";
 import { startDecisionPipeline } from "./adapters/decision-pipeline.js";
 import { loadDetectorConfig } from "./config.js";
@@ -39,19 +40,12 @@ async function main(): Promise<void> {
     logger,
     metrics,
   });
-  let connected = true;
-  pipeline.consumer.on(
-    pipeline.consumer.events.CRASH,
-    () => (connected = false),
-  );
+  const kafkaReady = consumerReadiness(pipeline.consumer);
   const ops = await startOpsServer({
     host: config.common.opsHost,
     port: config.common.opsPort,
     registry: metrics.registry,
-    checks: [
-      { name: "kafka", check: () => connected },
-      { name: "nats", check: () => !nats.isClosed() },
-    ],
+    checks: [kafkaReady, { name: "nats", check: () => !nats.isClosed() }],
     logger,
   });
   shutdown.add("decision pipeline", () => pipeline.stop());
@@ -70,7 +64,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`warden detector: ${describeError(error)}\n`);
-  process.exit(1);
-});
+runService("detector", main);

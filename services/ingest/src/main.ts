@@ -4,8 +4,9 @@ import {
   createLogger,
   createNames,
   createShutdown,
-  describeError,
+  runService,
   startOpsServer,
+  consumerReadiness,
 } from "@warden/shared";
 import { startKafkaPipeline } from "./adapters/kafka-pipeline.js";
 import { loadIngestConfig } from "./config.js";
@@ -30,16 +31,12 @@ async function main(): Promise<void> {
     logger,
     metrics,
   });
-  let connected = true;
-  pipeline.consumer.on(
-    pipeline.consumer.events.CRASH,
-    () => (connected = false),
-  );
+  const kafkaReady = consumerReadiness(pipeline.consumer);
   const ops = await startOpsServer({
     host: config.common.opsHost,
     port: config.common.opsPort,
     registry: metrics.registry,
-    checks: [{ name: "kafka", check: () => connected }],
+    checks: [kafkaReady],
     logger,
   });
   shutdown.add("kafka pipeline", () => pipeline.stop());
@@ -55,7 +52,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`warden ingest: ${describeError(error)}\n`);
-  process.exit(1);
-});
+runService("ingest", main);

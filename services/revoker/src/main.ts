@@ -5,7 +5,7 @@ import {
   createLogger,
   createNames,
   createShutdown,
-  describeError,
+  runService,
   listenOn,
   startOpsServer,
 } from "@warden/shared";
@@ -79,7 +79,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`warden revoker: ${describeError(error)}\n`);
-  process.exit(1);
-});
+runService("revoker", main);

@@ -3,6 +3,7 @@ import {
   Kafka,
   logLevel as KafkaLogLevel,
   type Admin,
+  type Consumer,
   type ITopicConfig,
   type LogEntry,
   type SASLOptions,
@@ -10,6 +11,7 @@ import {
 import type { KafkaConfig } from "../config.js";
 import { DependencyError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import type { ReadinessCheck } from "../ops-server.js";
 import { TOPIC_PARTITIONS, type WardenNames } from "../names.js";
 
 const PINO_LEVEL_BY_KAFKA_LEVEL: Record<
@@ -105,4 +107,13 @@ export async function ensureTopics(
     .filter(({ topic }) => !existing.has(topic));
   if (wanted.length > 0)
     await admin.createTopics({ topics: wanted, waitForLeaders: true });
+}
+
+/** Readiness of a consumer: false once kafkajs reports it crashed (it gave up retrying). */
+export function consumerReadiness(consumer: Consumer): ReadinessCheck {
+  let running = true;
+  consumer.on(consumer.events.CRASH, () => {
+    running = false;
+  });
+  return { name: "kafka", check: () => running };
 }
