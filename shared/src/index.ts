@@ -93,3 +93,13 @@ export {
 } from "./clients/nats.js";
 export { createClickHouse } from "./clients/clickhouse.js";
 export { runService } from "./run-service.js";
+export type {
+  KillSwitchAction,
+  KillSwitchMessage,
+  KillSwitchParse,
+} from "./kill-switch.js";
+export {
+  KILL_SWITCH_VERSION,
+  encodeKillSwitchMessage,
+  parseKillSwitchMessage,
+} from "./kill-switch.js";

@@ -2,6 +2,8 @@
  * Every Kafka topic, consumer group, JetStream stream, subject and KV bucket that
  * Warden uses, in one place. A namespace (WARDEN_NAMESPACE) prefixes all of them so
  * tests, and several Warden deployments on one cluster, never see each other.
+ *
+ * No runtime dependencies: the gateway SDK imports it alone (`@warden/shared/names`).
  */
 
 export const TOPIC_PARTITIONS = {
@@ -28,6 +30,8 @@ export interface WardenNames {
   readonly decisionsStream: string;
   readonly decisionsConsumer: string;
   readonly baselinesBucket: string;
+  /** KV of currently revoked agents, `<tenant>.<agent>` → kill-switch message (see kill-switch.ts). */
+  readonly revokedAgentsBucket: string;
   /** `warden.decisions.<tenant>.<agent>` for one agent. */
   decisionSubject(tenant: string, agentId: string): string;
   /** Matches the decisions of every agent. */
@@ -59,6 +63,7 @@ export function createNames(namespace = ""): WardenNames {
     decisionsStream: `${upper}WARDEN_DECISIONS`,
     decisionsConsumer: `${dashed}warden-revoker`,
     baselinesBucket: `${dashed}warden-baselines`,
+    revokedAgentsBucket: `${dashed}warden-revoked`,
     decisionSubject: (tenant: string, agentId: string) =>
       `${dotted}warden.decisions.${subjectToken(tenant)}.${subjectToken(agentId)}`,
     decisionSubjects: `${dotted}warden.decisions.>`,
