@@ -1,8 +1,12 @@
 import {
-  acceptAuditMessage,
-  DEFAULT_MAX_EVENT_BYTES,
-  DEFAULT_MAX_FUTURE_SKEW_MS,
-  type Rejection,
+  acceptedKeys,
+  classifyBatch,
+  createDeduplicator,
+  createIngestMetrics,
+  registerHttpIngest,
+  type IngestConfig,
+  type IngestSink,
+  type LineResult,
 } from "@warden/ingest";
 import { ensureEventsTable, insertEvents } from "@warden/baseline";
 import {
@@ -12,18 +16,23 @@ import {
 } from "@warden/detector";
 import {
   createClickHouse,
+  createRegistry,
   listenOn,
   type ClickHouseConfig,
-  type CanonicalEvent,
   type DecisionV1,
   type Logger,
 } from "@warden/shared";
 import { fastify, type FastifyInstance } from "fastify";
+import {
+  countDeadLettersByReason,
+  ensureDeadLettersTable,
+  insertDeadLetters,
+} from "./all-in-one-dead-letters.js";
 
 /**
  * The all-in-one mode: ingest, store and detect in one process, with embedded chDB and
- * an in-process bus. Events arrive as NDJSON on POST /v1/events; decisions are logged
- * and kept for GET /v1/decisions.
+ * an in-process bus. Events arrive on POST /v1/events (the same HTTP ingest as the
+ * cluster); decisions are logged and kept for GET /v1/decisions.
  */
 export interface AllInOne {
   readonly port: number;
@@ -36,49 +45,60 @@ export async function startAllInOne(options: {
   readonly host: string;
   readonly port: number;
   readonly clickhouse: ClickHouseConfig;
+  /** The ingest service's own settings (INGEST_*): limits, de-dup window, gateway tokens. */
+  readonly ingest: IngestConfig;
   readonly logger: Logger;
 }): Promise<AllInOne> {
   const log = options.logger.child({ component: "all-in-one" });
+  const database = options.clickhouse.database;
   const clickhouse = await createClickHouse(options.clickhouse);
-  await ensureEventsTable(clickhouse, options.clickhouse.database);
+  await ensureEventsTable(clickhouse, database);
+  await ensureDeadLettersTable(clickhouse, database);
+  const registry = createRegistry("all-in-one");
+  const metrics = createIngestMetrics(registry);
+  const { ingest } = options;
+  const deduplicator = createDeduplicator({
+    windowMs: ingest.dedupWindowMs,
+    maxEntries: ingest.dedupMaxEntries,
+  });
   const burstState: BurstState = new Map();
   const decisions: DecisionV1[] = [];
-  const app = fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
-  app.addContentTypeParser(
-    ["application/x-ndjson", "text/plain", "application/json"],
-    { parseAs: "buffer" },
-    (_request, body, done) => done(null, body),
-  );
 
-  app.post("/v1/events", async (request, reply) => {
-    const body = request.body as Buffer;
-    const accepted: CanonicalEvent[] = [];
-    const results: (
-      | { line: number; status: "accepted" }
-      | { line: number; status: "rejected"; reason: Rejection; detail: string }
-    )[] = [];
-    const lines = body.toString("utf8").split("\n");
+  const sink: IngestSink = async (messages, gateway) => {
     const nowMs = Date.now();
-    lines.forEach((line, index) => {
-      if (line.trim() === "") return;
-      const outcome = acceptAuditMessage(Buffer.from(line, "utf8"), {
-        maxEventBytes: DEFAULT_MAX_EVENT_BYTES,
-        maxFutureSkewMs: DEFAULT_MAX_FUTURE_SKEW_MS,
-        nowMs,
-      });
-      if (outcome.ok) {
-        accepted.push(outcome.event);
-        results.push({ line: index + 1, status: "accepted" });
-      } else {
-        results.push({
-          line: index + 1,
-          status: "rejected",
-          reason: outcome.reason,
-          detail: outcome.detail,
-        });
-      }
-    });
-    await insertEvents(clickhouse, options.clickhouse.database, accepted);
+    const outcomes = classifyBatch(
+      messages,
+      { ...ingest, nowMs },
+      deduplicator,
+    );
+    const accepted = outcomes.flatMap((outcome) =>
+      outcome.kind === "accepted" ? [outcome.event] : [],
+    );
+    await insertEvents(clickhouse, database, accepted);
+    await insertDeadLetters(
+      clickhouse,
+      database,
+      outcomes.flatMap((outcome, index) =>
+        outcome.kind === "rejected"
+          ? [
+              {
+                received_at: nowMs,
+                reason: outcome.reason,
+                detail: outcome.detail,
+                gateway: gateway ?? "",
+                raw_base64: (messages[index] ?? Buffer.alloc(0)).toString(
+                  "base64",
+                ),
+              },
+            ]
+          : [],
+      ),
+    );
+    deduplicator.remember(acceptedKeys(outcomes));
+    metrics.countOutcomes(
+      outcomes.map((outcome) => ({ outcome, source: "http" as const })),
+      nowMs,
+    );
     for (const event of accepted) {
       const decision = observeBurst(
         burstState,
@@ -86,34 +106,53 @@ export async function startAllInOne(options: {
         event,
         new Date().toISOString(),
       );
-      if (decision) {
-        decisions.push(decision);
-        log.warn(
-          {
-            decision_id: decision.decision_id,
-            agent_id: decision.agent_id,
-            summary: decision.reasons[0]?.summary,
-          },
-          "revoke decision",
-        );
-      }
+      if (!decision) continue;
+      decisions.push(decision);
+      log.warn(
+        {
+          decision_id: decision.decision_id,
+          agent_id: decision.agent_id,
+          summary: decision.reasons[0]?.summary,
+        },
+        "revoke decision",
+      );
     }
-    return reply.code(202).send({
-      accepted: accepted.length,
-      rejected: results.length - accepted.length,
-      results,
+    return outcomes.map((outcome, index): LineResult => {
+      const line = index + 1;
+      if (outcome.kind === "rejected")
+        return {
+          line,
+          status: "rejected",
+          reason: outcome.reason,
+          detail: outcome.detail,
+        };
+      return { line, status: outcome.kind };
     });
+  };
+
+  const app = fastify({ logger: false });
+  await registerHttpIngest(app, {
+    tokens: ingest.httpTokens,
+    limits: ingest.httpLimits,
+    metrics,
+    sink,
   });
   app.get("/v1/decisions", (_request, reply) => reply.send(decisions));
+  app.get("/v1/dead-letters/count", async (_request, reply) =>
+    reply.send(await countDeadLettersByReason(clickhouse, database)),
+  );
   app.get("/v1/events/count", async (_request, reply) => {
     const rows = await (
       await clickhouse.query({
-        query: `SELECT count() AS events FROM ${options.clickhouse.database}.events`,
+        query: `SELECT count() AS events FROM ${database}.events`,
         format: "JSONEachRow",
       })
     ).json();
     return reply.send(rows[0]);
   });
+  app.get("/metrics", async (_request, reply) =>
+    reply.type(registry.contentType).send(await registry.metrics()),
+  );
 
   const port = await listenOn(app, options.host, options.port, "--port");
   log.info(

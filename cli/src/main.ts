@@ -8,6 +8,7 @@ import {
   readClickHouseConfig,
   readCommonConfig,
 } from "@warden/shared";
+import { isLoopback, loadIngestConfig } from "@warden/ingest";
 import { startAllInOne } from "./all-in-one.js";
 import { runDemo } from "./demo.js";
 
@@ -36,6 +37,11 @@ program
   )
   .action(async (options: { host: string; port: number; demo: boolean }) => {
     const common = readCommonConfig(process.env, 0);
+    const ingest = loadIngestConfig(process.env);
+    if (ingest.httpTokens.length === 0 && !isLoopback(options.host))
+      throw new Error(
+        `--host ${options.host} is not loopback: set INGEST_HTTP_TOKENS so that only known gateways may post`,
+      );
     const logger = createLogger({ level: common.logLevel, service: "warden" });
     const shutdown = createShutdown({
       logger,
@@ -45,6 +51,7 @@ program
       host: options.host,
       port: options.port,
       clickhouse: readClickHouseConfig(process.env),
+      ingest,
       logger,
     });
     shutdown.add("all-in-one", () => warden.stop());

@@ -61,6 +61,17 @@ export function integer(min: number): ReturnType<typeof makeValidator<number>> {
   });
 }
 
+/** For a service's own variable types; the thrown message says what was expected. */
+export { makeValidator };
+
+/** true/false (also 1/0, yes/no), case-insensitive. */
+export const flag = makeValidator<boolean>((input) => {
+  const value = input.trim().toLowerCase();
+  if (["true", "1", "yes"].includes(value)) return true;
+  if (["false", "0", "no"].includes(value)) return false;
+  throw new Error(`true or false, got "${input}"`);
+});
+
 /** A comma-separated list of non-empty items. */
 export const list = makeValidator<readonly string[]>((input) => {
   const items = input

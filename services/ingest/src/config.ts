@@ -1,5 +1,11 @@
 import {
+  ConfigError,
   durationMs,
+  flag,
+  integer,
+  makeValidator,
+  matching,
+  portNumber,
   readAll,
   readCommonConfig,
   readEnv,
@@ -9,17 +15,53 @@ import {
   type KafkaConfig,
 } from "@warden/shared";
 import {
+  DEFAULT_LATE_AFTER_MS,
   DEFAULT_MAX_EVENT_BYTES,
   DEFAULT_MAX_FUTURE_SKEW_MS,
 } from "./core/accept.js";
+import {
+  DEFAULT_DEDUP_MAX_ENTRIES,
+  DEFAULT_DEDUP_WINDOW_MS,
+} from "./core/dedup.js";
+import {
+  parseGatewayTokens,
+  type GatewayToken,
+} from "./core/gateway-tokens.js";
+import {
+  DEFAULT_HTTP_MAX_BODY_BYTES,
+  DEFAULT_HTTP_RATE_LIMIT,
+  DEFAULT_HTTP_RATE_WINDOW_MS,
+  type HttpIngestLimits,
+} from "./adapters/http-ingest.js";
 
 export const DEFAULT_INGEST_OPS_PORT = 9101;
+export const DEFAULT_INGEST_HTTP_PORT = 8081;
 
 export interface IngestConfig {
   readonly common: CommonConfig;
   readonly kafka: KafkaConfig;
   readonly maxEventBytes: number;
   readonly maxFutureSkewMs: number;
+  readonly lateAfterMs: number;
+  readonly dedupWindowMs: number;
+  readonly dedupMaxEntries: number;
+  /** Gateways allowed to post; empty means unauthenticated, which only loopback serves. */
+  readonly httpTokens: readonly GatewayToken[];
+  readonly httpLimits: HttpIngestLimits;
+  /** Where HTTP ingest listens; undefined when it is off. */
+  readonly httpListen:
+    { readonly host: string; readonly port: number } | undefined;
+}
+
+const gatewayTokens = (spec: {
+  default: readonly GatewayToken[];
+  desc: string;
+}) => makeValidator<readonly GatewayToken[]>(parseGatewayTokens)(spec);
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host);
 }
 
 export function loadIngestConfig(
@@ -38,12 +80,78 @@ export function loadIngestConfig(
           default: DEFAULT_MAX_FUTURE_SKEW_MS,
           desc: "how far ahead an event time may be",
         }),
+        INGEST_LATE_AFTER: durationMs({
+          default: DEFAULT_LATE_AFTER_MS,
+          desc: "events older than this on arrival are flagged late",
+        }),
+        INGEST_DEDUP_WINDOW: durationMs({
+          default: DEFAULT_DEDUP_WINDOW_MS,
+          desc: "how long an event id is remembered",
+        }),
+        INGEST_DEDUP_MAX_ENTRIES: integer(1)({
+          default: DEFAULT_DEDUP_MAX_ENTRIES,
+          desc: "most event ids remembered at once",
+        }),
+        INGEST_HTTP_ENABLED: flag({
+          default: false,
+          desc: "serve POST /v1/events",
+        }),
+        INGEST_HTTP_HOST: matching(
+          /^\S{1,255}$/u,
+          "a host name or address",
+        )({
+          default: "127.0.0.1",
+        }),
+        INGEST_HTTP_PORT: portNumber({
+          default: DEFAULT_INGEST_HTTP_PORT,
+          desc: "HTTP ingest port (0 = any)",
+        }),
+        INGEST_HTTP_TOKENS: gatewayTokens({
+          default: [],
+          desc: "gateway:sha256hex pairs allowed to post",
+        }),
+        INGEST_HTTP_MAX_BODY_BYTES: sizeBytes({
+          default: DEFAULT_HTTP_MAX_BODY_BYTES,
+          desc: "largest request body, after gunzip",
+        }),
+        INGEST_HTTP_RATE_LIMIT: integer(1)({
+          default: DEFAULT_HTTP_RATE_LIMIT,
+          desc: "requests per token per window",
+        }),
+        INGEST_HTTP_RATE_WINDOW: durationMs({
+          default: DEFAULT_HTTP_RATE_WINDOW_MS,
+          desc: "rate-limit window",
+        }),
       }),
   });
+  const ingest = groups.ingest;
+  if (
+    ingest.INGEST_HTTP_ENABLED &&
+    ingest.INGEST_HTTP_TOKENS.length === 0 &&
+    !isLoopback(ingest.INGEST_HTTP_HOST)
+  )
+    throw new ConfigError([
+      {
+        variable: "INGEST_HTTP_TOKENS",
+        expected: `at least one gateway token when INGEST_HTTP_HOST (${ingest.INGEST_HTTP_HOST}) is not loopback; unauthenticated ingest is served on loopback only`,
+      },
+    ]);
   return Object.freeze({
     common: groups.common,
     kafka: groups.kafka,
-    maxEventBytes: groups.ingest.INGEST_MAX_EVENT_BYTES,
-    maxFutureSkewMs: groups.ingest.INGEST_MAX_FUTURE_SKEW,
+    maxEventBytes: ingest.INGEST_MAX_EVENT_BYTES,
+    maxFutureSkewMs: ingest.INGEST_MAX_FUTURE_SKEW,
+    lateAfterMs: ingest.INGEST_LATE_AFTER,
+    dedupWindowMs: ingest.INGEST_DEDUP_WINDOW,
+    dedupMaxEntries: ingest.INGEST_DEDUP_MAX_ENTRIES,
+    httpTokens: ingest.INGEST_HTTP_TOKENS,
+    httpLimits: {
+      maxBodyBytes: ingest.INGEST_HTTP_MAX_BODY_BYTES,
+      rateLimit: ingest.INGEST_HTTP_RATE_LIMIT,
+      rateWindowMs: ingest.INGEST_HTTP_RATE_WINDOW,
+    },
+    httpListen: ingest.INGEST_HTTP_ENABLED
+      ? { host: ingest.INGEST_HTTP_HOST, port: ingest.INGEST_HTTP_PORT }
+      : undefined,
   });
 }

@@ -5,8 +5,42 @@ export type {
   Rejection,
 } from "./core/accept.js";
 export {
+  DEFAULT_LATE_AFTER_MS,
   DEFAULT_MAX_EVENT_BYTES,
   DEFAULT_MAX_FUTURE_SKEW_MS,
   REJECTION,
+  SUPPORTED_SCHEMA,
   acceptAuditMessage,
 } from "./core/accept.js";
+export type { Outcome } from "./core/classify.js";
+export { acceptedKeys, classifyBatch } from "./core/classify.js";
+export type { Deduplicator } from "./core/dedup.js";
+export {
+  DEFAULT_DEDUP_MAX_ENTRIES,
+  DEFAULT_DEDUP_WINDOW_MS,
+  createDeduplicator,
+  dedupKey,
+} from "./core/dedup.js";
+export type { DeadLetterOrigin } from "./core/dead-letter.js";
+export {
+  DEAD_LETTER_HEADER,
+  ORIGIN_HEADER,
+  deadLetterHeaders,
+} from "./core/dead-letter.js";
+export type { GatewayToken } from "./core/gateway-tokens.js";
+export { hashToken, parseGatewayTokens } from "./core/gateway-tokens.js";
+export type {
+  HttpIngestLimits,
+  IngestSink,
+  LineResult,
+} from "./adapters/http-ingest.js";
+export {
+  DEFAULT_HTTP_MAX_BODY_BYTES,
+  DEFAULT_HTTP_RATE_LIMIT,
+  DEFAULT_HTTP_RATE_WINDOW_MS,
+  registerHttpIngest,
+} from "./adapters/http-ingest.js";
+export type { IngestMetrics, IngestSource } from "./metrics.js";
+export { createIngestMetrics } from "./metrics.js";
+export type { IngestConfig } from "./config.js";
+export { isLoopback, loadIngestConfig } from "./config.js";

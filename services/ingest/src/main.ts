@@ -1,4 +1,5 @@
-// The ingest service: config → logger → metrics → Kafka → pipeline → ops server → shutdown.
+// The ingest service: config → logger → metrics → Kafka → pipeline (+ HTTP ingest) → ops server → shutdown.
+import { fastify } from "fastify";
 import {
   createKafka,
   createLogger,
@@ -7,8 +8,13 @@ import {
   runService,
   startOpsServer,
   consumerReadiness,
+  listenOn,
+  kafkaUnreachable,
 } from "@warden/shared";
 import { startKafkaPipeline } from "./adapters/kafka-pipeline.js";
+import { registerHttpIngest } from "./adapters/http-ingest.js";
+import { kafkaIngestSink } from "./adapters/http-to-kafka.js";
+import { createDeduplicator } from "./core/dedup.js";
 import { loadIngestConfig } from "./config.js";
 import { createIngestMetrics } from "./metrics.js";
 
@@ -24,22 +30,57 @@ async function main(): Promise<void> {
   });
   const metrics = createIngestMetrics();
   const names = createNames(config.common.namespace);
+  const kafka = createKafka({ config: config.kafka, logger });
   const pipeline = await startKafkaPipeline({
-    kafka: createKafka({ config: config.kafka, logger }),
+    kafka,
     config,
     names,
     logger,
     metrics,
+    deduplicator: createDeduplicator({
+      windowMs: config.dedupWindowMs,
+      maxEntries: config.dedupMaxEntries,
+    }),
   });
-  const kafkaReady = consumerReadiness(pipeline.consumer);
+  if (config.httpListen) {
+    const http = config.httpListen;
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect().catch((error: unknown) => {
+      throw kafkaUnreachable(config.kafka, error);
+    });
+    const app = fastify({ logger: false });
+    await registerHttpIngest(app, {
+      tokens: config.httpTokens,
+      limits: config.httpLimits,
+      metrics,
+      sink: kafkaIngestSink({
+        producer,
+        names,
+        acceptOptions: () => ({ ...config, nowMs: Date.now() }),
+      }),
+    });
+    const port = await listenOn(app, http.host, http.port, "INGEST_HTTP_PORT");
+    // Steps run in registration order: posts stop before the consumer drains.
+    shutdown.add("http ingest", async () => {
+      await app.close();
+      await producer.disconnect();
+    });
+    logger.info(
+      { host: http.host, port, gateways: config.httpTokens.length },
+      "http ingest listening",
+    );
+  }
+  shutdown.add("kafka pipeline", () => pipeline.stop());
   const ops = await startOpsServer({
     host: config.common.opsHost,
     port: config.common.opsPort,
     registry: metrics.registry,
-    checks: [kafkaReady],
+    checks: [consumerReadiness(pipeline.consumer)],
     logger,
   });
-  shutdown.add("kafka pipeline", () => pipeline.stop());
   shutdown.add("ops server", () => ops.stop());
   shutdown.installSignalHandlers();
   logger.info(

@@ -1,43 +1,125 @@
 import {
   Counter,
+  Gauge,
   Histogram,
   createRegistry,
   type Registry,
 } from "@warden/shared";
 import { REJECTION } from "./core/accept.js";
+import type { Outcome } from "./core/classify.js";
 
-/** Every metric of the ingest service, declared once (see services/ingest/README.md). */
-export function createIngestMetrics(): {
-  registry: Registry;
-  received: Counter<"source">;
-  accepted: Counter;
-  rejected: Counter<"reason">;
-  batchSeconds: Histogram;
-} {
-  const registry = createRegistry("ingest");
+/** Where a message entered Warden: a gateway producing to Kafka, or HTTP ingest. */
+export type IngestSource = "kafka" | "http";
+
+export type IngestMetrics = ReturnType<typeof createIngestMetrics>;
+
+/**
+ * Every metric of the ingest service, declared once (see services/ingest/README.md).
+ * In the counters, received = accepted + rejected + duplicates, per source, always.
+ */
+export function createIngestMetrics(
+  registry: Registry = createRegistry("ingest"),
+) {
   const received = new Counter({
     name: "warden_ingest_received_total",
-    help: "Messages received",
+    help: "Messages received, by where they entered Warden",
     labelNames: ["source"] as const,
     registers: [registry],
   });
   const accepted = new Counter({
     name: "warden_ingest_accepted_total",
     help: "Events accepted and forwarded",
+    labelNames: ["source"] as const,
     registers: [registry],
   });
   const rejected = new Counter({
     name: "warden_ingest_rejected_total",
     help: "Messages dead-lettered, by reason",
-    labelNames: ["reason"] as const,
+    labelNames: ["source", "reason"] as const,
     registers: [registry],
   });
-  for (const reason of Object.values(REJECTION)) rejected.labels(reason);
+  const duplicates = new Counter({
+    name: "warden_ingest_duplicates_total",
+    help: "Events dropped because their event_id was seen within the de-duplication window",
+    labelNames: ["source"] as const,
+    registers: [registry],
+  });
+  const late = new Counter({
+    name: "warden_ingest_late_total",
+    help: "Accepted events flagged late (older than INGEST_LATE_AFTER on arrival)",
+    registers: [registry],
+  });
+  for (const source of ["kafka", "http"] as const) {
+    received.labels(source);
+    accepted.labels(source);
+    duplicates.labels(source);
+    for (const reason of Object.values(REJECTION))
+      rejected.labels(source, reason);
+  }
+  const eventTimeSkewSeconds = new Histogram({
+    name: "warden_ingest_event_time_skew_seconds",
+    help: "Arrival time minus event time of accepted events (events ahead of the clock count as 0)",
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 3600, 86_400],
+    registers: [registry],
+  });
+  const consumerLag = new Gauge({
+    name: "warden_ingest_consumer_lag_messages",
+    help: "Messages of agent.audit.v1 not yet processed, per partition",
+    labelNames: ["partition"] as const,
+    registers: [registry],
+  });
+  const batchSize = new Histogram({
+    name: "warden_ingest_batch_size_messages",
+    help: "Messages per processed batch",
+    buckets: [1, 10, 50, 100, 500, 1000, 5000, 10_000],
+    registers: [registry],
+  });
   const batchSeconds = new Histogram({
     name: "warden_ingest_batch_duration_seconds",
     help: "Time to process, forward and commit one batch",
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  return { registry, received, accepted, rejected, batchSeconds };
+  const dedupEntries = new Gauge({
+    name: "warden_ingest_dedup_window_entries",
+    help: "Event ids currently remembered for de-duplication",
+    registers: [registry],
+  });
+  const httpRequests = new Counter({
+    name: "warden_ingest_http_requests_total",
+    help: "HTTP ingest requests, by response status code",
+    labelNames: ["code"] as const,
+    registers: [registry],
+  });
+
+  /** Counts one processed batch's outcomes; call once the batch is forwarded. */
+  function countOutcomes(
+    outcomes: readonly { outcome: Outcome; source: IngestSource }[],
+    nowMs: number,
+  ): void {
+    for (const { outcome, source } of outcomes) {
+      received.labels(source).inc();
+      if (outcome.kind === "accepted") {
+        accepted.labels(source).inc();
+        if (outcome.event.late) late.inc();
+        eventTimeSkewSeconds.observe(
+          Math.max(0, nowMs - outcome.event.time_ms) / 1000,
+        );
+      } else if (outcome.kind === "rejected") {
+        rejected.labels(source, outcome.reason).inc();
+      } else {
+        duplicates.labels(source).inc();
+      }
+    }
+  }
+
+  return {
+    registry,
+    countOutcomes,
+    consumerLag,
+    batchSize,
+    batchSeconds,
+    dedupEntries,
+    httpRequests,
+  };
 }

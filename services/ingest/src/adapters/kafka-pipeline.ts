@@ -4,23 +4,36 @@ import {
   type Logger,
   type WardenNames,
 } from "@warden/shared";
-import { acceptAuditMessage } from "../core/accept.js";
+import { acceptedKeys, classifyBatch } from "../core/classify.js";
+import { deadLetterHeaders, ORIGIN_HEADER } from "../core/dead-letter.js";
+import type { Deduplicator } from "../core/dedup.js";
 import type { IngestConfig } from "../config.js";
-import type { createIngestMetrics } from "../metrics.js";
+import type { IngestMetrics, IngestSource } from "../metrics.js";
+
+function header(
+  headers: IHeaders | undefined,
+  name: string,
+): string | undefined {
+  const value = headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
 
 /**
  * agent.audit.v1 → agent.events.v1 (key = agent id) or agent.audit.dlq (original bytes,
- * reason in headers). A batch's offsets are committed only after the broker acknowledged
- * every produced message (acks = all), so a crash re-delivers rather than loses.
+ * reason in headers). A batch's offsets are committed, and its event ids remembered for
+ * de-duplication, only after the broker acknowledged every produced message (acks = all):
+ * a crash re-delivers rather than loses.
  */
 export async function startKafkaPipeline(options: {
   readonly kafka: Kafka;
   readonly config: IngestConfig;
   readonly names: WardenNames;
   readonly logger: Logger;
-  readonly metrics: ReturnType<typeof createIngestMetrics>;
+  readonly metrics: IngestMetrics;
+  readonly deduplicator: Deduplicator;
 }): Promise<{ consumer: Consumer; producer: Producer; stop(): Promise<void> }> {
-  const { kafka, config, names, metrics } = options;
+  const { kafka, config, names, metrics, deduplicator } = options;
   const log = options.logger.child({ component: "kafka-pipeline" });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const consumer = kafka.consumer({ groupId: names.groups.ingest });
@@ -40,34 +53,42 @@ export async function startKafkaPipeline(options: {
       const { batch } = payload;
       if (!payload.isRunning() || payload.isStale()) return;
       const endTimer = metrics.batchSeconds.startTimer();
+      const receivedAt = new Date();
+      const outcomes = classifyBatch(
+        batch.messages.map((message) => message.value ?? Buffer.alloc(0)),
+        { ...config, nowMs: receivedAt.getTime() },
+        deduplicator,
+      );
       const events: Message[] = [];
       const deadLetters: Message[] = [];
-      const receivedAt = new Date();
-      for (const message of batch.messages) {
-        metrics.received.labels("kafka").inc();
-        const bytes = message.value ?? Buffer.alloc(0);
-        const outcome = acceptAuditMessage(bytes, {
-          maxEventBytes: config.maxEventBytes,
-          maxFutureSkewMs: config.maxFutureSkewMs,
-          nowMs: receivedAt.getTime(),
-        });
-        if (outcome.ok) {
+      const counted = outcomes.map((outcome, index) => {
+        const message = batch.messages[
+          index
+        ] as (typeof batch.messages)[number];
+        const source: IngestSource =
+          header(message.headers, ORIGIN_HEADER.source) === "http"
+            ? "http"
+            : "kafka";
+        if (outcome.kind === "accepted") {
           events.push({
             key: outcome.event.agent.id,
             value: JSON.stringify(outcome.event),
           });
-        } else {
-          const headers: IHeaders = {
-            "warden-reason": outcome.reason,
-            "warden-detail": outcome.detail,
-            "warden-source-topic": batch.topic,
-            "warden-source-partition": String(batch.partition),
-            "warden-source-offset": message.offset,
-            "warden-received-at": receivedAt.toISOString(),
-          };
-          deadLetters.push({ key: message.key, value: bytes, headers });
+        } else if (outcome.kind === "rejected") {
+          deadLetters.push({
+            key: message.key,
+            value: message.value ?? Buffer.alloc(0),
+            headers: deadLetterHeaders(outcome, {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: message.offset,
+              receivedAt,
+              gateway: header(message.headers, ORIGIN_HEADER.gateway),
+            }),
+          });
         }
-      }
+        return { outcome, source };
+      });
       const topicMessages = [
         ...(events.length > 0
           ? [{ topic: names.topics.events, messages: events }]
@@ -78,11 +99,7 @@ export async function startKafkaPipeline(options: {
       ];
       if (topicMessages.length > 0)
         await producer.sendBatch({ topicMessages, acks: -1 });
-      metrics.accepted.inc(events.length);
-      for (const message of deadLetters)
-        metrics.rejected
-          .labels(String(message.headers?.["warden-reason"]))
-          .inc();
+      deduplicator.remember(acceptedKeys(outcomes));
       await consumer.commitOffsets([
         {
           topic: batch.topic,
@@ -90,6 +107,12 @@ export async function startKafkaPipeline(options: {
           offset: String(Number(batch.lastOffset()) + 1),
         },
       ]);
+      metrics.countOutcomes(counted, receivedAt.getTime());
+      metrics.batchSize.observe(batch.messages.length);
+      metrics.consumerLag
+        .labels(String(batch.partition))
+        .set(Number(batch.offsetLag()));
+      metrics.dedupEntries.set(deduplicator.size);
       await payload.heartbeat();
       endTimer();
       log.debug(
@@ -97,6 +120,7 @@ export async function startKafkaPipeline(options: {
           partition: batch.partition,
           accepted: events.length,
           rejected: deadLetters.length,
+          duplicates: outcomes.length - events.length - deadLetters.length,
         },
         "batch forwarded",
       );

@@ -2,10 +2,12 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { acceptAuditMessage, REJECTION } from "./accept.js";
+import { hostileMessage, validAuditEvent } from "./hostile-input.js";
 
 const options = {
   maxEventBytes: 64 * 1024,
   maxFutureSkewMs: 300_000,
+  lateAfterMs: 300_000,
   nowMs: Date.parse("2026-11-02T10:00:00Z"),
 };
 const examples = readFileSync(
@@ -76,19 +78,109 @@ describe("acceptAuditMessage", () => {
     ).toMatchObject({ reason: REJECTION.tooLarge });
   });
 
-  it("never throws, whatever the bytes", () => {
-    fc.assert(
-      fc.property(
-        fc.oneof(
-          fc.uint8Array({ maxLength: 512 }),
-          fc.jsonValue().map(encode),
-          fc.string().map(encode),
+  it("flags late events instead of dropping them", () => {
+    const base = JSON.parse(examples[2] ?? "{}") as Record<string, unknown>;
+    const late = acceptAuditMessage(
+      encode({ ...base, time: "2026-11-02T09:00:00Z" }),
+      options,
+    );
+    expect(late).toMatchObject({ ok: true, event: { late: true } });
+    const fresh = acceptAuditMessage(
+      encode({ ...base, time: "2026-11-02T09:58:00Z" }),
+      options,
+    );
+    expect(fresh).toMatchObject({ ok: true, event: { late: false } });
+  });
+
+  it("refuses what the schema allows but Warden cannot carry", () => {
+    const base = JSON.parse(examples[2] ?? "{}") as Record<string, unknown>;
+    const withRaw = (field: string, raw: string): Uint8Array =>
+      encode(
+        JSON.stringify({ ...base, [field]: 0 }).replace(
+          `"${field}":0`,
+          `"${field}":${raw}`,
         ),
-        (bytes) => {
-          const result = acceptAuditMessage(bytes, options);
-          expect(typeof result.ok).toBe("boolean");
-        },
+      );
+    expect(
+      acceptAuditMessage(withRaw("duration_ms", "1e400"), options),
+    ).toMatchObject({
+      reason: REJECTION.schemaViolation,
+      detail: "/duration_ms must be number",
+    });
+    expect(
+      acceptAuditMessage(withRaw("bytes_out", "9007199254740993"), options),
+    ).toMatchObject({
+      detail: "/bytes_out must be at most 2^53-1",
+    });
+    expect(
+      acceptAuditMessage(encode({ ...base, event_id: "          " }), options),
+    ).toMatchObject({ detail: "/event_id must not be blank" });
+    expect(
+      acceptAuditMessage(
+        encode({ ...base, delegation: ["agent:a", " "] }),
+        options,
       ),
+    ).toMatchObject({ detail: "/delegation/1 must not be blank" });
+    const deep = `{"schema":"agent-audit/v1","x":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+    expect(acceptAuditMessage(encode(deep), options)).toMatchObject({
+      reason: REJECTION.schemaViolation,
+      detail: "/ nests deeper than 32 levels",
+    });
+    expect(acceptAuditMessage(encode("[1,2]"), options)).toMatchObject({
+      detail: "/ must be a JSON object, got an array",
+    });
+  });
+
+  it("keeps prototype-polluting keys as plain data and pollutes nothing", () => {
+    const base = examples[2] ?? "{}";
+    const hostile = base.replace(
+      /}$/,
+      ',"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}',
+    );
+    const result = acceptAuditMessage(encode(hostile), options);
+    expect(result.ok).toBe(true);
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+    const attributes = result.ok ? result.event.attributes : {};
+    expect(Object.keys(attributes).sort()).toEqual([
+      "__proto__",
+      "constructor",
+    ]);
+    expect(JSON.parse(JSON.stringify(result.ok && result.event))).toMatchObject(
+      {
+        attributes: { constructor: { prototype: { polluted: true } } },
+      },
+    );
+  });
+
+  it("trims ids and keeps the canonical fields consistent for any valid event", () => {
+    fc.assert(
+      fc.property(validAuditEvent(), (event) => {
+        const result = acceptAuditMessage(encode(event), options);
+        expect(result.ok).toBe(true);
+        if (!result.ok) return;
+        const canonical = result.event;
+        expect(canonical.agent.id).toBe(canonical.agent.id.trim());
+        expect(canonical.delegation.at(-1) ?? canonical.agent.id).toBeTruthy();
+        expect(canonical.chain_depth).toBe(canonical.delegation.length);
+        expect(canonical.chain_root).toBe(canonical.delegation[0]);
+        expect(canonical.time_ms).toBe(Date.parse(event.time));
+      }),
+    );
+  });
+
+  it("never throws and always gives a stable reason, whatever the bytes", () => {
+    const reasons = new Set<string>(Object.values(REJECTION));
+    fc.assert(
+      fc.property(hostileMessage(), (bytes) => {
+        const result = acceptAuditMessage(bytes, options);
+        if (!result.ok) {
+          expect(reasons.has(result.reason)).toBe(true);
+          expect(result.detail.length).toBeGreaterThan(0);
+        } else {
+          expect(() => JSON.stringify(result.event)).not.toThrow();
+        }
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -1,10 +1,14 @@
 import {
-  CANONICAL_EVENT_SCHEMA_ID,
-  DEFAULT_TENANT,
   validateAuditEvent,
   type AuditEventV1,
   type CanonicalEvent,
 } from "@warden/shared";
+import { normalise } from "./normalise.js";
+import {
+  MAX_NESTING_DEPTH,
+  nestingDepthExceeds,
+  semanticProblem,
+} from "./semantic-checks.js";
 
 /** Stable reason codes of a rejection; dashboards and `warden dlq` group by them. */
 export const REJECTION = {
@@ -16,12 +20,16 @@ export const REJECTION = {
 } as const;
 export type Rejection = (typeof REJECTION)[keyof typeof REJECTION];
 
+export const SUPPORTED_SCHEMA = "agent-audit/v1";
 export const DEFAULT_MAX_EVENT_BYTES = 64 * 1024;
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60_000;
+export const DEFAULT_LATE_AFTER_MS = 5 * 60_000;
 
 export interface AcceptOptions {
   readonly maxEventBytes: number;
   readonly maxFutureSkewMs: number;
+  /** Events older than this when they arrive are accepted with `late: true`. */
+  readonly lateAfterMs: number;
   readonly nowMs: number;
 }
 
@@ -32,119 +40,99 @@ export type Rejected = {
   readonly detail: string;
 };
 
-const KNOWN_FIELDS = new Set([
-  "schema",
-  "event_id",
-  "time",
-  "tenant",
-  "agent",
-  "on_behalf_of",
-  "delegation",
-  "credential",
-  "action",
-  "resource",
-  "outcome",
-  "status_code",
-  "bytes_out",
-  "bytes_in",
-  "records",
-  "duration_ms",
-  "source",
-  "session_id",
-  "task_id",
-  "trace_id",
-  "attributes",
-]);
+// Details quote input back to operators; keep them short and printable.
+function quote(text: string): string {
+  const clipped = text.length > 64 ? `${text.slice(0, 64)}…` : text;
+  return JSON.stringify(clipped);
+}
 
-/** Takes one raw message (bytes as a gateway sent them) to a canonical event or a precise rejection. */
+function reject(reason: Rejection, detail: string): Rejected {
+  return { ok: false, reason, detail };
+}
+
+function parseJson(bytes: Uint8Array): { value: unknown } | Rejected {
+  try {
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return { value: JSON.parse(text) as unknown };
+  } catch (error) {
+    const detail =
+      error instanceof TypeError
+        ? "message is not valid UTF-8"
+        : error instanceof Error
+          ? error.message
+          : "not JSON";
+    return reject(REJECTION.invalidJson, detail);
+  }
+}
+
+function checkSchema(value: unknown): AuditEventV1 | Rejected {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return reject(
+      REJECTION.schemaViolation,
+      `/ must be a JSON object, got ${Array.isArray(value) ? "an array" : value === null ? "null" : typeof value}`,
+    );
+  const schema = (value as { schema?: unknown }).schema;
+  if (typeof schema === "string" && schema !== SUPPORTED_SCHEMA)
+    return reject(
+      REJECTION.unsupportedSchemaVersion,
+      `/schema ${quote(schema)} is not ${SUPPORTED_SCHEMA}`,
+    );
+  if (nestingDepthExceeds(value, MAX_NESTING_DEPTH))
+    return reject(
+      REJECTION.schemaViolation,
+      `/ nests deeper than ${MAX_NESTING_DEPTH} levels`,
+    );
+  const validation = validateAuditEvent(value);
+  if (!validation.ok) {
+    const first = validation.problems[0];
+    return reject(
+      REJECTION.schemaViolation,
+      first ? `${first.path || "/"} ${first.message}` : "invalid",
+    );
+  }
+  const problem = semanticProblem(validation.value);
+  if (problem)
+    return reject(
+      REJECTION.schemaViolation,
+      `${problem.path} ${problem.message}`,
+    );
+  return validation.value;
+}
+
+/**
+ * Takes one raw message (bytes exactly as a gateway sent them) to a canonical event or a
+ * precise rejection. Pure and total: it never throws, whatever the bytes.
+ */
 export function acceptAuditMessage(
   bytes: Uint8Array,
   options: AcceptOptions,
 ): Accepted | Rejected {
-  if (bytes.byteLength > options.maxEventBytes) {
-    return {
-      ok: false,
-      reason: REJECTION.tooLarge,
-      detail: `message is ${bytes.byteLength} bytes, limit ${options.maxEventBytes}`,
-    };
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(
-      new TextDecoder("utf-8", { fatal: true }).decode(bytes),
+  if (bytes.byteLength > options.maxEventBytes)
+    return reject(
+      REJECTION.tooLarge,
+      `message is ${bytes.byteLength} bytes, limit ${options.maxEventBytes}`,
     );
-  } catch (error) {
-    return {
-      ok: false,
-      reason: REJECTION.invalidJson,
-      detail: error instanceof Error ? error.message : "not JSON",
-    };
-  }
-  if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
-    const schema = (parsed as { schema?: unknown }).schema;
-    if (typeof schema === "string" && schema !== "agent-audit/v1") {
-      return {
-        ok: false,
-        reason: REJECTION.unsupportedSchemaVersion,
-        detail: `schema "${schema.slice(0, 64)}" is not agent-audit/v1`,
-      };
-    }
-  }
-  const validation = validateAuditEvent(parsed);
-  if (!validation.ok) {
-    const first = validation.problems[0];
-    return {
-      ok: false,
-      reason: REJECTION.schemaViolation,
-      detail: first ? `${first.path} ${first.message}` : "invalid",
-    };
-  }
-  const timeMs = Date.parse(validation.value.time);
-  if (timeMs > options.nowMs + options.maxFutureSkewMs) {
-    return {
-      ok: false,
-      reason: REJECTION.timeInFuture,
-      detail: `/time ${validation.value.time} is more than ${options.maxFutureSkewMs} ms ahead`,
-    };
-  }
+  const parsed = parseJson(bytes);
+  if ("ok" in parsed) return parsed;
+  const event = checkSchema(parsed.value);
+  if ("ok" in event) return event;
+  const timeMs = Date.parse(event.time);
+  if (!Number.isFinite(timeMs))
+    return reject(
+      REJECTION.schemaViolation,
+      `/time ${quote(event.time)} is not a time`,
+    );
+  if (timeMs > options.nowMs + options.maxFutureSkewMs)
+    return reject(
+      REJECTION.timeInFuture,
+      `/time ${quote(event.time)} is more than ${options.maxFutureSkewMs} ms ahead of ingest's clock`,
+    );
   return {
     ok: true,
-    event: normalise(validation.value, timeMs, options.nowMs),
-  };
-}
-
-function normalise(
-  event: AuditEventV1,
-  timeMs: number,
-  nowMs: number,
-): CanonicalEvent {
-  const agentId = event.agent.id.trim();
-  const delegation =
-    event.delegation && event.delegation.length > 0
-      ? event.delegation.map((id) => id.trim())
-      : [agentId];
-  const attributes: Record<string, unknown> = Object.create(null) as Record<
-    string,
-    unknown
-  >;
-  Object.assign(attributes, event.attributes ?? {});
-  for (const key of Object.keys(event)) {
-    if (!KNOWN_FIELDS.has(key))
-      attributes[key] = (event as unknown as Record<string, unknown>)[key];
-  }
-  const { schema: _schema, tenant, attributes: _attributes, ...rest } = event;
-  return {
-    ...rest,
-    schema: CANONICAL_EVENT_SCHEMA_ID,
-    event_id: event.event_id.trim(),
-    agent: { ...event.agent, id: agentId },
-    tenant: tenant?.trim() || DEFAULT_TENANT,
-    delegation,
-    chain_depth: delegation.length,
-    chain_root: delegation[0] ?? agentId,
-    time_ms: timeMs,
-    received_ms: nowMs,
-    late: false,
-    attributes,
+    event: normalise(event, {
+      timeMs,
+      receivedMs: options.nowMs,
+      late: timeMs < options.nowMs - options.lateAfterMs,
+    }),
   };
 }

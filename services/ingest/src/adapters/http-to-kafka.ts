@@ -1,0 +1,46 @@
+import type { Producer } from "kafkajs";
+import type { WardenNames } from "@warden/shared";
+import { acceptAuditMessage, type AcceptOptions } from "../core/accept.js";
+import { ORIGIN_HEADER } from "../core/dead-letter.js";
+import type { IngestSink, LineResult } from "./http-ingest.js";
+
+/**
+ * Cluster mode: every posted message goes to agent.audit.v1 exactly as sent (the ingest
+ * consumer is the one place that forwards or dead-letters), and the 202 reports what the
+ * same checks say about each line now. Duplicates are found later, by the consumer.
+ */
+export function kafkaIngestSink(options: {
+  readonly producer: Producer;
+  readonly names: WardenNames;
+  readonly acceptOptions: () => AcceptOptions;
+}): IngestSink {
+  return async (messages, gateway) => {
+    const acceptOptions = options.acceptOptions();
+    const checked = messages.map((bytes) => ({
+      bytes,
+      outcome: acceptAuditMessage(bytes, acceptOptions),
+    }));
+    await options.producer.send({
+      topic: options.names.topics.audit,
+      acks: -1,
+      messages: checked.map(({ bytes, outcome }) => ({
+        key: outcome.ok ? outcome.event.agent.id : (gateway ?? null),
+        value: bytes,
+        headers: {
+          [ORIGIN_HEADER.source]: "http",
+          ...(gateway ? { [ORIGIN_HEADER.gateway]: gateway } : {}),
+        },
+      })),
+    });
+    return checked.map(({ outcome }, index): LineResult =>
+      outcome.ok
+        ? { line: index + 1, status: "accepted" }
+        : {
+            line: index + 1,
+            status: "rejected",
+            reason: outcome.reason,
+            detail: outcome.detail,
+          },
+    );
+  };
+}

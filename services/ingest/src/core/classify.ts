@@ -1,0 +1,53 @@
+import type { CanonicalEvent } from "@warden/shared";
+import {
+  acceptAuditMessage,
+  type AcceptOptions,
+  type Rejection,
+} from "./accept.js";
+import { dedupKey, type Deduplicator } from "./dedup.js";
+
+export type Outcome =
+  | {
+      readonly kind: "accepted";
+      readonly event: CanonicalEvent;
+      readonly dedupKey: string;
+    }
+  | {
+      readonly kind: "rejected";
+      readonly reason: Rejection;
+      readonly detail: string;
+    }
+  | { readonly kind: "duplicate"; readonly eventId: string };
+
+/**
+ * One outcome per message, in order. Duplicates are found against the window and within
+ * the batch itself; the caller remembers the accepted keys once they are forwarded.
+ */
+export function classifyBatch(
+  messages: readonly Uint8Array[],
+  options: AcceptOptions,
+  deduplicator: Deduplicator,
+): Outcome[] {
+  const inBatch = new Set<string>();
+  return messages.map((bytes): Outcome => {
+    const outcome = acceptAuditMessage(bytes, options);
+    if (!outcome.ok)
+      return {
+        kind: "rejected",
+        reason: outcome.reason,
+        detail: outcome.detail,
+      };
+    const key = dedupKey(outcome.event.tenant, outcome.event.event_id);
+    if (inBatch.has(key) || deduplicator.seen(key))
+      return { kind: "duplicate", eventId: outcome.event.event_id };
+    inBatch.add(key);
+    return { kind: "accepted", event: outcome.event, dedupKey: key };
+  });
+}
+
+/** Keys to remember after the accepted events of a batch were durably forwarded. */
+export function acceptedKeys(outcomes: readonly Outcome[]): string[] {
+  return outcomes.flatMap((outcome) =>
+    outcome.kind === "accepted" ? [outcome.dedupKey] : [],
+  );
+}

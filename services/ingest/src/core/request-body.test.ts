@@ -1,0 +1,50 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { splitRequestBody } from "./request-body.js";
+
+describe("splitRequestBody", () => {
+  it("keeps NDJSON lines byte for byte, drops CR and blank lines", () => {
+    const body = Buffer.concat([
+      Buffer.from('{"a":1}\r\n\n  \n'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from("\nlast"),
+    ]);
+    const split = splitRequestBody(body, "application/x-ndjson");
+    expect(split.ok && split.messages.map((line) => [...line])).toEqual([
+      [...Buffer.from('{"a":1}')],
+      [0xff, 0xfe],
+      [...Buffer.from("last")],
+    ]);
+  });
+
+  it("splits a JSON array into its elements and refuses a broken one", () => {
+    expect(
+      splitRequestBody(Buffer.from(' [{"a":1}, 2]'), "application/json"),
+    ).toEqual({
+      ok: true,
+      messages: [Buffer.from('{"a":1}'), Buffer.from("2")],
+    });
+    expect(splitRequestBody(Buffer.from("[1,"), "application/json").ok).toBe(
+      false,
+    );
+  });
+
+  it("loses no non-blank line", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc
+            .string({ unit: "binary" })
+            .filter((line) => !line.includes("\n") && line.trim() !== ""),
+        ),
+        (lines) => {
+          const split = splitRequestBody(
+            Buffer.from(lines.join("\n")),
+            "application/x-ndjson",
+          );
+          expect(split.ok && split.messages.length).toBe(lines.length);
+        },
+      ),
+    );
+  });
+});
