@@ -24,3 +24,22 @@ export function canonicalEvent(
     attributes: {},
   };
 }
+
+/** A valid audit event v1 of `agentId`, as a gateway would send it. */
+export function auditEvent(
+  agentId: string,
+  index: number,
+  timeMs = Date.now(),
+): string {
+  return JSON.stringify({
+    schema: "agent-audit/v1",
+    event_id: `audit-${agentId}-${index}`,
+    time: new Date(timeMs).toISOString(),
+    tenant: "acme",
+    agent: { id: agentId, kind: "test-bot" },
+    credential: { id: `key-${agentId}`, type: "api_key" },
+    action: { name: "crm.contacts.read", verb: "read" },
+    outcome: "success",
+    bytes_out: 100 + index,
+  });
+}

@@ -42,3 +42,12 @@ export async function committedTotal(
     ) ?? 0
   );
 }
+
+/** Exactly how many messages `topic` holds (high minus low watermark, summed over partitions). */
+export async function topicSize(admin: Admin, topic: string): Promise<number> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.reduce(
+    (sum, partition) => sum + Number(partition.high) - Number(partition.low),
+    0,
+  );
+}

@@ -44,3 +44,4 @@ export type { IngestMetrics, IngestSource } from "./metrics.js";
 export { createIngestMetrics } from "./metrics.js";
 export type { IngestConfig } from "./config.js";
 export { isLoopback, loadIngestConfig } from "./config.js";
+export { DEFAULT_MAX_REQUEST_BYTES, chunkBySize } from "./core/chunk.js";

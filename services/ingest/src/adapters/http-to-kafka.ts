@@ -1,6 +1,7 @@
 import type { Producer } from "kafkajs";
 import type { WardenNames } from "@warden/shared";
 import { acceptAuditMessage, type AcceptOptions } from "../core/accept.js";
+import { chunkBySize } from "../core/chunk.js";
 import { ORIGIN_HEADER } from "../core/dead-letter.js";
 import type { IngestSink, LineResult } from "./http-ingest.js";
 
@@ -20,18 +21,20 @@ export function kafkaIngestSink(options: {
       bytes,
       outcome: acceptAuditMessage(bytes, acceptOptions),
     }));
-    await options.producer.send({
-      topic: options.names.topics.audit,
-      acks: -1,
-      messages: checked.map(({ bytes, outcome }) => ({
-        key: outcome.ok ? outcome.event.agent.id : (gateway ?? null),
-        value: bytes,
-        headers: {
-          [ORIGIN_HEADER.source]: "http",
-          ...(gateway ? { [ORIGIN_HEADER.gateway]: gateway } : {}),
-        },
-      })),
-    });
+    const records = checked.map(({ bytes, outcome }) => ({
+      key: outcome.ok ? outcome.event.agent.id : (gateway ?? null),
+      value: bytes,
+      headers: {
+        [ORIGIN_HEADER.source]: "http",
+        ...(gateway ? { [ORIGIN_HEADER.gateway]: gateway } : {}),
+      },
+    }));
+    for (const chunk of chunkBySize(records))
+      await options.producer.send({
+        topic: options.names.topics.audit,
+        acks: -1,
+        messages: chunk,
+      });
     return checked.map(({ outcome }, index): LineResult =>
       outcome.ok
         ? { line: index + 1, status: "accepted" }

@@ -4,6 +4,7 @@ import {
   type Logger,
   type WardenNames,
 } from "@warden/shared";
+import { chunkBySize } from "../core/chunk.js";
 import { acceptedKeys, classifyBatch } from "../core/classify.js";
 import { deadLetterHeaders, ORIGIN_HEADER } from "../core/dead-letter.js";
 import type { Deduplicator } from "../core/dedup.js";
@@ -89,16 +90,14 @@ export async function startKafkaPipeline(options: {
         }
         return { outcome, source };
       });
-      const topicMessages = [
-        ...(events.length > 0
-          ? [{ topic: names.topics.events, messages: events }]
-          : []),
-        ...(deadLetters.length > 0
-          ? [{ topic: names.topics.auditDlq, messages: deadLetters }]
-          : []),
-      ];
-      if (topicMessages.length > 0)
-        await producer.sendBatch({ topicMessages, acks: -1 });
+      // Sequential sends, each acknowledged by all replicas, before anything is committed.
+      for (const [topic, messages] of [
+        [names.topics.events, events],
+        [names.topics.auditDlq, deadLetters],
+      ] as const) {
+        for (const chunk of chunkBySize(messages))
+          await producer.send({ topic, messages: chunk, acks: -1 });
+      }
       deduplicator.remember(acceptedKeys(outcomes));
       await consumer.commitOffsets([
         {
