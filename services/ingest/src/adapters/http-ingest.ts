@@ -83,8 +83,9 @@ export async function registerHttpIngest(
       }
       gatewayOf.set(request, gateway);
     });
+    // onRequest, after authentication: a flood of oversized bodies is limited before any is read.
     await scope.register(rateLimit, {
-      hook: "preHandler",
+      hook: "onRequest",
       max: limits.rateLimit,
       timeWindow: limits.rateWindowMs,
       keyGenerator: (request) => gatewayOf.get(request) ?? ANONYMOUS,
