@@ -109,11 +109,17 @@ export async function ensureTopics(
     await admin.createTopics({ topics: wanted, waitForLeaders: true });
 }
 
-/** Readiness of a consumer: false once kafkajs reports it crashed (it gave up retrying). */
+/**
+ * Readiness of a consumer: false from a crash (kafkajs gave up retrying) until it has
+ * rejoined its group, which kafkajs does by itself when the crash was retriable.
+ */
 export function consumerReadiness(consumer: Consumer): ReadinessCheck {
   let running = true;
   consumer.on(consumer.events.CRASH, () => {
     running = false;
+  });
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    running = true;
   });
   return { name: "kafka", check: () => running };
 }
