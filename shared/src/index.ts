@@ -77,7 +77,10 @@ export type { WardenNames } from "./names.js";
 export {
   TOPIC_PARTITIONS,
   createNames,
+  fromKvKeyToken,
   fromSubjectToken,
+  kvKeyToken,
+  revokedAgentKey,
   subjectToken,
 } from "./names.js";
 export {
@@ -105,3 +108,26 @@ export {
   encodeKillSwitchMessage,
   parseKillSwitchMessage,
 } from "./kill-switch.js";
+export type {
+  BaselineDecode,
+  BaselineHistory,
+  BaselineLevel,
+  BaselineModel,
+  BaselineScope,
+  RobustStats,
+  Vocabulary,
+  VocabularyDimension,
+} from "./baseline-model/index.js";
+export {
+  ALL_HOURS_OF_DAY,
+  BASELINE_FORMAT_VERSION,
+  EMPTY_STATS,
+  HOURS_PER_WEEK,
+  VOCABULARY_DIMENSIONS,
+  agentBaselineKey,
+  baselineKey,
+  decodeBaseline,
+  encodeBaseline,
+  peerBaselineKey,
+  tenantBaselineKey,
+} from "./baseline-model/index.js";

@@ -3,7 +3,7 @@
  *
  * The revoker publishes one message per change on `warden.killswitch.<tenant>.<agent>`
  * (core NATS, for speed) and keeps the current state of every revoked agent in the KV
- * bucket `warden-revoked` under `<tenant>.<agent>` (subject tokens), so a gateway that was
+ * bucket `warden-revoked` under `revokedAgentKey(tenant, agent)` (names.ts), so a gateway that was
  * down re-syncs on start-up instead of letting a revoked agent through. Reinstatement
  * publishes `action: "reinstate"` and deletes the key.
  *

@@ -30,7 +30,7 @@ export interface WardenNames {
   readonly decisionsStream: string;
   readonly decisionsConsumer: string;
   readonly baselinesBucket: string;
-  /** KV of currently revoked agents, `<tenant>.<agent>` → kill-switch message (see kill-switch.ts). */
+  /** KV of currently revoked agents, `revokedAgentKey` → kill-switch message (see kill-switch.ts). */
   readonly revokedAgentsBucket: string;
   /** `warden.decisions.<tenant>.<agent>` for one agent. */
   decisionSubject(tenant: string, agentId: string): string;
@@ -94,4 +94,43 @@ export function subjectToken(value: string): string {
 export function fromSubjectToken(token: string): string {
   if (token === EMPTY_TOKEN) return "";
   return decodeURIComponent(token);
+}
+
+// NATS KV keys allow only `A-Z a-z 0-9 _ - / = .`, so subject tokens (`%XX`) cannot be keys:
+// a key token escapes every other byte of its UTF-8 form as `=XX` (upper-case hex), `=`
+// included. A lone `=` stands for the empty string; escaping never produces it.
+const KV_SAFE = /^[A-Za-z0-9_-]$/u;
+const EMPTY_KEY_TOKEN = "=";
+const ESCAPED = /=([0-9A-F]{2})/gu;
+
+export function kvKeyToken(value: string): string {
+  if (value === "") return EMPTY_KEY_TOKEN;
+  let token = "";
+  for (const char of value) {
+    if (KV_SAFE.test(char)) {
+      token += char;
+      continue;
+    }
+    for (const byte of Buffer.from(char, "utf8"))
+      token += `=${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return token;
+}
+
+export function fromKvKeyToken(token: string): string {
+  if (token === EMPTY_KEY_TOKEN) return "";
+  const bytes: number[] = [];
+  let last = 0;
+  for (const match of token.matchAll(ESCAPED)) {
+    bytes.push(...Buffer.from(token.slice(last, match.index), "utf8"));
+    bytes.push(parseInt(match[1] ?? "0", 16));
+    last = match.index + match[0].length;
+  }
+  bytes.push(...Buffer.from(token.slice(last), "utf8"));
+  return Buffer.from(bytes).toString("utf8");
+}
+
+/** Key of one agent in the revoked-agents bucket: `<tenant>.<agent>`, each a KV key token. */
+export function revokedAgentKey(tenant: string, agentId: string): string {
+  return `${kvKeyToken(tenant)}.${kvKeyToken(agentId)}`;
 }

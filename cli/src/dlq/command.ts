@@ -1,0 +1,138 @@
+import { Command, Option } from "commander";
+import {
+  connectAdmin,
+  createKafka,
+  createLogger,
+  createNames,
+  readCommonConfig,
+  readKafkaConfig,
+} from "@warden/shared";
+import {
+  countByReason,
+  deadLetterJson,
+  formatDeadLetter,
+  selectDeadLetters,
+  type DeadLetter,
+} from "./dead-letters.js";
+import { readDeadLetters, resubmitDeadLetters } from "./kafka-dlq.js";
+
+interface DlqOptions {
+  readonly reason?: string;
+  readonly offset?: string[];
+  readonly json: boolean;
+}
+
+/** Runs `work` with the dead letters of the configured cluster (KAFKA_*, WARDEN_NAMESPACE). */
+async function withDeadLetters(
+  work: (context: {
+    kafka: ReturnType<typeof createKafka>;
+    names: ReturnType<typeof createNames>;
+    letters: DeadLetter[];
+  }) => Promise<void>,
+): Promise<void> {
+  const common = readCommonConfig(process.env, 0);
+  const config = readKafkaConfig(process.env);
+  const logger = createLogger({ level: "warn", service: "warden-dlq" });
+  const kafka = createKafka({ config, logger });
+  const names = createNames(common.namespace);
+  const admin = await connectAdmin(kafka, config);
+  try {
+    await work({
+      kafka,
+      names,
+      letters: await readDeadLetters(kafka, admin, names),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+const reasonOption = new Option(
+  "--reason <code>",
+  "only dead letters with this reason code",
+);
+const offsetOption = new Option(
+  "--offset <offsets...>",
+  "only these DLQ offsets",
+);
+
+export function registerDlq(program: Command): void {
+  const dlq = program
+    .command("dlq")
+    .description(
+      "inspect and re-submit rejected audit events (agent.audit.dlq)",
+    );
+
+  dlq
+    .command("list")
+    .description(
+      "count dead letters by reason and list them (offset, time, reason, source, detail, bytes)",
+    )
+    .addOption(reasonOption)
+    .addOption(offsetOption)
+    .option("--json", "one JSON object per line, bytes as base64", false)
+    .addHelpText(
+      "after",
+      "\nExample:\n  warden dlq list --reason schema_violation",
+    )
+    .action(async (options: DlqOptions) => {
+      await withDeadLetters(async ({ letters }) => {
+        const chosen = selectDeadLetters(letters, {
+          reason: options.reason,
+          offsets: options.offset,
+        });
+        if (options.json) {
+          for (const letter of chosen)
+            process.stdout.write(`${JSON.stringify(deadLetterJson(letter))}\n`);
+          return;
+        }
+        const counts = Object.entries(countByReason(chosen)).sort(
+          (a, b) => b[1] - a[1],
+        );
+        process.stdout.write(`${chosen.length} dead letters\n`);
+        for (const [reason, count] of counts)
+          process.stdout.write(`  ${reason}\t${count}\n`);
+        for (const letter of chosen)
+          process.stdout.write(`${formatDeadLetter(letter)}\n`);
+      });
+    });
+
+  dlq
+    .command("resubmit")
+    .description(
+      "send the original bytes of dead letters back to agent.audit.v1, after fixing what rejected them",
+    )
+    .addOption(reasonOption)
+    .addOption(offsetOption)
+    .option(
+      "--all",
+      "every dead letter (required when neither --reason nor --offset is given)",
+      false,
+    )
+    .option("--dry-run", "say what would be re-submitted, send nothing", false)
+    .addHelpText(
+      "after",
+      "\nExample:\n  warden dlq resubmit --reason too_large   # after raising INGEST_MAX_EVENT_BYTES",
+    )
+    .action(async (options: DlqOptions & { all: boolean; dryRun: boolean }) => {
+      if (
+        !options.all &&
+        options.reason === undefined &&
+        options.offset === undefined
+      )
+        throw new Error(
+          "choose what to re-submit: --reason, --offset or --all",
+        );
+      await withDeadLetters(async ({ kafka, names, letters }) => {
+        const chosen = selectDeadLetters(letters, {
+          reason: options.reason,
+          offsets: options.offset,
+        });
+        if (!options.dryRun) await resubmitDeadLetters(kafka, names, chosen);
+        const verb = options.dryRun ? "would re-submit" : "re-submitted";
+        process.stdout.write(
+          `${verb} ${chosen.length} dead letters to ${names.topics.audit}\n`,
+        );
+      });
+    });
+}

@@ -1,0 +1,118 @@
+import { DEAD_LETTER_HEADER, ORIGIN_HEADER } from "@warden/ingest";
+
+/** One record of agent.audit.dlq, as `warden dlq` shows it. */
+export interface DeadLetter {
+  readonly offset: string;
+  readonly key: Buffer | null;
+  /** The original bytes, exactly as the gateway sent them. */
+  readonly value: Buffer;
+  readonly reason: string;
+  readonly detail: string;
+  readonly source: string;
+  readonly gateway: string | undefined;
+  readonly receivedAt: string;
+}
+
+type Headers = Record<
+  string,
+  Buffer | string | (Buffer | string)[] | undefined
+>;
+
+function headerText(
+  headers: Headers | undefined,
+  name: string,
+): string | undefined {
+  const value = headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
+
+export function toDeadLetter(message: {
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers?: Headers | undefined;
+}): DeadLetter {
+  const header = (name: string) => headerText(message.headers, name);
+  const topic = header(DEAD_LETTER_HEADER.sourceTopic) ?? "?";
+  return {
+    offset: message.offset,
+    key: message.key,
+    value: message.value ?? Buffer.alloc(0),
+    reason: header(DEAD_LETTER_HEADER.reason) ?? "unknown",
+    detail: header(DEAD_LETTER_HEADER.detail) ?? "",
+    source: `${topic}/${header(DEAD_LETTER_HEADER.sourcePartition) ?? "?"}@${header(DEAD_LETTER_HEADER.sourceOffset) ?? "?"}`,
+    gateway: header(ORIGIN_HEADER.gateway),
+    receivedAt: header(DEAD_LETTER_HEADER.receivedAt) ?? "",
+  };
+}
+
+export interface Selection {
+  readonly reason?: string | undefined;
+  readonly offsets?: readonly string[] | undefined;
+}
+
+export function selectDeadLetters(
+  letters: readonly DeadLetter[],
+  selection: Selection,
+): DeadLetter[] {
+  const offsets = selection.offsets ? new Set(selection.offsets) : undefined;
+  return letters.filter(
+    (letter) =>
+      (selection.reason === undefined || letter.reason === selection.reason) &&
+      (offsets === undefined || offsets.has(letter.offset)),
+  );
+}
+
+export function countByReason(
+  letters: readonly DeadLetter[],
+): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const letter of letters)
+    counts[letter.reason] = (counts[letter.reason] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * The start of the original bytes, safe to print on a terminal: control characters,
+ * invalid UTF-8 and bidi overrides are escaped, so a hostile payload cannot rewrite the
+ * operator's screen.
+ */
+export function preview(bytes: Buffer, maxChars = 80): string {
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(
+    bytes.subarray(0, maxChars * 4),
+  );
+  let shown = "";
+  for (const char of text) {
+    if (shown.length >= maxChars) return `${shown}…`;
+    const code = char.codePointAt(0) ?? 0;
+    const unsafe =
+      code < 0x20 ||
+      code === 0x7f ||
+      (code >= 0x80 && code < 0xa0) ||
+      (code >= 0x202a && code <= 0x202e) ||
+      (code >= 0x2066 && code <= 0x2069) ||
+      code === 0xfffd;
+    shown += unsafe ? `\\u{${code.toString(16)}}` : char;
+  }
+  return shown;
+}
+
+/** One line per dead letter, for people. */
+export function formatDeadLetter(letter: DeadLetter): string {
+  const gateway = letter.gateway ? ` gateway=${letter.gateway}` : "";
+  return `${letter.offset}\t${letter.receivedAt}\t${letter.reason}\t${letter.source}${gateway}\t${preview(Buffer.from(letter.detail))}\t${preview(letter.value)}`;
+}
+
+/** For scripts: the bytes as base64, since they need not be UTF-8. */
+export function deadLetterJson(letter: DeadLetter): Record<string, unknown> {
+  return {
+    offset: letter.offset,
+    received_at: letter.receivedAt,
+    reason: letter.reason,
+    detail: letter.detail,
+    source: letter.source,
+    gateway: letter.gateway ?? null,
+    value_base64: letter.value.toString("base64"),
+  };
+}
