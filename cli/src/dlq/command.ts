@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { Option, type Command } from "commander";
 import {
   connectAdmin,
   createKafka,
@@ -28,7 +28,7 @@ async function withDeadLetters(
     kafka: ReturnType<typeof createKafka>;
     names: ReturnType<typeof createNames>;
     letters: DeadLetter[];
-  }) => Promise<void>,
+  }) => Promise<void> | void,
 ): Promise<void> {
   const common = readCommonConfig(process.env, 0);
   const config = readKafkaConfig(process.env);
@@ -76,7 +76,7 @@ export function registerDlq(program: Command): void {
       "\nExample:\n  warden dlq list --reason schema_violation",
     )
     .action(async (options: DlqOptions) => {
-      await withDeadLetters(async ({ letters }) => {
+      await withDeadLetters(({ letters }) => {
         const chosen = selectDeadLetters(letters, {
           reason: options.reason,
           offsets: options.offset,
