@@ -24,6 +24,10 @@ const letter = (offset: string, reason: string, value = "{}") =>
     },
   });
 
+// eslint-disable-next-line no-control-regex -- control characters are what must not appear
+const TERMINAL_UNSAFE =
+  /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+
 describe("dead letters", () => {
   it("reads the headers ingest writes", () => {
     expect(letter("7", "invalid_json")).toMatchObject({
@@ -59,10 +63,7 @@ describe("dead letters", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
         const shown = preview(Buffer.from(bytes));
-        // eslint-disable-next-line no-control-regex -- control characters are what must not appear
-        expect(shown).not.toMatch(
-          /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u,
-        );
+        expect(shown).not.toMatch(TERMINAL_UNSAFE);
         expect(shown.length).toBeLessThanOrEqual(81 + 10);
       }),
     );
