@@ -24,9 +24,10 @@ const letter = (offset: string, reason: string, value = "{}") =>
     },
   });
 
-// eslint-disable-next-line no-control-regex -- control characters are what must not appear
+/* eslint-disable no-control-regex -- control characters are what must not appear */
 const TERMINAL_UNSAFE =
   /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+/* eslint-enable no-control-regex */
 
 describe("dead letters", () => {
   it("reads the headers ingest writes", () => {
