@@ -45,6 +45,8 @@ export interface IngestConfig {
   readonly lateAfterMs: number;
   readonly dedupWindowMs: number;
   readonly dedupMaxEntries: number;
+  /** Partitions whose batches are processed at once (overlaps produce and commit round trips). */
+  readonly concurrentPartitions: number;
   /** Gateways allowed to post; empty means unauthenticated, which only loopback serves. */
   readonly httpTokens: readonly GatewayToken[];
   readonly httpLimits: HttpIngestLimits;
@@ -91,6 +93,10 @@ export function loadIngestConfig(
         INGEST_DEDUP_MAX_ENTRIES: integer(1)({
           default: DEFAULT_DEDUP_MAX_ENTRIES,
           desc: "most event ids remembered at once",
+        }),
+        INGEST_CONCURRENT_PARTITIONS: integer(1)({
+          default: 3,
+          desc: "partitions processed at once by one instance",
         }),
         INGEST_HTTP_ENABLED: flag({
           default: false,
@@ -144,6 +150,7 @@ export function loadIngestConfig(
     lateAfterMs: ingest.INGEST_LATE_AFTER,
     dedupWindowMs: ingest.INGEST_DEDUP_WINDOW,
     dedupMaxEntries: ingest.INGEST_DEDUP_MAX_ENTRIES,
+    concurrentPartitions: ingest.INGEST_CONCURRENT_PARTITIONS,
     httpTokens: ingest.INGEST_HTTP_TOKENS,
     httpLimits: {
       maxBodyBytes: ingest.INGEST_HTTP_MAX_BODY_BYTES,

@@ -50,6 +50,7 @@ export async function startKafkaPipeline(options: {
   }
   await consumer.run({
     autoCommit: false,
+    partitionsConsumedConcurrently: config.concurrentPartitions,
     eachBatch: async (payload) => {
       const { batch } = payload;
       if (!payload.isRunning() || payload.isStale()) return;

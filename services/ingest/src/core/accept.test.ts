@@ -121,7 +121,10 @@ describe("acceptAuditMessage", () => {
         options,
       ),
     ).toMatchObject({ detail: "/delegation/1 must not be blank" });
-    const deep = `{"schema":"agent-audit/v1","x":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+    const deep = (examples[2] ?? "").replace(
+      /}$/,
+      `,"x":${"[".repeat(5000)}${"]".repeat(5000)}}`,
+    );
     expect(acceptAuditMessage(encode(deep), options)).toMatchObject({
       reason: REJECTION.schemaViolation,
       detail: "/ nests deeper than 32 levels",

@@ -6,7 +6,7 @@ import {
 import { normalise } from "./normalise.js";
 import {
   MAX_NESTING_DEPTH,
-  nestingDepthExceeds,
+  freeFormTooDeep,
   semanticProblem,
 } from "./semantic-checks.js";
 
@@ -50,9 +50,12 @@ function reject(reason: Rejection, detail: string): Rejected {
   return { ok: false, reason, detail };
 }
 
+// One decoder for every call: constructing one per message costs more than the decoding.
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 function parseJson(bytes: Uint8Array): { value: unknown } | Rejected {
   try {
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    const text = STRICT_UTF8.decode(bytes);
     return { value: JSON.parse(text) as unknown };
   } catch (error) {
     const detail =
@@ -77,11 +80,6 @@ function checkSchema(value: unknown): AuditEventV1 | Rejected {
       REJECTION.unsupportedSchemaVersion,
       `/schema ${quote(schema)} is not ${SUPPORTED_SCHEMA}`,
     );
-  if (nestingDepthExceeds(value, MAX_NESTING_DEPTH))
-    return reject(
-      REJECTION.schemaViolation,
-      `/ nests deeper than ${MAX_NESTING_DEPTH} levels`,
-    );
   const validation = validateAuditEvent(value);
   if (!validation.ok) {
     const first = validation.problems[0];
@@ -90,6 +88,11 @@ function checkSchema(value: unknown): AuditEventV1 | Rejected {
       first ? `${first.path || "/"} ${first.message}` : "invalid",
     );
   }
+  if (freeFormTooDeep(validation.value))
+    return reject(
+      REJECTION.schemaViolation,
+      `/ nests deeper than ${MAX_NESTING_DEPTH} levels`,
+    );
   const problem = semanticProblem(validation.value);
   if (problem)
     return reject(

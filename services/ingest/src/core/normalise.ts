@@ -6,7 +6,7 @@ import {
 } from "@warden/shared";
 
 /** Top-level fields of audit event v1; anything else moves into `attributes`. */
-const KNOWN_FIELDS = new Set([
+export const KNOWN_FIELDS: ReadonlySet<string> = new Set([
   "schema",
   "event_id",
   "time",
@@ -38,8 +38,7 @@ export interface NormaliseContext {
 
 /**
  * The canonical event every later service reads: defaults filled in, ids trimmed, unknown
- * top-level fields kept under `attributes` (in an object without a prototype, so keys such
- * as `__proto__` stay plain data).
+ * top-level fields kept under `attributes` (keys such as `__proto__` stay plain data).
  */
 export function normalise(
   event: AuditEventV1,
@@ -50,35 +49,62 @@ export function normalise(
     event.delegation && event.delegation.length > 0
       ? event.delegation.map((id) => id.trim())
       : [agentId];
-  const attributes = Object.create(null) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(event.attributes ?? {}))
-    attributes[key] = value;
-  for (const [key, value] of Object.entries(event)) {
-    if (!KNOWN_FIELDS.has(key)) attributes[key] = value;
-  }
-  const known = Object.create(null) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(event)) {
-    if (KNOWN_FIELDS.has(key)) known[key] = value;
-  }
-  const {
-    schema: _schema,
-    tenant,
-    attributes: _attributes,
-    ...rest
-  } = known as unknown as AuditEventV1;
-  return {
-    ...rest,
+  // Built field by field: copying through spreads and prototype-less objects pushes V8 into
+  // slow dictionary objects, and this runs once per event on the hot path.
+  const canonical: Record<string, unknown> = {
     schema: CANONICAL_EVENT_SCHEMA_ID,
     event_id: event.event_id.trim(),
-    agent: { ...event.agent, id: agentId },
-    credential: { ...event.credential, id: event.credential.id.trim() },
-    tenant: tenant?.trim() || DEFAULT_TENANT,
-    delegation,
-    chain_depth: delegation.length,
-    chain_root: delegation[0] ?? agentId,
+    time: event.time,
     time_ms: context.timeMs,
     received_ms: context.receivedMs,
     late: context.late,
-    attributes,
+    tenant: event.tenant?.trim() || DEFAULT_TENANT,
+    agent: { ...event.agent, id: agentId },
+    credential: { ...event.credential, id: event.credential.id.trim() },
+    action: event.action,
+    outcome: event.outcome,
+    delegation,
+    chain_depth: delegation.length,
+    chain_root: delegation[0] ?? agentId,
   };
+  for (const field of OPTIONAL_FIELDS) {
+    const value = event[field];
+    if (value !== undefined) canonical[field] = value;
+  }
+  canonical["attributes"] = collectAttributes(event);
+  return canonical as unknown as CanonicalEvent;
+}
+
+const OPTIONAL_FIELDS = [
+  "on_behalf_of",
+  "resource",
+  "status_code",
+  "bytes_out",
+  "bytes_in",
+  "records",
+  "duration_ms",
+  "source",
+  "session_id",
+  "task_id",
+  "trace_id",
+] as const;
+
+/**
+ * The event's own attributes plus unknown top-level fields, in an object without a
+ * prototype only when a key such as `__proto__` makes that necessary.
+ */
+function collectAttributes(event: AuditEventV1): Record<string, unknown> {
+  const own = event.attributes ?? {};
+  const unknown = Object.keys(event).filter((key) => !KNOWN_FIELDS.has(key));
+  const keys = [...Object.keys(own), ...unknown];
+  if (keys.length === 0) return {};
+  const attributes: Record<string, unknown> = keys.some(
+    (key) => key === "__proto__",
+  )
+    ? (Object.create(null) as Record<string, unknown>)
+    : {};
+  for (const [key, value] of Object.entries(own)) attributes[key] = value;
+  for (const key of unknown)
+    attributes[key] = (event as unknown as Record<string, unknown>)[key];
+  return attributes;
 }

@@ -1,4 +1,5 @@
 import type { AuditEventV1 } from "@warden/shared";
+import { KNOWN_FIELDS } from "./normalise.js";
 
 /** Deeper JSON is refused before it can exhaust a recursive serialiser downstream. */
 export const MAX_NESTING_DEPTH = 32;
@@ -23,6 +24,19 @@ export function nestingDepthExceeds(value: unknown, limit: number): boolean {
       stack.push({ node: child, depth: depth + 1 });
   }
   return false;
+}
+
+/**
+ * Whether free-form content (`attributes` and unknown top-level fields, which the schema does
+ * not shape) nests deeper than the limit; known fields are at most three levels by schema.
+ */
+export function freeFormTooDeep(event: AuditEventV1): boolean {
+  const record = event as unknown as Record<string, unknown>;
+  return Object.keys(record).some(
+    (key) =>
+      (key === "attributes" || !KNOWN_FIELDS.has(key)) &&
+      nestingDepthExceeds(record[key], MAX_NESTING_DEPTH - 1),
+  );
 }
 
 const INTEGER_FIELDS = [
