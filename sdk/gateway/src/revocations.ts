@@ -1,0 +1,188 @@
+import type { KillSwitchMessage } from "@warden/shared/kill-switch";
+
+/** One agent Warden revoked, as the gateway keeps it. */
+export interface Revocation {
+  readonly tenant: string;
+  readonly agentId: string;
+  readonly credentialIds: readonly string[];
+  readonly decisionId: string;
+  /** One sentence the gateway may show the caller. */
+  readonly reason: string;
+  readonly issuedAt: string;
+  readonly issuedAtMs: number;
+  /** RFC 3339, or null for "until reinstated". */
+  readonly expiresAt: string | null;
+  readonly expiresAtMs: number;
+}
+
+export type Verdict =
+  | { readonly allowed: true }
+  | {
+      readonly allowed: false;
+      /** Whether the agent itself, or the credential it presented, is revoked. */
+      readonly matched: "agent" | "credential";
+      readonly revocation: Revocation;
+    };
+
+const ALLOWED: Verdict = Object.freeze({ allowed: true });
+
+/**
+ * The local set of revoked agents and credentials: a pure structure fed kill-switch
+ * messages (live or from the KV bucket) and asked "may this agent act?". Two map lookups
+ * per question, so the gateway can ask on every call.
+ *
+ * Messages about one agent can arrive out of order (a live message racing a re-sync), so
+ * each agent keeps the `issued_at` of the last message applied and older ones are ignored.
+ */
+export interface RevocationSet {
+  /** Applies a message; false when it was older than what is known about the agent. */
+  apply(message: KillSwitchMessage): boolean;
+  mayAct(
+    tenant: string,
+    agentId: string,
+    credentialId: string | undefined,
+    nowMs: number,
+  ): Verdict;
+  /** Revocations in force at `nowMs`. */
+  active(nowMs: number): Revocation[];
+  /** Forgets revocations that expired before `nowMs`. */
+  sweep(nowMs: number): void;
+}
+
+// Tenant and id are joined with NUL, which neither may contain unnoticed in a subject token.
+const keyOf = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
+
+function parseTime(value: string | null): number {
+  if (value === null) return Number.POSITIVE_INFINITY;
+  const ms = Date.parse(value);
+  // An unreadable expiry must not end a revocation early: treat it as "until reinstated".
+  return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
+}
+
+export function createRevocationSet(): RevocationSet {
+  const agents = new Map<string, Revocation>();
+  // A credential listed by several revoked agents stays refused until the last one is reinstated.
+  const credentials = new Map<string, Map<string, Revocation>>();
+  const lastIssuedMs = new Map<string, number>();
+
+  function forget(key: string): void {
+    const previous = agents.get(key);
+    if (!previous) return;
+    agents.delete(key);
+    for (const credentialId of previous.credentialIds) {
+      const credentialKey = keyOf(previous.tenant, credentialId);
+      const holders = credentials.get(credentialKey);
+      holders?.delete(key);
+      if (holders?.size === 0) credentials.delete(credentialKey);
+    }
+  }
+
+  // Of the agents whose revocation lists a credential, the newest one in force explains the refusal.
+  function credentialRevocation(
+    tenant: string,
+    credentialId: string,
+    nowMs: number,
+  ): Revocation | undefined {
+    let chosen: Revocation | undefined;
+    for (const revocation of credentials
+      .get(keyOf(tenant, credentialId))
+      ?.values() ?? []) {
+      if (revocation.expiresAtMs <= nowMs) continue;
+      if (
+        chosen === undefined ||
+        revocation.issuedAtMs > chosen.issuedAtMs ||
+        (revocation.issuedAtMs === chosen.issuedAtMs &&
+          revocation.decisionId > chosen.decisionId)
+      )
+        chosen = revocation;
+    }
+    return chosen;
+  }
+
+  function deny(
+    revocation: Revocation | undefined,
+    matched: "agent" | "credential",
+    nowMs: number,
+  ): Verdict | undefined {
+    if (revocation === undefined || revocation.expiresAtMs <= nowMs)
+      return undefined;
+    return { allowed: false, matched, revocation };
+  }
+
+  return {
+    apply(message) {
+      const key = keyOf(message.tenant, message.agent_id);
+      const issuedMs = Date.parse(message.issued_at);
+      // An unreadable issue time still applies (safer to act on it) but never overrides a readable one.
+      const order = Number.isNaN(issuedMs)
+        ? Number.NEGATIVE_INFINITY
+        : issuedMs;
+      const known = lastIssuedMs.get(key);
+      if (known !== undefined && order < known) return false;
+      lastIssuedMs.set(key, order);
+      forget(key);
+      if (message.action === "reinstate") return true;
+      const revocation: Revocation = Object.freeze({
+        tenant: message.tenant,
+        agentId: message.agent_id,
+        credentialIds: Object.freeze([...message.credential_ids]),
+        decisionId: message.decision_id,
+        reason: message.reason,
+        issuedAt: message.issued_at,
+        issuedAtMs: order,
+        expiresAt: message.expires_at,
+        expiresAtMs: parseTime(message.expires_at),
+      });
+      agents.set(key, revocation);
+      for (const credentialId of revocation.credentialIds) {
+        const credentialKey = keyOf(message.tenant, credentialId);
+        const holders =
+          credentials.get(credentialKey) ?? new Map<string, Revocation>();
+        holders.set(key, revocation);
+        credentials.set(credentialKey, holders);
+      }
+      return true;
+    },
+
+    mayAct(tenant, agentId, credentialId, nowMs) {
+      if (agents.size === 0) return ALLOWED;
+      return (
+        deny(agents.get(keyOf(tenant, agentId)), "agent", nowMs) ??
+        (credentialId === undefined
+          ? undefined
+          : deny(
+              credentialRevocation(tenant, credentialId, nowMs),
+              "credential",
+              nowMs,
+            )) ??
+        ALLOWED
+      );
+    },
+
+    active(nowMs) {
+      return [...agents.values()].filter(
+        (revocation) => revocation.expiresAtMs > nowMs,
+      );
+    },
+
+    sweep(nowMs) {
+      for (const [key, revocation] of agents)
+        if (revocation.expiresAtMs <= nowMs) forget(key);
+    },
+  };
+}
+
+/**
+ * The set after a re-sync: the KV bucket's current revocations (the state; an agent absent
+ * from it is not revoked, whatever was heard before), then the live messages that arrived
+ * while the bucket was being read, so a change published during the read is not lost.
+ */
+export function rebuildRevocationSet(
+  snapshot: readonly KillSwitchMessage[],
+  receivedDuringRead: readonly KillSwitchMessage[],
+): RevocationSet {
+  const set = createRevocationSet();
+  for (const message of snapshot) set.apply(message);
+  for (const message of receivedDuringRead) set.apply(message);
+  return set;
+}

@@ -1,0 +1,114 @@
+import type { KillSwitchMessage } from "@warden/shared/kill-switch";
+
+/** Event types (CAEP 1.0, RISC 1.0) that revoke or reinstate an agent at the gateway. */
+const CAEP = "https://schemas.openid.net/secevent/caep/event-type";
+const RISC = "https://schemas.openid.net/secevent/risc/event-type";
+export const SSF_EVENT = {
+  sessionRevoked: `${CAEP}/session-revoked`,
+  credentialChange: `${CAEP}/credential-change`,
+  accountDisabled: `${RISC}/account-disabled`,
+  accountEnabled: `${RISC}/account-enabled`,
+} as const;
+
+type Claims = Readonly<Record<string, unknown>>;
+
+function isRecord(value: unknown): value is Claims {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/**
+ * The agent and tenant a SET's `sub_id` names (RFC 9493): `opaque` → `id`, `iss_sub` → `sub`,
+ * `complex` → its `user` (and its `tenant`, when given as an opaque id).
+ */
+export function subjectOf(
+  subId: unknown,
+):
+  | { readonly agentId: string; readonly tenant: string | undefined }
+  | undefined {
+  if (!isRecord(subId)) return undefined;
+  switch (subId["format"]) {
+    case "opaque": {
+      const id = text(subId["id"]);
+      return id === undefined ? undefined : { agentId: id, tenant: undefined };
+    }
+    case "iss_sub": {
+      const sub = text(subId["sub"]);
+      return sub === undefined
+        ? undefined
+        : { agentId: sub, tenant: undefined };
+    }
+    case "complex": {
+      const user = subjectOf(subId["user"]);
+      if (!user) return undefined;
+      const tenant = isRecord(subId["tenant"])
+        ? text(subId["tenant"]["id"])
+        : undefined;
+      return { agentId: user.agentId, tenant };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export type SetOutcome =
+  | { readonly kind: "change"; readonly message: KillSwitchMessage }
+  | { readonly kind: "ignored"; readonly why: string };
+
+/**
+ * Turns the verified claims of one SET into a kill-switch message. Session revoked and
+ * account disabled revoke the agent; a credential change of type `revoke` revokes the agent
+ * and that credential (`friendly_name`, as Warden's revoker sends it); account enabled
+ * reinstates. Every other event (step-up, stream control) is left to other parts of the
+ * gateway. Pure: the receiver merges credentials of one transaction (`txn`) itself.
+ */
+export function killSwitchFromSet(
+  claims: Claims,
+  defaultTenant: string,
+): SetOutcome {
+  const events = claims["events"];
+  if (!isRecord(events)) return { kind: "ignored", why: "no events claim" };
+  const [type, payload] = Object.entries(events)[0] ?? [];
+  const event = isRecord(payload) ? payload : {};
+  const subject = subjectOf(claims["sub_id"]);
+  if (type === undefined) return { kind: "ignored", why: "empty events claim" };
+  const action =
+    type === SSF_EVENT.accountEnabled
+      ? "reinstate"
+      : type === SSF_EVENT.sessionRevoked ||
+          type === SSF_EVENT.accountDisabled ||
+          (type === SSF_EVENT.credentialChange &&
+            event["change_type"] === "revoke")
+        ? "revoke"
+        : undefined;
+  if (action === undefined)
+    return { kind: "ignored", why: `event ${type} does not revoke` };
+  if (!subject) return { kind: "ignored", why: "sub_id names no agent" };
+  const credential =
+    type === SSF_EVENT.credentialChange
+      ? text(event["friendly_name"])
+      : undefined;
+  const reasonAdmin = isRecord(event["reason_admin"])
+    ? text(event["reason_admin"]["en"])
+    : undefined;
+  const iat = typeof claims["iat"] === "number" ? claims["iat"] : undefined;
+  return {
+    kind: "change",
+    message: {
+      version: 1,
+      action,
+      tenant: subject.tenant ?? defaultTenant,
+      agent_id: subject.agentId,
+      credential_ids: credential === undefined ? [] : [credential],
+      decision_id: text(claims["txn"]) ?? text(claims["jti"]) ?? "unknown",
+      reason:
+        reasonAdmin ??
+        `${action === "revoke" ? "revoked" : "reinstated"} by ${String(claims["iss"])} (${type.split("/").at(-1) ?? type})`,
+      issued_at: new Date((iat ?? 0) * 1000).toISOString(),
+      expires_at: null,
+    },
+  };
+}
