@@ -11,6 +11,8 @@ import {
 import { isLoopback, loadIngestConfig } from "@warden/ingest";
 import { startAllInOne } from "./all-in-one.js";
 import { runDemo } from "./demo.js";
+import { registerDlq } from "./dlq/command.js";
+import { registerSimulate } from "./simulate/command.js";
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -64,6 +66,9 @@ program
     }
     shutdown.installSignalHandlers();
   });
+
+registerSimulate(program);
+registerDlq(program);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`warden: ${describeError(error)}\n`);

@@ -1,0 +1,18 @@
+// The simulator's public surface, for the demo and benchmarks: plan, generate, run into a sink.
+export type { Generated, Plan, SimulationOptions } from "./generator.js";
+export { generateEvents, planSimulation } from "./generator.js";
+export type { LabelRecord } from "./labels.js";
+export { LABEL_SCHEMA, createLabelTracker } from "./labels.js";
+export type {
+  AttackKind,
+  Episode,
+  EpisodeRequest,
+  TrapKind,
+} from "./scenario.js";
+export { ATTACK_KINDS, TRAP_KINDS, parseEpisodeList } from "./scenario.js";
+export type { Progress, RunOptions, RunSummary } from "./run.js";
+export { runSimulation } from "./run.js";
+export type { EventSink, SinkReport } from "./sinks/sink.js";
+export { createFileSink } from "./sinks/file-sink.js";
+export { createHttpSink } from "./sinks/http-sink.js";
+export { createKafkaSink } from "./sinks/kafka-sink.js";
