@@ -1,17 +1,23 @@
-// The baseline service: config → logger → metrics → ClickHouse → Kafka → events sink → ops server → shutdown.
+// The baseline service: config → logger → metrics → ClickHouse (migrations, retention) →
+// Kafka sinks → NATS + baseline refresher → ops server → shutdown.
 import {
+  connectNats,
+  consumerReadiness,
   createClickHouse,
   createKafka,
   createLogger,
   createNames,
   createShutdown,
+  openBaselinesBucket,
   runService,
   startOpsServer,
-  consumerReadiness,
 } from "@warden/shared";
-import { startEventsSink } from "./adapters/events-sink.js";
+import { startRefresher } from "./adapters/refresher.js";
+import { startQueryApi } from "./api/query-api.js";
+import { startSinks } from "./adapters/sinks.js";
 import { loadBaselineConfig } from "./config.js";
 import { createBaselineMetrics } from "./metrics.js";
+import { applyRetention, migrate } from "./store/migrations.js";
 
 async function main(): Promise<void> {
   const config = loadBaselineConfig(process.env);
@@ -25,33 +31,77 @@ async function main(): Promise<void> {
   });
   const metrics = createBaselineMetrics();
   const names = createNames(config.common.namespace);
+  const database = config.clickhouse.database;
   const clickhouse = await createClickHouse(config.clickhouse);
-  const sink = await startEventsSink({
-    kafka: createKafka({ config: config.kafka, logger }),
+  const migrated = await migrate(clickhouse, database);
+  const retained = await applyRetention(
     clickhouse,
-    config,
+    database,
+    config.retentionDays,
+  );
+  logger.info({ migrated, retentionChanged: retained }, "schema up to date");
+  const sinks = await startSinks({
+    kafka: createKafka({ config: config.kafka, logger }),
+    kafkaConfig: config.kafka,
+    clickhouse,
+    database,
     names,
+    settings: config.sink,
     logger,
     metrics,
   });
-  const kafkaReady = consumerReadiness(sink.consumer);
+  const nats = await connectNats({
+    config: config.nats,
+    logger,
+    name: "warden-baseline",
+  });
+  const kv = await openBaselinesBucket(nats, names);
+  const refresher = startRefresher({
+    clickhouse,
+    database,
+    kv,
+    settings: config.model,
+    metrics,
+    logger,
+  });
+  metrics.observe({
+    lagByTable: () => sinks.lagByTable(),
+    agentsWithBaseline: () => refresher.lastRefresh()?.trustedAgents ?? 0,
+    lastRefreshMs: () => refresher.lastRefresh()?.computedAtMs,
+  });
   const ops = await startOpsServer({
     host: config.common.opsHost,
     port: config.common.opsPort,
     registry: metrics.registry,
-    checks: [kafkaReady],
+    checks: [consumerReadiness(sinks.consumer), sinks.readiness],
     logger,
   });
-  shutdown.add("events sink", () => sink.stop());
+  const api = config.api.token
+    ? await startQueryApi({
+        host: config.api.host,
+        port: config.api.port,
+        token: config.api.token,
+        clickhouse,
+        database,
+        kv,
+        logger,
+      })
+    : undefined;
+  if (!api) logger.info("query API off: BASELINE_API_TOKEN is not set");
+  if (api) shutdown.add("query API", () => api.stop());
+  shutdown.add("sinks", () => sinks.stop());
+  shutdown.add("refresher", () => refresher.stop());
+  shutdown.add("nats", () => nats.drain());
   shutdown.add("clickhouse", () => clickhouse.close());
   shutdown.add("ops server", () => ops.stop());
   shutdown.installSignalHandlers();
   logger.info(
     {
-      topic: names.topics.events,
+      topics: Object.values(names.topics),
       group: names.groups.baseline,
-      database: config.clickhouse.database,
+      database,
       opsPort: ops.port,
+      apiPort: api?.port,
     },
     "baseline started",
   );
