@@ -1,55 +1,43 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import { createServer as createNetServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import type { NatsConnection, Subscription } from "nats";
 import {
   connectNats,
+  createKafka,
   ensureDecisionsStream,
+  parseKillSwitchMessage,
   type DecisionV1,
 } from "@warden/shared";
-import { natsConfig, testLogger, uniqueNames } from "./support/stack.js";
+import { readTopic } from "./support/kafka.js";
+import { eventually } from "./support/service.js";
+import {
+  startPushReceiver,
+  type PushReceiver,
+} from "./support/ssf-receiver.js";
+import {
+  cleanUpNats,
+  removeKeyDir,
+  startRevoker,
+  type TestRevoker,
+} from "./support/ssf-revoker.js";
+import {
+  kafkaConfig,
+  natsConfig,
+  testLogger,
+  uniqueNames,
+} from "./support/stack.js";
 
-interface Received {
-  readonly body: string;
-  readonly contentType: string | undefined;
-}
+const CAEP = "https://schemas.openid.net/secevent/caep/event-type";
+const RISC = "https://schemas.openid.net/secevent/risc/event-type";
 
-/** A free port found by binding port 0 and letting it go. */
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function waitFor(
-  condition: () => boolean,
-  timeoutMs: number,
-): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < end)
-    await new Promise((resolve) => setTimeout(resolve, 100));
-}
-
-describe("revoker service over the real NATS", () => {
+// The operator-configured push stream (REVOKER_PUSH_URL), as the end-to-end test uses it.
+describe("revoker service: static push stream, kill switch and audit over the real stack", () => {
   const names = uniqueNames("revoker");
-  const namespace = names.decisionsConsumer.replace(/-warden-revoker$/, "");
-  const keyDir = mkdtempSync(join(tmpdir(), "warden-revoker-"));
-  const received: Received[] = [];
-  const killSwitches: string[] = [];
-  let receiver: Server;
-  let receiverUrl: string;
-  let jwksPort: number;
+  const killSwitches: Uint8Array[] = [];
+  let receiver: PushReceiver;
   let connection: NatsConnection;
-  let killSwitchSub: Subscription;
-  let child: ChildProcess;
-  let output = "";
+  let subscription: Subscription;
+  let revoker: TestRevoker;
 
   beforeAll(async () => {
     connection = await connectNats({
@@ -58,59 +46,42 @@ describe("revoker service over the real NATS", () => {
       name: "revoker-test",
     });
     await ensureDecisionsStream(await connection.jetstreamManager(), names);
-    killSwitchSub = connection.subscribe(
+    subscription = connection.subscribe(
       names.killSwitchSubject("acme", "agent:x/1"),
-      { callback: (_error, message) => killSwitches.push(message.string()) },
+      {
+        callback: (_error, message) => killSwitches.push(message.data),
+      },
     );
     await connection.flush();
-    receiver = createServer((request, response) => {
-      let body = "";
-      request.setEncoding("utf8");
-      request.on("data", (chunk: string) => (body += chunk));
-      request.on("end", () => {
-        received.push({ body, contentType: request.headers["content-type"] });
-        response.writeHead(202).end();
-      });
+    receiver = await startPushReceiver();
+    revoker = await startRevoker(names, {
+      REVOKER_PUSH_URL: receiver.url,
+      REVOKER_PUSH_AUTHORIZATION: "Bearer receiver-secret",
+      REVOKER_PUSH_EVENTS: "session-revoked,credential-change,account-disabled",
+      WARDEN_LOG_LEVEL: "info",
     });
-    await new Promise<void>((resolve) =>
-      receiver.listen(0, "127.0.0.1", resolve),
-    );
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/events`;
-    jwksPort = await freePort();
-    child = spawn(process.execPath, ["services/revoker/dist/main.js"], {
-      env: {
-        ...process.env,
-        WARDEN_NAMESPACE: namespace,
-        WARDEN_OPS_PORT: "0",
-        WARDEN_LOG_LEVEL: "info",
-        REVOKER_HTTP_PORT: String(jwksPort),
-        REVOKER_ISSUER: "https://warden.test",
-        REVOKER_SIGNING_KEY_FILE: join(keyDir, "keys", "signing-key.json"),
-        REVOKER_PUSH_URL: receiverUrl,
-      },
-    });
-    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   });
   afterAll(async () => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-    killSwitchSub.unsubscribe();
-    const manager = await connection.jetstreamManager();
-    await manager.streams.delete(names.decisionsStream).catch(() => undefined);
-    await connection.drain();
-    await new Promise<void>((resolve) => receiver.close(() => resolve()));
-    rmSync(keyDir, { recursive: true, force: true });
+    await revoker?.stop();
+    subscription?.unsubscribe();
+    await cleanUpNats(connection, names);
+    await connection?.drain();
+    await receiver?.close();
+    if (revoker) removeKeyDir(revoker);
   });
 
-  it("pushes one signed session-revoked SET, publishes the kill switch and stops cleanly", async () => {
+  it("pushes signed CAEP/RISC SETs once each, sets the kill switch (KV + subject) and audits it all", async () => {
     const decision: DecisionV1 = {
       schema: "agent-decision/v1",
-      decision_id: `dec-${namespace}`,
+      decision_id: `dec-${revoker.namespace}`,
       tenant: "acme",
       agent_id: "agent:x/1",
       action: "revoke",
       risk: 0.99,
-      at: new Date().toISOString(),
+      at: "2026-11-23T09:00:00.000Z",
+      credential_ids: ["key_1"],
+      owner: "alice@acme.example",
+      delegation: ["planner", "agent:x/1"],
       reasons: [
         {
           detector: "rate_spike",
@@ -119,56 +90,91 @@ describe("revoker service over the real NATS", () => {
         },
       ],
     };
-    await connection
-      .jetstream()
-      .publish(
-        names.decisionSubject("acme", "agent:x/1"),
-        JSON.stringify(decision),
-        { msgID: decision.decision_id },
-      );
-
-    await waitFor(
-      () => received.length >= 1 && killSwitches.length >= 1,
+    const js = connection.jetstream();
+    const subject = names.decisionSubject("acme", "agent:x/1");
+    await js.publish(subject, JSON.stringify(decision), {
+      msgID: decision.decision_id,
+    });
+    await eventually(
+      "three SETs",
+      () => Promise.resolve(receiver.accepted.length >= 3 ? true : undefined),
       60_000,
-    );
-    // A moment more to catch any duplicate delivery.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(received, output).toHaveLength(1);
-    expect(received[0]?.contentType).toBe("application/secevent+jwt");
-
-    const jwks = createRemoteJWKSet(
-      new URL(`http://127.0.0.1:${jwksPort}/jwks.json`),
-    );
-    const { payload, protectedHeader } = await jwtVerify(
-      received[0]?.body ?? "",
-      jwks,
-      {
-        issuer: "https://warden.test",
-        audience: receiverUrl,
-        typ: "secevent+jwt",
-      },
-    );
-    expect(protectedHeader.alg).toBe("RS256");
-    expect(payload["txn"]).toBe(decision.decision_id);
-    expect(payload["sub_id"]).toEqual({ format: "opaque", id: "agent:x/1" });
-    expect(payload).not.toHaveProperty("sub");
-    expect(payload).not.toHaveProperty("exp");
-    expect(Object.keys(payload["events"] as object)).toEqual([
-      "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${revoker.service.output()}`);
+    });
+    // The same decision again (as after a detector restart): the jtis are the same, so no second SET.
+    await js.publish(subject, JSON.stringify(decision), {
+      msgID: `${decision.decision_id}-again`,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(
+      receiver.accepted.map((set) => set.eventType).sort(),
+      revoker.service.output(),
+    ).toEqual([
+      `${CAEP}/credential-change`,
+      `${CAEP}/session-revoked`,
+      `${RISC}/account-disabled`,
     ]);
 
-    expect(killSwitches).toHaveLength(1);
-    expect(JSON.parse(killSwitches[0] ?? "{}")).toEqual({
-      agent_id: "agent:x/1",
-      tenant: "acme",
-      decision_id: decision.decision_id,
-      reason: "1,250 calls/min vs baseline p99 40",
-    });
+    const jwks = createRemoteJWKSet(new URL(`${revoker.base}/jwks.json`));
+    for (const set of receiver.accepted) {
+      expect(set.contentType).toBe("application/secevent+jwt");
+      expect(set.authorization).toBe("Bearer receiver-secret");
+      const { payload, protectedHeader } = await jwtVerify(set.jwt, jwks, {
+        issuer: revoker.base,
+        audience: receiver.url,
+        typ: "secevent+jwt",
+      });
+      expect(protectedHeader.alg).toBe("RS256");
+      expect(payload["txn"]).toBe(decision.decision_id);
+      expect(payload["toe"]).toBe(Date.parse(decision.at) / 1000);
+      expect(payload["sub_id"]).toEqual({ format: "opaque", id: "agent:x/1" });
+      expect(payload).not.toHaveProperty("sub");
+      expect(payload).not.toHaveProperty("exp");
+    }
+    expect(revoker.service.output()).not.toContain("receiver-secret");
 
-    child.kill("SIGTERM");
-    const code = await new Promise<number | null>((resolve) =>
-      child.on("exit", resolve),
+    const kv = await js.views.kv(names.revokedAgentsBucket);
+    // `<tenant>.<agent>`, each escaped to what KV keys allow (services/revoker/src/core/kv-key.ts).
+    const entry = await kv.get("acme.agent=3Ax=2F1");
+    const stored = parseKillSwitchMessage(entry?.value ?? new Uint8Array());
+    expect(stored.ok && stored.message).toMatchObject({
+      version: 1,
+      action: "revoke",
+      tenant: "acme",
+      agent_id: "agent:x/1",
+      credential_ids: ["key_1"],
+      decision_id: decision.decision_id,
+      expires_at: null,
+    });
+    expect(killSwitches.length).toBeGreaterThanOrEqual(1);
+    expect(parseKillSwitchMessage(killSwitches[0] ?? new Uint8Array()).ok).toBe(
+      true,
     );
-    expect(code, output).toBe(0);
+
+    const kafka = createKafka({ config: kafkaConfig, logger: testLogger });
+    const audit = (
+      await readTopic(kafka, names.topics.revocations, 7, 30_000)
+    ).map(
+      (message) =>
+        JSON.parse(message.value?.toString() ?? "{}") as Record<
+          string,
+          unknown
+        >,
+    );
+    const steps = audit.map((record) => record["step"]);
+    expect(steps.filter((step) => step === "delivered")).toHaveLength(3);
+    expect(steps).toContain("kill_switch");
+    const delivered = audit.find((record) => record["step"] === "delivered");
+    expect(delivered?.["delegation_chain"]).toEqual([
+      "agent:x/1",
+      "planner",
+      "alice@acme.example",
+    ]);
+    expect(delivered?.["sentence"]).toMatch(
+      /^Warden delivered .* about agent agent:x\/1, acting for planner for alice@acme\.example for receiver operator/,
+    );
+
+    expect(await revoker.stop()).toBe(0);
   });
 });

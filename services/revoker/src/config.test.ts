@@ -1,35 +1,77 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "@warden/shared";
 import { loadRevokerConfig } from "./config.js";
+import { EventType } from "./core/event-types.js";
+import { sha256Hex } from "./core/receivers.js";
 
 describe("loadRevokerConfig", () => {
-  it("refuses to start without REVOKER_PUSH_URL, naming it", () => {
-    expect(() => loadRevokerConfig({})).toThrow(ConfigError);
-    expect(() => loadRevokerConfig({})).toThrow(/REVOKER_PUSH_URL/);
-  });
-
-  it("applies the defaults, audience = push URL", () => {
-    const config = loadRevokerConfig({
-      REVOKER_PUSH_URL: "https://receiver.example/events",
-    });
+  it("starts with no static receiver, streams coming through the API", () => {
+    const config = loadRevokerConfig({});
     expect(config.common.opsPort).toBe(9104);
     expect(config.issuer).toBe("http://127.0.0.1:8088");
-    expect(config.httpHost).toBe("127.0.0.1");
     expect(config.httpPort).toBe(8088);
-    expect(config.signingKeyFile).toBe(".warden/revoker/signing-key.json");
-    expect(config.push).toEqual({
+    expect(config.signing).toEqual({
+      file: ".warden/revoker/signing-key.json",
+      alg: "RS256",
+      rotationMs: 30 * 86_400_000,
+      overlapMs: 7 * 86_400_000,
+    });
+    expect(config.receivers).toEqual([]);
+    expect(config.urlPolicy).toEqual({ allowHttp: false, allowedCidrs: [] });
+    expect(config.staticPush).toBeUndefined();
+    expect(config.sets.subjectIssuer).toBe(config.issuer);
+  });
+
+  it("keeps the static push stream of REVOKER_PUSH_URL (session-revoked by default)", () => {
+    const config = loadRevokerConfig({
+      REVOKER_PUSH_URL: "https://receiver.example/events",
+      REVOKER_PUSH_AUTHORIZATION: "Bearer x",
+    });
+    expect(config.staticPush).toEqual({
       url: "https://receiver.example/events",
       audience: "https://receiver.example/events",
-      authorization: undefined,
+      authorization: "Bearer x",
+      events: [EventType.sessionRevoked],
     });
+    expect(
+      loadRevokerConfig({
+        REVOKER_PUSH_URL: "https://r.example",
+        REVOKER_PUSH_EVENTS: "session-revoked, account-disabled",
+      }).staticPush?.events,
+    ).toEqual([EventType.sessionRevoked, EventType.accountDisabled]);
+  });
+
+  it("reads receivers with hashed tokens", () => {
+    const config = loadRevokerConfig({
+      REVOKER_RECEIVERS: JSON.stringify([
+        { id: "idp", token_sha256: sha256Hex("t") },
+      ]),
+    });
+    expect(config.receivers[0]?.id).toBe("idp");
   });
 
   it("reports every bad variable at once", () => {
-    expect(() =>
+    let error: unknown;
+    try {
       loadRevokerConfig({
         REVOKER_PUSH_URL: "ftp://x",
         REVOKER_HTTP_PORT: "70000",
-      }),
-    ).toThrow(/REVOKER_HTTP_PORT.*REVOKER_PUSH_URL/);
+        REVOKER_RECEIVERS: "[{}]",
+        REVOKER_RECEIVER_ALLOWED_CIDRS: "10.0.0.0/99",
+        REVOKER_PUSH_EVENTS: "session-exploded",
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(
+      (error as ConfigError).problems.map((p) => p.variable).sort(),
+    ).toEqual([
+      "REVOKER_HTTP_PORT",
+      "REVOKER_PUSH_EVENTS",
+      "REVOKER_PUSH_URL",
+      "REVOKER_RECEIVERS",
+      "REVOKER_RECEIVER_ALLOWED_CIDRS",
+    ]);
   });
 });

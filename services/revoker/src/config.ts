@@ -1,37 +1,149 @@
+import { bool, makeValidator, str } from "envalid";
 import {
-  ConfigError,
+  durationMs,
+  integer,
   matching,
   portNumber,
   readAll,
   readCommonConfig,
   readEnv,
+  readKafkaConfig,
   readNatsConfig,
+  sizeBytes,
   type CommonConfig,
+  type KafkaConfig,
   type NatsConfig,
 } from "@warden/shared";
+import {
+  AGENT_EVENT_TYPES,
+  EventType,
+  StepUpEvent,
+} from "./core/event-types.js";
+import { parseReceivers, type Receiver } from "./core/receivers.js";
+import type { DefaultSubjects } from "./core/stream.js";
+import { isCidr } from "./core/url-guard.js";
+import { SIGNING_ALGS, type SigningAlg } from "./signing-key.js";
 
 export const DEFAULT_REVOKER_OPS_PORT = 9104;
 export const DEFAULT_REVOKER_HTTP_PORT = 8088;
 export const DEFAULT_REVOKER_ISSUER = "http://127.0.0.1:8088";
 export const DEFAULT_REVOKER_SIGNING_KEY_FILE =
   ".warden/revoker/signing-key.json";
+export const DEFAULT_KEY_ROTATION_MS = 30 * 86_400_000;
+export const DEFAULT_KEY_OVERLAP_MS = 7 * 86_400_000;
+export const DEFAULT_PUSH_TIMEOUT_MS = 10_000;
+export const DEFAULT_PUSH_MAX_RESPONSE_BYTES = 64 * 1024;
+export const DEFAULT_PUSH_CONCURRENCY = 16;
+export const DEFAULT_RETRY_INITIAL_MS = 1_000;
+export const DEFAULT_RETRY_MAX_MS = 5 * 60_000;
+export const DEFAULT_DEAD_LETTER_AFTER_MS = 24 * 3_600_000;
+export const DEFAULT_QUEUE_MAX_AGE_MS = 7 * 86_400_000;
+export const DEFAULT_BREAKER_FAILURES = 5;
+export const DEFAULT_BREAKER_OPEN_MS = 30_000;
+export const DEFAULT_POLL_ACK_WAIT_MS = 60_000;
+export const DEFAULT_POLL_WAIT_MS = 10_000;
+export const DEFAULT_MIN_VERIFICATION_INTERVAL_MS = 30_000;
+export const DEFAULT_CASCADE_WINDOW_MS = 24 * 3_600_000;
+export const DEFAULT_CASCADE_MAX_EDGES = 100_000;
+/** The one static push stream kept for deployments configured by REVOKER_PUSH_URL. */
+export const STATIC_STREAM_ID = "static-push";
 
 const HTTP_URL = /^https?:\/\/\S+$/;
 
 export interface RevokerConfig {
   readonly common: CommonConfig;
   readonly nats: NatsConfig;
+  readonly kafka: KafkaConfig;
   readonly issuer: string;
   readonly httpHost: string;
   readonly httpPort: number;
-  readonly signingKeyFile: string;
-  readonly push: {
-    readonly url: string;
-    readonly audience: string;
-    /** Sent as the Authorization header of every push; never logged. */
-    readonly authorization: string | undefined;
+  readonly signing: {
+    readonly file: string;
+    readonly alg: SigningAlg;
+    readonly rotationMs: number;
+    readonly overlapMs: number;
   };
+  readonly receivers: readonly Receiver[];
+  readonly defaultSubjects: DefaultSubjects;
+  readonly sets: {
+    readonly subjectIssuer: string;
+    readonly stepUpEvent: StepUpEvent;
+    readonly stepUpNamespace: string;
+    readonly stepUpLevel: string;
+    readonly credentialType: string;
+  };
+  readonly urlPolicy: {
+    readonly allowHttp: boolean;
+    readonly allowedCidrs: readonly string[];
+  };
+  readonly delivery: {
+    readonly timeoutMs: number;
+    readonly maxResponseBytes: number;
+    readonly concurrency: number;
+    readonly retryInitialMs: number;
+    readonly retryMaxMs: number;
+    readonly deadLetterAfterMs: number;
+    readonly queueMaxAgeMs: number;
+    readonly breakerFailures: number;
+    readonly breakerOpenMs: number;
+    readonly pollAckWaitMs: number;
+    readonly pollWaitMs: number;
+    readonly minVerificationIntervalMs: number;
+  };
+  /** Revoking an agent revokes the sub-agents it delegated to (seen within `windowMs`). */
+  readonly cascade: {
+    readonly enabled: boolean;
+    readonly windowMs: number;
+    readonly maxEdges: number;
+  };
+  /** A push stream configured by the operator instead of through the API; undefined if none. */
+  readonly staticPush:
+    | {
+        readonly url: string;
+        readonly audience: string;
+        /** Sent as the Authorization header of every push; never logged. */
+        readonly authorization: string | undefined;
+        readonly events: readonly string[];
+      }
+    | undefined;
 }
+
+function eventList(input: string): readonly string[] {
+  const short = new Map(
+    AGENT_EVENT_TYPES.map((type) => [type.replace(/^.*\//, ""), type]),
+  );
+  return input.split(",").map((item) => {
+    const name = item.trim();
+    const type =
+      short.get(name) ??
+      (AGENT_EVENT_TYPES.includes(name as EventType) ? name : undefined);
+    if (!type) throw new Error(`unknown event type ${name}`);
+    return type;
+  });
+}
+
+const makeReceivers = makeValidator<readonly Receiver[]>((input) => {
+  try {
+    return parseReceivers(input);
+  } catch (error) {
+    throw new Error(
+      error instanceof SyntaxError ? "JSON" : (error as Error).message,
+    );
+  }
+});
+
+const makeCidrs = makeValidator<readonly string[]>((input) => {
+  const items = input
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+  const bad = items.find((item) => !isCidr(item));
+  if (bad !== undefined)
+    throw new Error(`CIDR ranges like 10.0.0.0/8, got "${bad}"`);
+  return items;
+});
+
+const makeEvents = makeValidator<readonly string[]>(eventList);
 
 export function loadRevokerConfig(
   env: Record<string, string | undefined>,
@@ -39,6 +151,7 @@ export function loadRevokerConfig(
   const groups = readAll(env, {
     common: (e) => readCommonConfig(e, DEFAULT_REVOKER_OPS_PORT),
     nats: readNatsConfig,
+    kafka: readKafkaConfig,
     revoker: (e) => {
       const raw = readEnv(e, {
         REVOKER_ISSUER: matching(
@@ -46,72 +159,167 @@ export function loadRevokerConfig(
           "an http(s) URL",
         )({
           default: DEFAULT_REVOKER_ISSUER,
-          desc: "iss of every SET, and the issuer receivers expect",
+          desc: "iss of every SET and the transmitter's issuer",
         }),
         REVOKER_HTTP_HOST: matching(
           /^\S+$/,
           "a host name or address",
         )({
           default: "127.0.0.1",
-          desc: "address the /jwks.json server binds to",
+          desc: "address the SSF API binds to",
         }),
         REVOKER_HTTP_PORT: portNumber({
           default: DEFAULT_REVOKER_HTTP_PORT,
-          desc: "port of the /jwks.json server (0 = any)",
+          desc: "port of the SSF API (0 = any)",
         }),
         REVOKER_SIGNING_KEY_FILE: matching(
           /^\S.*$/,
           "a file path",
         )({
           default: DEFAULT_REVOKER_SIGNING_KEY_FILE,
-          desc: "RS256 private JWK; generated on first start if missing",
+          desc: "private signing keys; generated on first start",
+        }),
+        REVOKER_SIGNING_ALG: str({ choices: SIGNING_ALGS, default: "RS256" }),
+        REVOKER_KEY_ROTATION: durationMs({ default: DEFAULT_KEY_ROTATION_MS }),
+        REVOKER_KEY_OVERLAP: durationMs({ default: DEFAULT_KEY_OVERLAP_MS }),
+        REVOKER_RECEIVERS: makeReceivers({
+          default: [],
+          desc: 'JSON [{"id","token_sha256","scopes","audience"}]',
+        }),
+        REVOKER_DEFAULT_SUBJECTS: str({
+          choices: ["ALL", "NONE"],
+          default: "ALL",
+        }),
+        REVOKER_SUBJECT_ISSUER: str({
+          default: "",
+          desc: "iss of iss_sub subjects (empty: REVOKER_ISSUER)",
+        }),
+        REVOKER_STEP_UP_EVENT: str({
+          choices: Object.values(StepUpEvent),
+          default: StepUpEvent.assuranceLevelChange,
+        }),
+        REVOKER_STEP_UP_NAMESPACE: matching(
+          /^\S+$/,
+          "an assurance namespace",
+        )({ default: "NIST-AAL" }),
+        REVOKER_STEP_UP_LEVEL: matching(
+          /^\S+$/,
+          "an assurance level",
+        )({ default: "nist-aal1" }),
+        REVOKER_CREDENTIAL_TYPE: matching(
+          /^\S+$/,
+          "a CAEP credential_type",
+        )({ default: "app" }),
+        REVOKER_RECEIVER_ALLOW_HTTP: bool({ default: false }),
+        REVOKER_RECEIVER_ALLOWED_CIDRS: makeCidrs({ default: [] }),
+        REVOKER_PUSH_TIMEOUT: durationMs({ default: DEFAULT_PUSH_TIMEOUT_MS }),
+        REVOKER_PUSH_MAX_RESPONSE: sizeBytes({
+          default: DEFAULT_PUSH_MAX_RESPONSE_BYTES,
+        }),
+        REVOKER_PUSH_CONCURRENCY: integer(1)({
+          default: DEFAULT_PUSH_CONCURRENCY,
+        }),
+        REVOKER_RETRY_INITIAL: durationMs({
+          default: DEFAULT_RETRY_INITIAL_MS,
+        }),
+        REVOKER_RETRY_MAX: durationMs({ default: DEFAULT_RETRY_MAX_MS }),
+        REVOKER_DEAD_LETTER_AFTER: durationMs({
+          default: DEFAULT_DEAD_LETTER_AFTER_MS,
+        }),
+        REVOKER_QUEUE_MAX_AGE: durationMs({
+          default: DEFAULT_QUEUE_MAX_AGE_MS,
+        }),
+        REVOKER_BREAKER_FAILURES: integer(1)({
+          default: DEFAULT_BREAKER_FAILURES,
+        }),
+        REVOKER_BREAKER_OPEN: durationMs({ default: DEFAULT_BREAKER_OPEN_MS }),
+        REVOKER_POLL_ACK_WAIT: durationMs({
+          default: DEFAULT_POLL_ACK_WAIT_MS,
+        }),
+        REVOKER_POLL_WAIT: durationMs({ default: DEFAULT_POLL_WAIT_MS }),
+        REVOKER_MIN_VERIFICATION_INTERVAL: durationMs({
+          default: DEFAULT_MIN_VERIFICATION_INTERVAL_MS,
+        }),
+        REVOKER_CASCADE: bool({ default: true }),
+        REVOKER_CASCADE_WINDOW: durationMs({
+          default: DEFAULT_CASCADE_WINDOW_MS,
+        }),
+        REVOKER_CASCADE_MAX_EDGES: integer(1)({
+          default: DEFAULT_CASCADE_MAX_EDGES,
         }),
         REVOKER_PUSH_URL: matching(
           /^$|^https?:\/\/\S+$/,
           "an http(s) URL",
         )({
           default: "",
-          desc: "RFC 8935 push endpoint of the receiver",
+          desc: "push endpoint of a static stream (empty: streams only through the API)",
         }),
         REVOKER_PUSH_AUDIENCE: matching(
           /^$|^\S+$/,
           "an audience",
-        )({
-          default: "",
-          desc: "aud of every SET (empty: REVOKER_PUSH_URL)",
-        }),
-        REVOKER_PUSH_AUTHORIZATION: matching(
-          /^[\s\S]*$/,
-          "an Authorization header value",
-        )({
-          default: "",
-          desc: "Authorization header of every push (empty: none)",
+        )({ default: "" }),
+        REVOKER_PUSH_AUTHORIZATION: str({ default: "" }),
+        REVOKER_PUSH_EVENTS: makeEvents({
+          default: [EventType.sessionRevoked],
         }),
       });
-      if (raw.REVOKER_PUSH_URL === "") {
-        throw new ConfigError([
-          {
-            variable: "REVOKER_PUSH_URL",
-            expected:
-              "the receiver's RFC 8935 push endpoint, e.g. https://receiver.example/events",
-          },
-        ]);
-      }
       return raw;
     },
   });
   const raw = groups.revoker;
+  const staticUrl = raw.REVOKER_PUSH_URL;
   return Object.freeze({
     common: groups.common,
     nats: groups.nats,
+    kafka: groups.kafka,
     issuer: raw.REVOKER_ISSUER,
     httpHost: raw.REVOKER_HTTP_HOST,
     httpPort: raw.REVOKER_HTTP_PORT,
-    signingKeyFile: raw.REVOKER_SIGNING_KEY_FILE,
-    push: Object.freeze({
-      url: raw.REVOKER_PUSH_URL,
-      audience: raw.REVOKER_PUSH_AUDIENCE || raw.REVOKER_PUSH_URL,
-      authorization: raw.REVOKER_PUSH_AUTHORIZATION || undefined,
+    signing: Object.freeze({
+      file: raw.REVOKER_SIGNING_KEY_FILE,
+      alg: raw.REVOKER_SIGNING_ALG as SigningAlg,
+      rotationMs: raw.REVOKER_KEY_ROTATION,
+      overlapMs: raw.REVOKER_KEY_OVERLAP,
     }),
+    receivers: raw.REVOKER_RECEIVERS,
+    defaultSubjects: raw.REVOKER_DEFAULT_SUBJECTS as DefaultSubjects,
+    sets: Object.freeze({
+      subjectIssuer: raw.REVOKER_SUBJECT_ISSUER || raw.REVOKER_ISSUER,
+      stepUpEvent: raw.REVOKER_STEP_UP_EVENT,
+      stepUpNamespace: raw.REVOKER_STEP_UP_NAMESPACE,
+      stepUpLevel: raw.REVOKER_STEP_UP_LEVEL,
+      credentialType: raw.REVOKER_CREDENTIAL_TYPE,
+    }),
+    urlPolicy: Object.freeze({
+      allowHttp: raw.REVOKER_RECEIVER_ALLOW_HTTP,
+      allowedCidrs: raw.REVOKER_RECEIVER_ALLOWED_CIDRS,
+    }),
+    delivery: Object.freeze({
+      timeoutMs: raw.REVOKER_PUSH_TIMEOUT,
+      maxResponseBytes: raw.REVOKER_PUSH_MAX_RESPONSE,
+      concurrency: raw.REVOKER_PUSH_CONCURRENCY,
+      retryInitialMs: raw.REVOKER_RETRY_INITIAL,
+      retryMaxMs: raw.REVOKER_RETRY_MAX,
+      deadLetterAfterMs: raw.REVOKER_DEAD_LETTER_AFTER,
+      queueMaxAgeMs: raw.REVOKER_QUEUE_MAX_AGE,
+      breakerFailures: raw.REVOKER_BREAKER_FAILURES,
+      breakerOpenMs: raw.REVOKER_BREAKER_OPEN,
+      pollAckWaitMs: raw.REVOKER_POLL_ACK_WAIT,
+      pollWaitMs: raw.REVOKER_POLL_WAIT,
+      minVerificationIntervalMs: raw.REVOKER_MIN_VERIFICATION_INTERVAL,
+    }),
+    cascade: Object.freeze({
+      enabled: raw.REVOKER_CASCADE,
+      windowMs: raw.REVOKER_CASCADE_WINDOW,
+      maxEdges: raw.REVOKER_CASCADE_MAX_EDGES,
+    }),
+    staticPush: staticUrl
+      ? Object.freeze({
+          url: staticUrl,
+          audience: raw.REVOKER_PUSH_AUDIENCE || staticUrl,
+          authorization: raw.REVOKER_PUSH_AUTHORIZATION || undefined,
+          events: raw.REVOKER_PUSH_EVENTS,
+        })
+      : undefined,
   });
 }

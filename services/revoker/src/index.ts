@@ -1,6 +1,3 @@
-export type { RevocationSetClaims } from "./core/set.js";
-export {
-  SESSION_REVOKED_EVENT,
-  buildRevocationSet,
-  revocationJti,
-} from "./core/set.js";
+export type { SetClaims, SetTarget, SetOptions } from "./core/set.js";
+export { buildActionSets, buildStreamSet, setJti } from "./core/set.js";
+export { EventType } from "./core/event-types.js";

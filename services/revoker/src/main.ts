@@ -1,18 +1,40 @@
-// The revoker: config → logger → metrics → signing key → NATS → consumer → /jwks.json → ops server → shutdown.
-import { fastify } from "fastify";
+// The revoker: config → logger → metrics → signing keys → NATS (streams KV, SET queue, kill
+// switch) → Kafka audit → transmitter (push workers) → decisions consumer → SSF API → ops
+// server → shutdown in reverse.
 import {
+  connectAdmin,
   connectNats,
+  createKafka,
   createLogger,
   createNames,
   createShutdown,
-  runService,
+  ensureTopics,
+  kafkaUnreachable,
   listenOn,
+  retry,
+  runService,
   startOpsServer,
 } from "@warden/shared";
+import { randomUUID } from "node:crypto";
+import { openAuditLog } from "./adapters/audit-log.js";
+import { startDelegationFeed } from "./adapters/delegation-feed.js";
+import type { AgentAction } from "./core/action.js";
+import { cascadeActions } from "./core/cascade.js";
+import { createDelegationGraph } from "./core/delegation-graph.js";
 import { startDecisionsConsumer } from "./adapters/decisions-consumer.js";
-import { loadRevokerConfig } from "./config.js";
+import { openKillSwitch } from "./adapters/kill-switch.js";
+import { openSetQueue } from "./adapters/set-queue.js";
+import { buildSsfApi } from "./adapters/ssf-api.js";
+import { openStreamStore } from "./adapters/stream-store.js";
+import { createTransmitter } from "./adapters/transmitter.js";
+import { STATIC_STREAM_ID, loadRevokerConfig } from "./config.js";
+import { staticStream } from "./static-stream.js";
 import { createRevokerMetrics } from "./metrics.js";
-import { loadSigningKey } from "./signing-key.js";
+import { createRevokerNames } from "./names.js";
+import { openSigningKeys } from "./signing-key.js";
+
+const KEY_ROTATION_CHECK_MS = 3_600_000;
+const MAX_CREDENTIALS_PER_AGENT = 8;
 
 async function main(): Promise<void> {
   const config = loadRevokerConfig(process.env);
@@ -26,32 +48,132 @@ async function main(): Promise<void> {
   });
   const metrics = createRevokerMetrics();
   const names = createNames(config.common.namespace);
-  const signingKey = await loadSigningKey(config.signingKeyFile);
+  const revokerNames = createRevokerNames(config.common.namespace);
+  const keys = await openSigningKeys(config.signing);
   const connection = await connectNats({
     config: config.nats,
     logger,
     name: "warden-revoker",
   });
+  const kafka = createKafka({ config: config.kafka, logger });
+  // A broker that just created the topic may not lead its partitions yet: retried (retriable errors only).
+  const audit = await retry(async () => {
+    const admin = await connectAdmin(kafka, config.kafka);
+    await ensureTopics(admin, names).finally(() => admin.disconnect());
+    return openAuditLog({
+      kafka,
+      topic: names.topics.revocations,
+      onWritten: (count) => metrics.auditRecords.inc(count),
+    });
+  }).catch((cause: unknown) => {
+    throw kafkaUnreachable(config.kafka, cause);
+  });
+  const store = await openStreamStore(connection, revokerNames.streamsBucket);
+  const queue = await openSetQueue({
+    connection,
+    names: revokerNames,
+    maxAgeMs: config.delivery.queueMaxAgeMs,
+  });
+  const graph = createDelegationGraph({
+    windowMs: config.cascade.windowMs,
+    maxEdges: config.cascade.maxEdges,
+    maxCredentialsPerAgent: MAX_CREDENTIALS_PER_AGENT,
+  });
+  metrics.setDelegationEdgeSource(() => graph.size);
+  const delegationFeed = config.cascade.enabled
+    ? await startDelegationFeed({
+        kafka,
+        topic: names.topics.events,
+        groupId: `${revokerNames.delegationGroupPrefix}-${randomUUID()}`,
+        graph,
+        windowMs: config.cascade.windowMs,
+        logger,
+      })
+    : undefined;
+  const transmitter = createTransmitter({
+    store,
+    queue,
+    keys,
+    killSwitch: await openKillSwitch(connection, names),
+    audit,
+    metrics,
+    logger,
+    issuer: config.issuer,
+    defaultSubjects: config.defaultSubjects,
+    setOptions: config.sets,
+    ...(config.cascade.enabled
+      ? {
+          cascade: (action: AgentAction) =>
+            cascadeActions(
+              action,
+              graph.descendants(action.tenant, action.agentId, Date.now()),
+            ),
+        }
+      : {}),
+    delivery: {
+      ...config.delivery,
+      urlPolicy: config.urlPolicy,
+      failureThreshold: config.delivery.breakerFailures,
+      openMs: config.delivery.breakerOpenMs,
+    },
+  });
+  if (config.staticPush) {
+    const existing = await store.get(STATIC_STREAM_ID);
+    await store.put(
+      staticStream(
+        config.staticPush,
+        config.issuer,
+        existing,
+        new Date().toISOString(),
+      ),
+    );
+  }
   const consumer = await startDecisionsConsumer({
     connection,
     names,
     logger,
     metrics,
-    signingKey,
-    issuer: config.issuer,
-    audience: config.push.audience,
-    push: { url: config.push.url, authorization: config.push.authorization },
+    handle: (action) => transmitter.handleAction(action),
   });
-  const http = fastify({ logger: false });
-  http.get("/jwks.json", (_request, reply) =>
-    reply.header("cache-control", "max-age=300").send(signingKey.publicJwks()),
-  );
+  const api = buildSsfApi({
+    issuer: config.issuer,
+    receivers: config.receivers,
+    defaultSubjects: config.defaultSubjects,
+    urlPolicy: config.urlPolicy,
+    minVerificationIntervalMs: config.delivery.minVerificationIntervalMs,
+    pollWaitMs: config.delivery.pollWaitMs,
+    store,
+    keys,
+    transmitter,
+    logger,
+  });
   const httpPort = await listenOn(
-    http,
+    api,
     config.httpHost,
     config.httpPort,
     "REVOKER_HTTP_PORT",
   );
+  metrics.setQueueDepthSource(async () => {
+    const depths = [];
+    for (const record of store.cached())
+      for (const kind of ["events", "control"] as const)
+        depths.push({
+          streamId: record.stream_id,
+          kind,
+          depth: await queue.depth(record.stream_id, kind).catch(() => 0),
+        });
+    return depths;
+  });
+  const rotation = setInterval(() => {
+    keys.rotateIfDue().then(
+      (rotated) =>
+        rotated &&
+        logger.info({ kid: keys.activeKid() }, "signing key rotated"),
+      (error: unknown) =>
+        logger.error({ error: String(error) }, "signing key rotation failed"),
+    );
+  }, KEY_ROTATION_CHECK_MS);
+  rotation.unref();
   const ops = await startOpsServer({
     host: config.common.opsHost,
     port: config.common.opsPort,
@@ -59,19 +181,24 @@ async function main(): Promise<void> {
     checks: [{ name: "nats", check: () => !connection.isClosed() }],
     logger,
   });
+  // Intake first, clients last (steps run in registration order).
   shutdown.add("decisions consumer", () => consumer.stop());
+  shutdown.add("delegation feed", () => delegationFeed?.stop());
+  shutdown.add("push workers", () => transmitter.stop());
+  shutdown.add("SSF API", () => api.close());
+  shutdown.add("streams watch", () => store.stop());
+  shutdown.add("audit producer", () => audit.stop());
   shutdown.add("nats", () => connection.drain());
-  shutdown.add("http server", () => http.close());
   shutdown.add("ops server", () => ops.stop());
   shutdown.installSignalHandlers();
   logger.info(
     {
       stream: names.decisionsStream,
       consumer: names.decisionsConsumer,
-      kid: signingKey.kid,
+      kid: keys.activeKid(),
       issuer: config.issuer,
-      audience: config.push.audience,
-      pushUrl: config.push.url,
+      receivers: config.receivers.map((receiver) => receiver.id),
+      staticPush: config.staticPush?.url,
       httpPort,
       opsPort: ops.port,
     },

@@ -1,42 +1,61 @@
 import {
   Counter,
+  Gauge,
   Histogram,
   createRegistry,
   type Registry,
 } from "@warden/shared";
 
-export const DELIVERY_FAILURE_KINDS = ["retriable", "permanent"] as const;
+export const DELIVERY_OUTCOMES = [
+  "delivered",
+  "retry",
+  "refused",
+  "dead_lettered",
+] as const;
+export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
+export const DECISION_OUTCOMES = [
+  "queued",
+  "skipped",
+  "invalid",
+  "retry",
+] as const;
+
+type QueueDepthSource = () => Promise<
+  readonly {
+    readonly streamId: string;
+    readonly kind: string;
+    readonly depth: number;
+  }[]
+>;
 
 /** Every metric of the revoker, declared once (see services/revoker/README.md). */
-export function createRevokerMetrics(): {
-  registry: Registry;
-  delivered: Counter;
-  failures: Counter<"kind">;
-  skipped: Counter;
-  invalid: Counter;
-  pushSeconds: Histogram;
-} {
-  const registry = createRegistry("revoker");
-  const delivered = new Counter({
-    name: "warden_revoker_sets_delivered_total",
-    help: "SETs the receiver accepted (202)",
+export function createRevokerMetrics() {
+  const registry: Registry = createRegistry("revoker");
+  const setsIssued = new Counter({
+    name: "warden_revoker_sets_issued_total",
+    help: "SETs signed and durably queued, by event type (last path segment of the URI)",
+    labelNames: ["event_type"] as const,
     registers: [registry],
   });
-  const failures = new Counter({
-    name: "warden_revoker_delivery_failures_total",
-    help: "Failed SET deliveries, by kind (retriable or permanent)",
-    labelNames: ["kind"] as const,
+  const deliveries = new Counter({
+    name: "warden_revoker_deliveries_total",
+    help: "SET delivery attempts by receiver and outcome",
+    labelNames: ["receiver", "outcome"] as const,
     registers: [registry],
   });
-  for (const kind of DELIVERY_FAILURE_KINDS) failures.labels(kind);
-  const skipped = new Counter({
-    name: "warden_revoker_decisions_skipped_total",
-    help: "Decisions acknowledged without action (not revoke)",
+  const dropped = new Counter({
+    name: "warden_revoker_sets_dropped_total",
+    help: "SETs not queued or purged because their stream is disabled",
+    labelNames: ["receiver"] as const,
     registers: [registry],
   });
-  const invalid = new Counter({
-    name: "warden_revoker_decisions_invalid_total",
-    help: "Decision messages that are not valid JSON decisions (terminated)",
+  const latency = new Histogram({
+    name: "warden_revoker_delivery_latency_seconds",
+    help: "Decision (or cause) queued → receiver accepted the SET (push 202 or poll ack)",
+    labelNames: ["method"] as const,
+    buckets: [
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 600, 3600,
+    ],
     registers: [registry],
   });
   const pushSeconds = new Histogram({
@@ -45,5 +64,87 @@ export function createRevokerMetrics(): {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  return { registry, delivered, failures, skipped, invalid, pushSeconds };
+  const circuit = new Gauge({
+    name: "warden_revoker_circuit_state",
+    help: "Circuit breaker per receiver: 0 closed, 1 half-open, 2 open",
+    labelNames: ["receiver"] as const,
+    registers: [registry],
+  });
+  let depths: QueueDepthSource | undefined;
+  const queueDepth = new Gauge({
+    name: "warden_revoker_queue_depth",
+    help: "SETs waiting in a stream's queue (pending + unacknowledged), at scrape time",
+    labelNames: ["stream_id", "kind"] as const,
+    registers: [registry],
+    async collect() {
+      if (!depths) return;
+      const current = await depths();
+      this.reset();
+      for (const { streamId, kind, depth } of current)
+        this.labels(streamId, kind).set(depth);
+    },
+  });
+  const decisions = new Counter({
+    name: "warden_revoker_decisions_total",
+    help: "Decision messages by outcome: queued, skipped (alert), invalid (terminated), retry",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  for (const outcome of DECISION_OUTCOMES) decisions.labels(outcome);
+  const killSwitch = new Counter({
+    name: "warden_revoker_kill_switch_total",
+    help: "Kill-switch changes written (KV) and published, by action",
+    labelNames: ["action"] as const,
+    registers: [registry],
+  });
+  const cascaded = new Counter({
+    name: "warden_revoker_cascade_revocations_total",
+    help: "Sub-agents revoked because an agent above them in the delegation tree was",
+    registers: [registry],
+  });
+  let edgeCount: (() => number) | undefined;
+  new Gauge({
+    name: "warden_revoker_delegation_edges",
+    help: "Delegation edges (parent → sub-agent) remembered for cascades, at scrape time",
+    registers: [registry],
+    collect() {
+      if (edgeCount) this.set(edgeCount());
+    },
+  });
+  const connectorCalls = new Counter({
+    name: "warden_revoker_connector_calls_total",
+    help: "Connector calls (RFC 7009, SCIM, webhook) by connector id and outcome (done, retry, failed)",
+    labelNames: ["connector", "outcome"] as const,
+    registers: [registry],
+  });
+  const auditRecords = new Counter({
+    name: "warden_revoker_audit_records_total",
+    help: "Audit records written to warden.revocations.v1",
+    registers: [registry],
+  });
+  return {
+    registry,
+    setsIssued,
+    deliveries,
+    dropped,
+    latency,
+    pushSeconds,
+    circuit,
+    queueDepth,
+    /** Where queue depths come from at scrape time (the SET queue). */
+    setQueueDepthSource(source: QueueDepthSource) {
+      depths = source;
+    },
+    decisions,
+    killSwitch,
+    cascaded,
+    connectorCalls,
+    /** Where the delegation edge count comes from at scrape time. */
+    setDelegationEdgeSource(source: () => number) {
+      edgeCount = source;
+    },
+    auditRecords,
+  };
 }
+
+export type RevokerMetrics = ReturnType<typeof createRevokerMetrics>;

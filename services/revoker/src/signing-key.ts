@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
   SignJWT,
@@ -7,85 +7,171 @@ import {
   exportJWK,
   generateKeyPair,
   importJWK,
+  type CryptoKey,
   type JWK,
   type JWTPayload,
 } from "jose";
 import { WardenError } from "@warden/shared";
+import { planKeyRing, rsaModulusBits } from "./core/key-ring.js";
 
-export const SIGNING_ALG = "RS256";
 export const SET_TYPE = "secevent+jwt";
+export const SIGNING_ALGS = ["RS256", "ES256"] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
+/** The CAEP interoperability profile asks RSA keys of at least 2048 bits. */
+export const MIN_RSA_BITS = 2048;
 
+export interface PublicJwk extends JWK {
+  readonly kid: string;
+  readonly alg: string;
+  readonly use: "sig";
+}
 export interface PublicJwks {
-  readonly keys: readonly (JWK & {
-    readonly kid: string;
-    readonly alg: string;
-    readonly use: "sig";
-  })[];
+  readonly keys: readonly PublicJwk[];
 }
 
-export interface SigningKey {
-  readonly kid: string;
-  /** What `/jwks.json` serves: the public key only. */
+export interface SigningKeys {
+  /** kid of the key that signs now. */
+  activeKid(): string;
+  /** What the JWKS endpoint serves: public keys of the active and overlapping keys. */
   publicJwks(): PublicJwks;
-  /** A compact JWS of `claims` with header `{ alg: RS256, typ: secevent+jwt, kid }`; no `exp`. */
+  /** A compact JWS with header `{ alg, typ: secevent+jwt, kid }`; never adds `exp`. */
   sign(claims: JWTPayload): Promise<string>;
+  /** Rotates when the active key is older than the rotation interval; returns true if it did. */
+  rotateIfDue(): Promise<boolean>;
+}
+
+interface StoredKey {
+  readonly created_at: string;
+  readonly jwk: JWK;
+}
+interface LoadedKey {
+  readonly kid: string;
+  readonly alg: SigningAlg;
+  readonly createdAtMs: number;
+  readonly stored: StoredKey;
+  readonly privateKey: CryptoKey | Uint8Array;
+  readonly publicJwk: PublicJwk;
+}
+
+function keyError(file: string, what: string, cause?: unknown): WardenError {
+  return new WardenError(
+    `the signing key file ${file} ${what} (REVOKER_SIGNING_KEY_FILE)`,
+    { cause },
+  );
+}
+
+async function loadKey(stored: StoredKey, file: string): Promise<LoadedKey> {
+  const { jwk } = stored;
+  const alg: SigningAlg = jwk.kty === "EC" ? "ES256" : "RS256";
+  if (jwk.d === undefined)
+    throw keyError(file, "holds a key without its private part");
+  if (alg === "RS256" && rsaModulusBits(jwk.n ?? "") < MIN_RSA_BITS)
+    throw keyError(file, `holds an RSA key shorter than ${MIN_RSA_BITS} bits`);
+  const publicPart: JWK =
+    alg === "RS256"
+      ? { kty: "RSA", n: jwk.n, e: jwk.e }
+      : { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y };
+  const kid = await calculateJwkThumbprint(publicPart);
+  return {
+    kid,
+    alg,
+    createdAtMs: Date.parse(stored.created_at),
+    stored,
+    privateKey: await importJWK(jwk, alg),
+    publicJwk: Object.freeze({ ...publicPart, kid, alg, use: "sig" as const }),
+  };
+}
+
+async function readStored(file: string): Promise<StoredKey[]> {
+  if (!existsSync(file)) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, "utf8"));
+  } catch (cause) {
+    throw keyError(file, "cannot be read: fix or delete it", cause);
+  }
+  // The walking skeleton stored one bare private JWK; keep accepting it.
+  if (typeof parsed === "object" && parsed !== null && "kty" in parsed)
+    return [{ created_at: new Date().toISOString(), jwk: parsed as JWK }];
+  const keys = (parsed as { keys?: unknown }).keys;
+  if (!Array.isArray(keys))
+    throw keyError(file, "is neither a JWK nor { keys: [...] }");
+  return keys as StoredKey[];
+}
+
+async function writeStored(
+  file: string,
+  keys: readonly StoredKey[],
+): Promise<void> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify({ keys })}\n`, { mode: 0o600 });
+  await rename(temporary, file);
 }
 
 /**
- * Loads the RS256 private key (a JWK) from `file`, or generates one and writes it there
- * (mode 0600) on first start so the kid survives restarts.
+ * Opens the signing keys kept in `file` (private JWKs, mode 0600), generating the first one
+ * and rotating per policy. The file is the only place key material lives; nothing logs it.
  */
-export async function loadSigningKey(file: string): Promise<SigningKey> {
-  let privateJwk: JWK;
-  if (existsSync(file)) {
-    try {
-      privateJwk = JSON.parse(await readFile(file, "utf8")) as JWK;
-    } catch (cause) {
-      throw new WardenError(
-        `cannot read the signing key ${file}: fix or delete it (REVOKER_SIGNING_KEY_FILE)`,
-        { cause },
-      );
-    }
-  } else {
-    const pair = await generateKeyPair(SIGNING_ALG, {
-      modulusLength: 2048,
-      extractable: true,
-    });
-    privateJwk = await exportJWK(pair.privateKey);
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    await writeFile(file, `${JSON.stringify(privateJwk)}\n`, {
-      mode: 0o600,
-      flag: "wx",
-    });
-  }
-  if (privateJwk.kty !== "RSA" || privateJwk.d === undefined) {
-    throw new WardenError(
-      `the signing key ${file} is not an RSA private JWK (REVOKER_SIGNING_KEY_FILE)`,
-    );
-  }
-  const publicJwk: JWK = {
-    kty: privateJwk.kty,
-    n: privateJwk.n,
-    e: privateJwk.e,
+export async function openSigningKeys(options: {
+  readonly file: string;
+  readonly alg: SigningAlg;
+  readonly rotationMs: number;
+  readonly overlapMs: number;
+  readonly now?: () => number;
+}): Promise<SigningKeys> {
+  const now = options.now ?? Date.now;
+  const policy = {
+    rotationMs: options.rotationMs,
+    overlapMs: options.overlapMs,
   };
-  const kid = await calculateJwkThumbprint(publicJwk);
-  const privateKey = await importJWK(privateJwk, SIGNING_ALG);
-  const jwks: PublicJwks = Object.freeze({
-    keys: Object.freeze([
-      Object.freeze({
-        ...publicJwk,
-        kid,
-        alg: SIGNING_ALG,
-        use: "sig" as const,
-      }),
-    ]),
-  });
+  let loaded = await Promise.all(
+    (await readStored(options.file)).map((stored) =>
+      loadKey(stored, options.file),
+    ),
+  );
+  let active: LoadedKey;
+  let published: readonly PublicJwk[];
+
+  async function apply(): Promise<boolean> {
+    const plan = planKeyRing(loaded, now(), policy);
+    let changed = plan.expiredKids.length > 0;
+    if (plan.rotate) {
+      const pair = await generateKeyPair(options.alg, {
+        modulusLength: MIN_RSA_BITS,
+        extractable: true,
+      });
+      const stored = {
+        created_at: new Date(now()).toISOString(),
+        jwk: await exportJWK(pair.privateKey),
+      };
+      loaded = [await loadKey(stored, options.file), ...loaded];
+      changed = true;
+    }
+    const replan = planKeyRing(loaded, now(), policy);
+    loaded = loaded.filter((key) => replan.publishedKids.includes(key.kid));
+    const activeKey = loaded.find((key) => key.kid === replan.activeKid);
+    if (!activeKey) throw keyError(options.file, "has no usable signing key");
+    active = activeKey;
+    published = Object.freeze(loaded.map((key) => key.publicJwk));
+    if (changed)
+      await writeStored(
+        options.file,
+        loaded.map((key) => key.stored),
+      );
+    return plan.rotate;
+  }
+  await apply();
+
   return {
-    kid,
-    publicJwks: () => jwks,
-    sign: (claims) =>
-      new SignJWT(claims)
-        .setProtectedHeader({ alg: SIGNING_ALG, typ: SET_TYPE, kid })
-        .sign(privateKey),
+    activeKid: () => active.kid,
+    publicJwks: () => ({ keys: published }),
+    sign: (claims) => {
+      const key = active;
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg: key.alg, typ: SET_TYPE, kid: key.kid })
+        .sign(key.privateKey);
+    },
+    rotateIfDue: apply,
   };
 }

@@ -6,52 +6,44 @@ import {
   type NatsConnection,
 } from "nats";
 import {
+  backoffDelayMs,
   describeError,
   ensureDecisionsStream,
-  isRetriable,
   validateDecision,
   type DecisionV1,
   type Logger,
   type WardenNames,
 } from "@warden/shared";
-import { buildRevocationSet } from "../core/set.js";
-import type { SigningKey } from "../signing-key.js";
-import type { createRevokerMetrics } from "../metrics.js";
-import { pushSet, type PushTarget } from "./push.js";
+import { actionFromDecision, type AgentAction } from "../core/action.js";
+import type { RevokerMetrics } from "../metrics.js";
 
 export const MAX_DELIVER = 10;
 export const ACK_WAIT_MS = 30_000;
 export const NAK_INITIAL_MS = 1_000;
 export const NAK_MAX_MS = 60_000;
-
-/** Redelivery delay after the `delivery`-th failed attempt: 1 s, 2 s, 4 s, … capped at 60 s. */
-export function nakDelayMs(delivery: number): number {
-  return Math.min(
-    NAK_MAX_MS,
-    NAK_INITIAL_MS * 2 ** Math.max(0, Math.min(delivery, 30) - 1),
-  );
-}
+/** Decisions handled at once (each waits on NATS, Kafka and signing, mostly not on CPU). */
+export const MAX_IN_FLIGHT = 64;
 
 export interface DecisionsConsumer {
-  /** Stops pulling and waits for the message in hand to finish. */
+  /** Stops pulling and waits for the messages in hand to finish. */
   stop(): Promise<void>;
 }
 
 /**
- * Consumes the decisions stream with the durable pull consumer `names.decisionsConsumer`,
- * one message at a time: revoke → signed SET pushed → ack + kill switch published.
+ * Consumes the decisions stream with the durable pull consumer `names.decisionsConsumer`
+ * (explicit ack, bounded redelivery). A decision is acked only after `handle` resolved,
+ * i.e. every SET it causes is durably queued and the kill switch and audit are written;
+ * any failure naks it with jittered back-off.
  */
 export async function startDecisionsConsumer(options: {
   readonly connection: NatsConnection;
   readonly names: WardenNames;
   readonly logger: Logger;
-  readonly metrics: ReturnType<typeof createRevokerMetrics>;
-  readonly signingKey: SigningKey;
-  readonly issuer: string;
-  readonly audience: string;
-  readonly push: PushTarget;
+  readonly metrics: RevokerMetrics;
+  readonly handle: (action: AgentAction) => Promise<void>;
 }): Promise<DecisionsConsumer> {
-  const { connection, names, logger, metrics } = options;
+  const { connection, names, metrics } = options;
+  const logger = options.logger.child({ component: "decisions" });
   const manager = await connection.jetstreamManager();
   await ensureDecisionsStream(manager, names);
   try {
@@ -72,103 +64,67 @@ export async function startDecisionsConsumer(options: {
     .jetstream()
     .consumers.get(names.decisionsStream, names.decisionsConsumer);
   const messages: ConsumerMessages = await consumer.consume({
-    max_messages: 16,
+    max_messages: MAX_IN_FLIGHT,
   });
-  const encoder = new TextEncoder();
 
-  async function handle(message: JsMsg): Promise<void> {
-    let decision: DecisionV1;
+  function parse(message: JsMsg): DecisionV1 | undefined {
+    let problems: unknown;
     try {
       const checked = validateDecision(JSON.parse(message.string()));
-      if (!checked.ok) {
-        metrics.invalid.inc();
-        logger.warn(
-          {
-            subject: message.subject,
-            seq: message.seq,
-            problems: checked.problems,
-          },
-          "invalid decision terminated",
-        );
-        message.term("invalid decision");
-        return;
-      }
-      decision = checked.value;
+      if (checked.ok) return checked.value;
+      problems = checked.problems;
     } catch (error) {
-      metrics.invalid.inc();
+      problems = describeError(error);
+    }
+    metrics.decisions.labels("invalid").inc();
+    logger.warn(
+      { subject: message.subject, seq: message.seq, problems },
+      "invalid decision terminated",
+    );
+    message.term("invalid decision");
+    return undefined;
+  }
+
+  async function handle(message: JsMsg): Promise<void> {
+    const decision = parse(message);
+    if (!decision) return;
+    const action = actionFromDecision(decision, Date.now() / 1000);
+    if (!action) {
+      metrics.decisions.labels("skipped").inc();
+      message.ack();
+      return;
+    }
+    try {
+      await options.handle(action);
+      metrics.decisions.labels("queued").inc();
+      message.ack();
+    } catch (error) {
+      metrics.decisions.labels("retry").inc();
+      const delayMs = backoffDelayMs(
+        message.info.redeliveryCount,
+        NAK_INITIAL_MS,
+        NAK_MAX_MS,
+      );
       logger.warn(
         {
-          subject: message.subject,
-          seq: message.seq,
+          decision_id: decision.decision_id,
           error: describeError(error),
+          delivery: message.info.redeliveryCount,
+          delayMs,
         },
-        "unparseable decision terminated",
+        "could not queue the decision's SETs; will retry",
       );
-      message.term("invalid json");
-      return;
-    }
-    if (decision.action !== "revoke") {
-      metrics.skipped.inc();
-      message.ack();
-      return;
-    }
-    const log = logger.child({
-      decision_id: decision.decision_id,
-      agent_id: decision.agent_id,
-    });
-    const end = metrics.pushSeconds.startTimer();
-    try {
-      const claims = buildRevocationSet(decision, {
-        issuer: options.issuer,
-        audience: options.audience,
-        nowSeconds: Date.now() / 1000,
-      });
-      const jwt = await options.signingKey.sign({ ...claims });
-      await pushSet(options.push, jwt);
-      end();
-      metrics.delivered.inc();
-      const tenant = decision.tenant ?? "default";
-      connection.publish(
-        names.killSwitchSubject(tenant, decision.agent_id),
-        encoder.encode(
-          JSON.stringify({
-            agent_id: decision.agent_id,
-            tenant,
-            decision_id: decision.decision_id,
-            reason: decision.reasons[0]?.summary ?? "revoked by policy",
-          }),
-        ),
-      );
-      message.ack();
-      log.info({ jti: claims.jti }, "revocation delivered");
-    } catch (error) {
-      end();
-      if (isRetriable(error)) {
-        metrics.failures.labels("retriable").inc();
-        const delayMs = nakDelayMs(message.info.redeliveryCount);
-        log.warn(
-          {
-            error: describeError(error),
-            delivery: message.info.redeliveryCount,
-            delayMs,
-          },
-          "revocation delivery failed; will retry",
-        );
-        message.nak(delayMs);
-      } else {
-        metrics.failures.labels("permanent").inc();
-        log.error(
-          { error: describeError(error) },
-          "revocation delivery failed permanently; terminated",
-        );
-        message.term("permanent delivery failure");
-      }
+      message.nak(delayMs);
     }
   }
 
+  const inFlight = new Set<Promise<void>>();
   const loop = (async () => {
     for await (const message of messages) {
-      await handle(message);
+      // Decisions about different agents are independent: handle a few at once, bounded.
+      const task = handle(message).finally(() => inFlight.delete(task));
+      inFlight.add(task);
+      if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
     }
   })().catch((error: unknown) => {
     logger.error({ error: describeError(error) }, "decisions consumer failed");
@@ -178,6 +134,7 @@ export async function startDecisionsConsumer(options: {
     async stop() {
       await messages.close();
       await loop;
+      await Promise.all(inFlight);
     },
   };
 }

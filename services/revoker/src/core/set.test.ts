@@ -1,10 +1,20 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { DecisionV1 } from "@warden/shared";
+import { actionFromDecision, manualAction } from "./action.js";
 import {
-  SESSION_REVOKED_EVENT,
-  buildRevocationSet,
-  revocationJti,
+  EventType,
+  SUPPORTED_EVENT_TYPES,
+  StepUpEvent,
+} from "./event-types.js";
+import {
+  buildActionSets,
+  buildStreamSet,
+  setJti,
+  type SetOptions,
+  type SetTarget,
 } from "./set.js";
+import { SUBJECT_FORMATS } from "./subject.js";
 
 const decision: DecisionV1 = {
   schema: "agent-decision/v1",
@@ -14,50 +24,241 @@ const decision: DecisionV1 = {
   action: "revoke",
   risk: 0.97,
   at: "2026-11-23T09:00:00.500Z",
+  credential_ids: ["key_1", "key_2", "key_1"],
   reasons: [
     { detector: "rate_spike", score: 0.97, summary: "1,250 calls/min vs 40" },
-    { detector: "novel_resource", score: 0.5, summary: "second reason" },
+    { detector: "novel_resource", score: 0.5, summary: "first crm export" },
   ],
 };
-const options = {
-  issuer: "https://warden.example",
-  audience: "https://receiver.example/events",
-  nowSeconds: 1_800_000_000.9,
+const target: SetTarget = {
+  streamId: "s1",
+  audience: "https://receiver.example",
+  eventsDelivered: SUPPORTED_EVENT_TYPES,
+  subjectFormat: "opaque",
 };
+const options: SetOptions = {
+  issuer: "https://warden.example",
+  subjectIssuer: "https://agents.example",
+  nowSeconds: 1_800_000_000.9,
+  stepUpEvent: StepUpEvent.assuranceLevelChange,
+  stepUpNamespace: "NIST-AAL",
+  stepUpLevel: "nist-aal1",
+  credentialType: "app",
+};
+const toe = Date.parse("2026-11-23T09:00:00Z") / 1000;
 
-describe("buildRevocationSet", () => {
-  it("builds a CAEP session-revoked SET with sub_id and txn, never sub or exp", () => {
-    const claims = buildRevocationSet(decision, options);
-    expect(claims).toEqual({
+function sets(d: DecisionV1, t = target, o = options) {
+  const action = actionFromDecision(d, o.nowSeconds);
+  if (!action) throw new Error("no action");
+  return buildActionSets(action, t, o);
+}
+
+function eventOf(claims: {
+  events: Record<string, unknown>;
+}): [string, Record<string, unknown>] {
+  const entries = Object.entries(claims.events);
+  expect(entries).toHaveLength(1);
+  return entries[0] as [string, Record<string, unknown>];
+}
+
+describe("buildActionSets for revoke", () => {
+  it("sends session-revoked, one credential-change per distinct credential and account-disabled", () => {
+    const built = sets(decision);
+    expect(built.map((claims) => eventOf(claims)[0])).toEqual([
+      EventType.sessionRevoked,
+      EventType.credentialChange,
+      EventType.credentialChange,
+      EventType.accountDisabled,
+    ]);
+    const [, sessionRevoked] = eventOf(built[0]!);
+    expect(built[0]).toMatchObject({
       iss: "https://warden.example",
-      aud: "https://receiver.example/events",
+      aud: "https://receiver.example",
       iat: 1_800_000_000,
-      jti: revocationJti("dec-1", "https://receiver.example/events"),
       txn: "dec-1",
+      toe,
       sub_id: { format: "opaque", id: "agent:x/1" },
-      events: {
-        [SESSION_REVOKED_EVENT]: {
-          event_timestamp: Date.parse("2026-11-23T09:00:00Z") / 1000,
-          initiating_entity: "policy",
-          reason_admin: { en: "1,250 calls/min vs 40" },
-        },
-      },
     });
-    expect(claims).not.toHaveProperty("sub");
-    expect(claims).not.toHaveProperty("exp");
-    expect(Object.keys(claims.events)).toHaveLength(1);
+    expect(sessionRevoked).toEqual({
+      event_timestamp: toe,
+      initiating_entity: "policy",
+      reason_admin: { en: "1,250 calls/min vs 40; first crm export" },
+      reason_user: { en: "Access was suspended by the security policy." },
+    });
+    expect(eventOf(built[1]!)[1]).toMatchObject({
+      credential_type: "app",
+      change_type: "revoke",
+      friendly_name: "key_1",
+    });
+    expect(eventOf(built[2]!)[1]).toMatchObject({ friendly_name: "key_2" });
   });
 
-  it("derives a stable 32-hex jti from decision id and audience", () => {
-    const first = buildRevocationSet(decision, options);
-    const again = buildRevocationSet(decision, { ...options, nowSeconds: 1 });
-    expect(first.jti).toMatch(/^[0-9a-f]{32}$/);
-    expect(again.jti).toBe(first.jti);
+  it("gives each stream only the event types it gets", () => {
+    const built = sets(decision, {
+      ...target,
+      eventsDelivered: [EventType.accountDisabled],
+    });
+    expect(built.map((claims) => Object.keys(claims.events)[0])).toEqual([
+      EventType.accountDisabled,
+    ]);
+  });
+
+  it("names the subject as the stream asks (RFC 9493)", () => {
     expect(
-      buildRevocationSet(decision, { ...options, audience: "other" }).jti,
-    ).not.toBe(first.jti);
+      sets(decision, { ...target, subjectFormat: "iss_sub" })[0]?.sub_id,
+    ).toEqual({
+      format: "iss_sub",
+      iss: "https://agents.example",
+      sub: "agent:x/1",
+    });
     expect(
-      buildRevocationSet({ ...decision, decision_id: "dec-2" }, options).jti,
-    ).not.toBe(first.jti);
+      sets(decision, { ...target, subjectFormat: "complex" })[0]?.sub_id,
+    ).toEqual({
+      format: "complex",
+      user: {
+        format: "iss_sub",
+        iss: "https://agents.example",
+        sub: "agent:x/1",
+      },
+      tenant: { format: "opaque", id: "acme" },
+    });
+  });
+});
+
+describe("buildActionSets for step_up and reinstate", () => {
+  it("sends assurance-level-change or token-claims-change as configured", () => {
+    const stepUp = { ...decision, action: "step_up" as const };
+    const [assurance] = sets(stepUp);
+    expect(eventOf(assurance!)).toEqual([
+      EventType.assuranceLevelChange,
+      expect.objectContaining({
+        namespace: "NIST-AAL",
+        current_level: "nist-aal1",
+        change_direction: "decrease",
+      }),
+    ]);
+    const [claimsChange] = sets(stepUp, target, {
+      ...options,
+      stepUpEvent: StepUpEvent.tokenClaimsChange,
+    });
+    expect(eventOf(claimsChange!)).toEqual([
+      EventType.tokenClaimsChange,
+      expect.objectContaining({
+        claims: { warden_step_up_required: true, warden_risk: 0.97 },
+      }),
+    ]);
+  });
+
+  it("sends nothing for alert", () => {
+    expect(
+      actionFromDecision({ ...decision, action: "alert" }, 0),
+    ).toBeUndefined();
+  });
+
+  it("sends RISC account-enabled on reinstatement, initiated by an admin", () => {
+    const action = manualAction({
+      kind: "reinstate",
+      id: "manual-1",
+      tenant: "acme",
+      agentId: "agent:x/1",
+      reason: "false positive",
+      nowSeconds: 1_800_000_100,
+    });
+    const built = buildActionSets(action, target, options);
+    expect(built).toHaveLength(1);
+    expect(built[0]).toMatchObject({
+      txn: "manual-1",
+      toe: 1_800_000_100,
+      events: { [EventType.accountEnabled]: {} },
+    });
+  });
+});
+
+describe("SET invariants (property-based)", () => {
+  const decisions = fc.record({
+    decision_id: fc.string({ minLength: 1 }),
+    agent_id: fc.string({ minLength: 1 }),
+    tenant: fc.option(fc.string({ minLength: 1 }), { nil: undefined }),
+    action: fc.constantFrom("revoke" as const, "step_up" as const),
+    at: fc
+      .integer({ min: 0, max: 4_000_000_000_000 })
+      .map((ms) => new Date(ms).toISOString()),
+    credential_ids: fc.array(fc.string({ minLength: 1 }), { maxLength: 5 }),
+  });
+
+  it("one event per SET, txn = decision id, seconds timestamps, no sub or exp, distinct jtis", () => {
+    fc.assert(
+      fc.property(
+        decisions,
+        fc.constantFrom(...SUBJECT_FORMATS),
+        (partial, subjectFormat) => {
+          const built = sets(
+            { ...decision, ...partial },
+            { ...target, subjectFormat },
+          );
+          expect(built.length).toBeGreaterThan(0);
+          for (const claims of built) {
+            expect(Object.keys(claims.events)).toHaveLength(1);
+            expect(claims.txn).toBe(partial.decision_id);
+            expect(claims.toe).toBe(Math.floor(Date.parse(partial.at) / 1000));
+            expect(claims.jti).toMatch(/^[0-9a-f]{32}$/);
+            expect(claims).not.toHaveProperty("sub");
+            expect(claims).not.toHaveProperty("exp");
+            const [, payload] = eventOf(claims);
+            if ("event_timestamp" in payload)
+              expect(payload["event_timestamp"]).toBe(claims.toe);
+          }
+          expect(new Set(built.map((claims) => claims.jti)).size).toBe(
+            built.length,
+          );
+        },
+      ),
+    );
+  });
+
+  it("jti is stable across rebuilds and differs by decision, stream and event type", () => {
+    fc.assert(
+      fc.property(
+        decisions,
+        fc.double({ min: 0, max: 4e9, noNaN: true }),
+        (partial, now) => {
+          const first = sets({ ...decision, ...partial });
+          const again = sets({ ...decision, ...partial }, target, {
+            ...options,
+            nowSeconds: now,
+          });
+          expect(again.map((c) => c.jti)).toEqual(first.map((c) => c.jti));
+          const otherStream = sets(
+            { ...decision, ...partial },
+            { ...target, streamId: "s2" },
+          );
+          for (const [index, claims] of otherStream.entries())
+            expect(claims.jti).not.toBe(first[index]?.jti);
+        },
+      ),
+    );
+    expect(setJti("a", "s", EventType.sessionRevoked)).not.toBe(
+      setJti("a", "s", EventType.accountDisabled),
+    );
+    expect(setJti("a\u0000b", "s", "t")).not.toBe(setJti("a", "b\u0000s", "t"));
+  });
+});
+
+describe("buildStreamSet", () => {
+  it("makes the stream its subject and echoes the payload", () => {
+    const claims = buildStreamSet(
+      EventType.verification,
+      { state: "xyz" },
+      { streamId: "s1", audience: "aud" },
+      { issuer: "https://warden.example", nowSeconds: 5.5, causeId: "v1" },
+    );
+    expect(claims).toEqual({
+      iss: "https://warden.example",
+      aud: "aud",
+      iat: 5,
+      jti: setJti("v1", "s1", EventType.verification),
+      sub_id: { format: "opaque", id: "s1" },
+      events: { [EventType.verification]: { state: "xyz" } },
+    });
   });
 });

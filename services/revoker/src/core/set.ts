@@ -1,62 +1,190 @@
 import { createHash } from "node:crypto";
-import type { DecisionV1 } from "@warden/shared";
+import { ActionKind, type AgentAction } from "./action.js";
+import { EventType, StepUpEvent } from "./event-types.js";
+import { agentSubject, type Subject, type SubjectFormat } from "./subject.js";
 
-/** CAEP session-revoked (the only event type the skeleton sends). */
-export const SESSION_REVOKED_EVENT =
-  "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
-
-/** The claims of one Security Event Token (RFC 8417, SSF 1.0): never `sub`, never `exp`. */
-export interface RevocationSetClaims {
+/** The claims of one Security Event Token (RFC 8417, SSF 1.0 §4): never `sub`, never `exp`. */
+export interface SetClaims {
   readonly iss: string;
   readonly aud: string;
   readonly iat: number;
   readonly jti: string;
-  readonly txn: string;
-  readonly sub_id: { readonly format: "opaque"; readonly id: string };
-  readonly events: {
-    readonly [SESSION_REVOKED_EVENT]: {
-      readonly event_timestamp: number;
-      readonly initiating_entity: "policy";
-      readonly reason_admin: { readonly en: string };
-    };
+  readonly txn?: string;
+  readonly toe?: number;
+  readonly sub_id: Subject;
+  /** Exactly one event (SSF 1.0 §4.1.8). */
+  readonly events: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+/** Who one SET is for: a stream and what it asked for. */
+export interface SetTarget {
+  readonly streamId: string;
+  readonly audience: string;
+  readonly eventsDelivered: readonly string[];
+  readonly subjectFormat: SubjectFormat;
+}
+
+export interface SetOptions {
+  readonly issuer: string;
+  /** `iss` of iss_sub subjects: the namespace agent ids are unique in. */
+  readonly subjectIssuer: string;
+  readonly nowSeconds: number;
+  readonly stepUpEvent: StepUpEvent;
+  /** CAEP assurance-level-change `namespace` and `current_level` for step_up. */
+  readonly stepUpNamespace: string;
+  readonly stepUpLevel: string;
+  /** CAEP credential-change `credential_type` of agent credentials. */
+  readonly credentialType: string;
+}
+
+/**
+ * Deterministic per (cause, stream, event type, discriminators — the agent, a credential), so a redelivered decision or
+ * a retried push resends the same jti and receivers can de-duplicate (RFC 8417 §2.2).
+ */
+export function setJti(
+  causeId: string,
+  streamId: string,
+  eventType: string,
+  ...discriminators: readonly string[]
+): string {
+  return (
+    createHash("sha256")
+      // JSON, not a separator: ids may hold any character, and ("a\0b","c") must not equal ("a","b\0c").
+      .update(JSON.stringify([causeId, streamId, eventType, ...discriminators]))
+      .digest("hex")
+      .slice(0, 32)
+  );
+}
+
+interface EventDraft {
+  readonly type: EventType;
+  readonly discriminator: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+function reasons(action: AgentAction): Record<string, unknown> {
+  return {
+    event_timestamp: action.eventTimeSeconds,
+    initiating_entity: action.initiatingEntity,
+    reason_admin: { en: action.reasonAdmin },
+    reason_user: { en: action.reasonUser },
   };
 }
 
-/** Deterministic per decision and audience, so a redelivered decision resends the same jti. */
-export function revocationJti(decisionId: string, audience: string): string {
-  return createHash("sha256")
-    .update(`${decisionId}\u0000${audience}`)
-    .digest("hex")
-    .slice(0, 32);
+/** The events an action causes, before the stream's choice is applied. */
+export function actionEvents(
+  action: AgentAction,
+  options: Pick<
+    SetOptions,
+    "stepUpEvent" | "stepUpNamespace" | "stepUpLevel" | "credentialType"
+  >,
+): readonly EventDraft[] {
+  switch (action.kind) {
+    case ActionKind.revoke:
+      return [
+        {
+          type: EventType.sessionRevoked,
+          discriminator: "",
+          payload: reasons(action),
+        },
+        ...action.credentialIds.map((credentialId) => ({
+          type: EventType.credentialChange,
+          discriminator: credentialId,
+          payload: {
+            credential_type: options.credentialType,
+            change_type: "revoke",
+            friendly_name: credentialId,
+            ...reasons(action),
+          },
+        })),
+        { type: EventType.accountDisabled, discriminator: "", payload: {} },
+      ];
+    case ActionKind.stepUp:
+      return [
+        options.stepUpEvent === StepUpEvent.assuranceLevelChange
+          ? {
+              type: EventType.assuranceLevelChange,
+              discriminator: "",
+              payload: {
+                namespace: options.stepUpNamespace,
+                current_level: options.stepUpLevel,
+                change_direction: "decrease",
+                ...reasons(action),
+              },
+            }
+          : {
+              type: EventType.tokenClaimsChange,
+              discriminator: "",
+              payload: {
+                claims: {
+                  warden_step_up_required: true,
+                  ...(action.risk === undefined
+                    ? {}
+                    : { warden_risk: action.risk }),
+                },
+                ...reasons(action),
+              },
+            },
+      ];
+    case ActionKind.reinstate:
+      return [
+        { type: EventType.accountEnabled, discriminator: "", payload: {} },
+      ];
+  }
 }
 
-/** Builds the claims of the session-revoked SET for one revoke decision. Pure. */
-export function buildRevocationSet(
-  decision: DecisionV1,
+/** The SETs one action sends to one stream: only the event types the stream gets. Pure. */
+export function buildActionSets(
+  action: AgentAction,
+  target: SetTarget,
+  options: SetOptions,
+): SetClaims[] {
+  const subject = agentSubject(
+    { tenant: action.tenant, agentId: action.agentId },
+    target.subjectFormat,
+    options.subjectIssuer,
+  );
+  return actionEvents(action, options)
+    .filter((event) => target.eventsDelivered.includes(event.type))
+    .map((event) => ({
+      iss: options.issuer,
+      aud: target.audience,
+      iat: Math.floor(options.nowSeconds),
+      // The agent is part of it: a cascade sends the same event types about several agents under one txn.
+      jti: setJti(
+        action.id,
+        target.streamId,
+        event.type,
+        action.agentId,
+        event.discriminator,
+      ),
+      txn: action.id,
+      toe: action.eventTimeSeconds,
+      sub_id: subject,
+      events: { [event.type]: event.payload },
+    }));
+}
+
+/**
+ * An SSF control event about the stream itself (verification, stream-updated), whose
+ * subject is the stream (SSF 1.0 §8.1.4.1). `causeId` makes the jti unique per request.
+ */
+export function buildStreamSet(
+  type: typeof EventType.verification | typeof EventType.streamUpdated,
+  payload: Readonly<Record<string, unknown>>,
+  target: Pick<SetTarget, "streamId" | "audience">,
   options: {
     readonly issuer: string;
-    readonly audience: string;
     readonly nowSeconds: number;
+    readonly causeId: string;
   },
-): RevocationSetClaims {
-  const atMs = Date.parse(decision.at);
+): SetClaims {
   return {
     iss: options.issuer,
-    aud: options.audience,
+    aud: target.audience,
     iat: Math.floor(options.nowSeconds),
-    jti: revocationJti(decision.decision_id, options.audience),
-    txn: decision.decision_id,
-    sub_id: { format: "opaque", id: decision.agent_id },
-    events: {
-      [SESSION_REVOKED_EVENT]: {
-        event_timestamp: Number.isFinite(atMs)
-          ? Math.floor(atMs / 1000)
-          : Math.floor(options.nowSeconds),
-        initiating_entity: "policy",
-        reason_admin: {
-          en: decision.reasons[0]?.summary ?? "revoked by policy",
-        },
-      },
-    },
+    jti: setJti(options.causeId, target.streamId, type),
+    sub_id: { format: "opaque", id: target.streamId },
+    events: { [type]: payload },
   };
 }

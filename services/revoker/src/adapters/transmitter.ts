@@ -1,0 +1,399 @@
+import { randomUUID } from "node:crypto";
+import type { JsMsg } from "nats";
+import { describeError, type Logger } from "@warden/shared";
+import type { AgentAction } from "../core/action.js";
+import { AuditStep, auditRecord, type AuditRecord } from "../core/audit.js";
+import { EventType } from "../core/event-types.js";
+import type { PollRequest } from "../core/poll.js";
+import {
+  buildActionSets,
+  buildStreamSet,
+  type SetClaims,
+  type SetOptions,
+} from "../core/set.js";
+import {
+  DeliveryMethod,
+  eventsDelivered,
+  streamCoversAgent,
+  type DefaultSubjects,
+  type StreamRecord,
+  type StreamStatus,
+} from "../core/stream.js";
+import type { UrlPolicy } from "../core/url-guard.js";
+import type { RevokerMetrics } from "../metrics.js";
+import type { SigningKeys } from "../signing-key.js";
+import type { AuditLog } from "./audit-log.js";
+import type { KillSwitch } from "./kill-switch.js";
+import {
+  Breakers,
+  startPushWorker,
+  type DeliveryPolicy,
+} from "./push-worker.js";
+import type { QueueKind, QueuedSet, SetQueue } from "./set-queue.js";
+import type { StreamStore } from "./stream-store.js";
+
+/** Operator-configured streams (REVOKER_PUSH_URL) may point anywhere, e.g. a loopback receiver. */
+const OPERATOR_URL_POLICY: UrlPolicy = {
+  allowHttp: true,
+  allowedCidrs: ["0.0.0.0/0", "::/0"],
+};
+const PUSH_ACK_WAIT_MS = 30_000;
+
+export interface PollAnswer {
+  readonly sets: Record<string, string>;
+  readonly moreAvailable: boolean;
+}
+
+export interface Transmitter {
+  /** Signs and durably queues every SET an action causes, then sets the kill switch. */
+  handleAction(action: AgentAction): Promise<void>;
+  setStatus(
+    record: StreamRecord,
+    status: StreamStatus,
+    reason: string | undefined,
+  ): Promise<StreamRecord>;
+  verify(record: StreamRecord, state: string | undefined): Promise<void>;
+  poll(
+    record: StreamRecord,
+    request: PollRequest,
+    waitMs: number,
+  ): Promise<PollAnswer>;
+  /** Prepares a stream's queue before its configuration is stored. */
+  prepare(record: StreamRecord): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createTransmitter(options: {
+  readonly store: StreamStore;
+  readonly queue: SetQueue;
+  readonly keys: SigningKeys;
+  readonly killSwitch: KillSwitch;
+  readonly audit: AuditLog;
+  readonly metrics: RevokerMetrics;
+  readonly logger: Logger;
+  readonly issuer: string;
+  readonly defaultSubjects: DefaultSubjects;
+  readonly setOptions: Omit<SetOptions, "nowSeconds" | "issuer">;
+  readonly delivery: DeliveryPolicy & { readonly pollAckWaitMs: number };
+  /** The sub-agent revocations an action causes (core/cascade.ts); none when absent. */
+  readonly cascade?: (action: AgentAction) => readonly AgentAction[];
+}): Transmitter {
+  const { store, queue, keys, metrics, audit } = options;
+  const log = options.logger.child({ component: "transmitter" });
+  const breakers = new Breakers(options.delivery, metrics);
+  const workers = new Map<string, { stop(): Promise<void> }[]>();
+  const outstanding = new Map<
+    string,
+    Map<string, { message: JsMsg; set: QueuedSet }>
+  >();
+  let stopping = false;
+
+  async function reconcile(
+    streamId: string,
+    record: StreamRecord | undefined,
+  ): Promise<void> {
+    const running = workers.get(streamId);
+    const wantsWorkers = record?.delivery.method === DeliveryMethod.push;
+    if (running && !wantsWorkers) {
+      workers.delete(streamId);
+      await Promise.all(running.map((worker) => worker.stop()));
+    }
+    if (!record) return;
+    await prepare(record);
+    if (wantsWorkers && !workers.has(streamId) && !stopping) {
+      const policy =
+        record.owner === "operator"
+          ? { ...options.delivery, urlPolicy: OPERATOR_URL_POLICY }
+          : options.delivery;
+      workers.set(
+        streamId,
+        (["control", "events"] as const).map((kind) =>
+          startPushWorker({
+            streamId,
+            kind,
+            stream: () => store.cachedOne(streamId),
+            queue,
+            breakers,
+            policy,
+            metrics,
+            audit,
+            logger: options.logger,
+          }),
+        ),
+      );
+    }
+  }
+
+  async function prepare(record: StreamRecord): Promise<void> {
+    await queue.ensureConsumers(
+      record.stream_id,
+      record.delivery.method === DeliveryMethod.poll
+        ? options.delivery.pollAckWaitMs
+        : PUSH_ACK_WAIT_MS,
+    );
+  }
+
+  store.onChange((streamId, record) => {
+    reconcile(streamId, record).catch((error: unknown) =>
+      log.error(
+        { stream_id: streamId, error: describeError(error) },
+        "could not start delivery",
+      ),
+    );
+  });
+
+  async function queueSet(
+    streamId: string,
+    kind: QueueKind,
+    claims: SetClaims,
+    action?: AgentAction,
+  ): Promise<void> {
+    const jwt = await keys.sign({ ...claims });
+    const eventType = Object.keys(claims.events)[0] ?? "";
+    await queue.enqueue(streamId, kind, {
+      jti: claims.jti,
+      jwt,
+      event_type: eventType,
+      queued_at_ms: Date.now(),
+      ...(action ? { action } : {}),
+    });
+    metrics.setsIssued.labels(eventType.replace(/^.*\//, "")).inc();
+  }
+
+  async function controlEvent(
+    record: StreamRecord,
+    type: typeof EventType.verification | typeof EventType.streamUpdated,
+    payload: Record<string, unknown>,
+  ): Promise<void> {
+    const claims = buildStreamSet(
+      type,
+      payload,
+      { streamId: record.stream_id, audience: record.aud },
+      {
+        issuer: options.issuer,
+        nowSeconds: Date.now() / 1000,
+        causeId: randomUUID(),
+      },
+    );
+    await queueSet(record.stream_id, "control", claims);
+  }
+
+  /** Up to `max` SETs; when none is there and `waitMs` > 0, waits for one (long poll). */
+  async function pull(
+    record: StreamRecord,
+    kind: QueueKind,
+    max: number,
+    waitMs: number,
+  ): Promise<JsMsg[]> {
+    if (max <= 0) return [];
+    const now = await queue.take(record.stream_id, kind, max);
+    if (now.length > 0 || waitMs <= 0) return now;
+    const consumer = await queue.consumer(record.stream_id, kind);
+    const first = await consumer.next({ expires: Math.max(1_000, waitMs) });
+    return first
+      ? [first, ...(await queue.take(record.stream_id, kind, max - 1))]
+      : [];
+  }
+
+  /** Signs and queues one action's SETs for every stream covering its agent; audit records into `records`. */
+  function queueActionSets(
+    action: AgentAction,
+    nowIso: string,
+    records: AuditRecord[],
+  ): Promise<void>[] {
+    const agent = { tenant: action.tenant, agentId: action.agentId };
+    const queued: Promise<void>[] = [];
+    for (const record of store.cached()) {
+      if (
+        !streamCoversAgent(
+          record,
+          agent,
+          options.defaultSubjects,
+          options.setOptions.subjectIssuer,
+        )
+      )
+        continue;
+      const sets = buildActionSets(
+        action,
+        {
+          streamId: record.stream_id,
+          audience: record.aud,
+          eventsDelivered: eventsDelivered(record),
+          subjectFormat: record.subject_format,
+        },
+        {
+          ...options.setOptions,
+          issuer: options.issuer,
+          nowSeconds: Date.now() / 1000,
+        },
+      );
+      const detail = (claims: SetClaims) => ({
+        streamId: record.stream_id,
+        receiver: record.owner,
+        jti: claims.jti,
+        eventType: Object.keys(claims.events)[0] ?? "",
+      });
+      if (record.status === "disabled") {
+        metrics.dropped.labels(record.owner).inc(sets.length);
+        records.push(
+          ...sets.map((claims) =>
+            auditRecord(action, AuditStep.dropped, nowIso, detail(claims)),
+          ),
+        );
+        continue;
+      }
+      // Signing runs on libuv's thread pool: sign and queue a cause's SETs together.
+      queued.push(
+        ...sets.map((claims) =>
+          queueSet(record.stream_id, "events", claims, action),
+        ),
+      );
+      records.push(
+        ...sets.map((claims) =>
+          auditRecord(action, AuditStep.queued, nowIso, detail(claims)),
+        ),
+      );
+    }
+    return queued;
+  }
+
+  return {
+    async handleAction(cause) {
+      const nowIso = new Date().toISOString();
+      const records: AuditRecord[] = [];
+      const queued: Promise<void>[] = [];
+      const cascaded = options.cascade?.(cause) ?? [];
+      metrics.cascaded.inc(cascaded.length);
+      for (const action of [cause, ...cascaded]) {
+        queued.push(...queueActionSets(action, nowIso, records));
+      }
+      await Promise.all(queued);
+      for (const action of [cause, ...cascaded]) {
+        if (action.kind === "step_up") continue;
+        const message = await options.killSwitch.apply(action, nowIso);
+        metrics.killSwitch.labels(message.action).inc();
+        records.push(auditRecord(action, AuditStep.killSwitch, nowIso));
+      }
+      await audit.write(records);
+    },
+
+    async setStatus(record, status, reason) {
+      if (status !== record.status) {
+        // SSF 1.0 §8.1.5: tell the receiver before holding or dropping its events.
+        await controlEvent(record, EventType.streamUpdated, {
+          status,
+          ...(reason ? { reason } : {}),
+        });
+        if (status === "disabled")
+          metrics.dropped
+            .labels(record.owner)
+            .inc(await queue.purgeEvents(record.stream_id));
+      }
+      const { reason: _previous, ...rest } = record;
+      const updated: StreamRecord = {
+        ...rest,
+        status,
+        ...(reason ? { reason } : {}),
+        updated_at: new Date().toISOString(),
+      };
+      await store.put(updated);
+      return updated;
+    },
+
+    async verify(record, state) {
+      await controlEvent(
+        record,
+        EventType.verification,
+        state === undefined ? {} : { state },
+      );
+    },
+
+    async poll(record, request, waitMs) {
+      const held =
+        outstanding.get(record.stream_id) ??
+        new Map<string, { message: JsMsg; set: QueuedSet }>();
+      outstanding.set(record.stream_id, held);
+      const nowIso = new Date().toISOString();
+      const records: AuditRecord[] = [];
+      const detail = (set: QueuedSet, outcome: string) => ({
+        streamId: record.stream_id,
+        receiver: record.owner,
+        jti: set.jti,
+        eventType: set.event_type,
+        outcome,
+      });
+      for (const jti of request.ack) {
+        const entry = held.get(jti);
+        if (!entry) continue;
+        held.delete(jti);
+        entry.message.ack();
+        metrics.deliveries.labels(record.owner, "delivered").inc();
+        metrics.latency
+          .labels("poll")
+          .observe((Date.now() - entry.set.queued_at_ms) / 1000);
+        if (entry.set.action)
+          records.push(
+            auditRecord(
+              entry.set.action,
+              AuditStep.delivered,
+              nowIso,
+              detail(entry.set, "ack"),
+            ),
+          );
+      }
+      for (const [jti, error] of Object.entries(request.setErrs)) {
+        const entry = held.get(jti);
+        if (!entry) continue;
+        held.delete(jti);
+        await queue.deadLetter(record.stream_id, entry.set, error.err);
+        entry.message.ack();
+        metrics.deliveries.labels(record.owner, "refused").inc();
+        if (entry.set.action)
+          records.push(
+            auditRecord(
+              entry.set.action,
+              AuditStep.refused,
+              nowIso,
+              detail(entry.set, error.err),
+            ),
+          );
+      }
+      await audit.write(records);
+      const kinds: QueueKind[] =
+        record.status === "enabled" ? ["control", "events"] : ["control"];
+      const sets: Record<string, string> = {};
+      let count = 0;
+      for (const [index, kind] of kinds.entries()) {
+        const last = index === kinds.length - 1;
+        const wait =
+          request.returnImmediately || count > 0 || !last ? 0 : waitMs;
+        for (const message of await pull(
+          record,
+          kind,
+          request.maxEvents - count,
+          wait,
+        )) {
+          const set = JSON.parse(message.string()) as QueuedSet;
+          held.set(set.jti, { message, set });
+          sets[set.jti] = set.jwt;
+          count += 1;
+        }
+      }
+      let moreAvailable = false;
+      for (const kind of kinds)
+        moreAvailable ||=
+          (await (await queue.consumer(record.stream_id, kind)).info())
+            .num_pending > 0;
+      return { sets, moreAvailable };
+    },
+
+    prepare,
+
+    async stop() {
+      stopping = true;
+      const all = [...workers.values()].flat();
+      workers.clear();
+      await Promise.all(all.map((worker) => worker.stop()));
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { authenticate, parseReceivers, sha256Hex } from "./receivers.js";
+
+const receivers = parseReceivers(
+  JSON.stringify([
+    {
+      id: "idp",
+      token_sha256: sha256Hex("idp-token"),
+      audience: "https://idp.example",
+    },
+    { id: "app", token_sha256: sha256Hex("app-token"), scopes: ["ssf.read"] },
+  ]),
+);
+
+describe("receivers", () => {
+  it("applies defaults: both SSF scopes, audience = id", () => {
+    expect(receivers[0]?.scopes).toEqual(["ssf.manage", "ssf.read"]);
+    expect(receivers[1]?.audience).toBe("app");
+  });
+
+  it("authenticates a bearer token by its digest only", () => {
+    expect(authenticate("Bearer idp-token", receivers)?.id).toBe("idp");
+    expect(authenticate("bearer app-token", receivers)?.id).toBe("app");
+    expect(authenticate("Bearer idp-token2", receivers)).toBeUndefined();
+    expect(
+      authenticate(`Bearer ${sha256Hex("idp-token")}`, receivers),
+    ).toBeUndefined();
+    expect(authenticate("Basic aWRwOng=", receivers)).toBeUndefined();
+    expect(authenticate(undefined, receivers)).toBeUndefined();
+  });
+
+  it.each([
+    ["{}", "array"],
+    ['[{"id":"a","token_sha256":"abc"}]', "token_sha256"],
+    [
+      `[{"id":"a","token_sha256":"${"0".repeat(64)}","scopes":["root"]}]`,
+      "scopes",
+    ],
+    [
+      `[{"id":"a","token_sha256":"${"0".repeat(64)}"},{"id":"a","token_sha256":"${"1".repeat(64)}"}]`,
+      "unique",
+    ],
+  ])("refuses %s", (json, message) => {
+    expect(() => parseReceivers(json)).toThrow(message);
+  });
+});

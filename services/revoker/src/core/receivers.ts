@@ -1,0 +1,82 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
+/**
+ * Receivers and their bearer tokens. Only SHA-256 digests of tokens are configured, so a
+ * leaked configuration does not leak a token; a presented token is hashed and compared to
+ * every digest in constant time.
+ */
+export const Scope = {
+  manage: "ssf.manage",
+  read: "ssf.read",
+  /** Warden extension: manual revoke and reinstate. */
+  admin: "warden.admin",
+} as const;
+export type Scope = (typeof Scope)[keyof typeof Scope];
+export const SCOPES: readonly Scope[] = Object.values(Scope);
+
+export interface Receiver {
+  readonly id: string;
+  /** SHA-256 of the bearer token, 64 hex digits. */
+  readonly tokenSha256: string;
+  readonly scopes: readonly Scope[];
+  /** `aud` of this receiver's streams. */
+  readonly audience: string;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** Parses the JSON of REVOKER_RECEIVERS; throws an Error saying what is wrong. */
+export function parseReceivers(json: string): Receiver[] {
+  const value: unknown = JSON.parse(json);
+  if (!Array.isArray(value)) throw new Error("a JSON array of receivers");
+  const seen = new Set<string>();
+  return value.map((item: unknown, index) => {
+    const entry = (
+      typeof item === "object" && item !== null ? item : {}
+    ) as Record<string, unknown>;
+    const { id, token_sha256: digest, scopes, audience } = entry;
+    if (typeof id !== "string" || id === "" || seen.has(id))
+      throw new Error(`receiver ${index}: a unique non-empty "id"`);
+    seen.add(id);
+    if (typeof digest !== "string" || !/^[0-9a-f]{64}$/.test(digest))
+      throw new Error(
+        `receiver ${id}: "token_sha256" as 64 lowercase hex digits`,
+      );
+    const scopeList = scopes ?? [Scope.manage, Scope.read];
+    if (
+      !Array.isArray(scopeList) ||
+      !scopeList.every((s) => (SCOPES as readonly unknown[]).includes(s))
+    )
+      throw new Error(`receiver ${id}: "scopes" from ${SCOPES.join(", ")}`);
+    if (audience !== undefined && typeof audience !== "string")
+      throw new Error(`receiver ${id}: "audience" as a string`);
+    return {
+      id,
+      tokenSha256: digest,
+      scopes: scopeList as Scope[],
+      audience: audience ?? id,
+    };
+  });
+}
+
+/** The receiver whose token is in `authorization` (`Bearer <token>`), or undefined. */
+export function authenticate(
+  authorization: string | undefined,
+  receivers: readonly Receiver[],
+): Receiver | undefined {
+  const match = /^Bearer ([\x21-\x7e]+)$/i.exec(authorization ?? "");
+  if (!match?.[1]) return undefined;
+  const presented = createHash("sha256").update(match[1]).digest();
+  let found: Receiver | undefined;
+  // Compare against every receiver, never stopping early, so timing says nothing about which matched.
+  for (const receiver of receivers) {
+    if (
+      timingSafeEqual(presented, Buffer.from(receiver.tokenSha256, "hex")) &&
+      !found
+    )
+      found = receiver;
+  }
+  return found;
+}

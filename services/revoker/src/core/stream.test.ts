@@ -1,0 +1,172 @@
+import { describe, expect, it } from "vitest";
+import { EventType } from "./event-types.js";
+import {
+  DeliveryMethod,
+  addSubject,
+  changeStream,
+  createStream,
+  eventsDelivered,
+  readStatusUpdate,
+  readSubjectRequest,
+  removeSubject,
+  streamConfiguration,
+  streamCoversAgent,
+  type StreamContext,
+  type StreamRecord,
+} from "./stream.js";
+
+const context: StreamContext = {
+  issuer: "https://warden.example",
+  audience: "https://idp.example",
+  owner: "idp",
+  minVerificationIntervalSeconds: 30,
+  nowIso: "2026-11-23T10:00:00.000Z",
+  pollUrl: (id) => `https://warden.example/ssf/poll/${id}`,
+};
+const pushBody = {
+  delivery: {
+    method: DeliveryMethod.push,
+    endpoint_url: "https://idp.example/events",
+    authorization_header: "Bearer push-secret",
+  },
+  events_requested: [
+    EventType.sessionRevoked,
+    "urn:example:unknown",
+    EventType.sessionRevoked,
+  ],
+  description: "idp stream",
+};
+
+function created(body: unknown = pushBody): StreamRecord {
+  const result = createStream(body, "s1", context);
+  if (!result.ok) throw new Error(result.description);
+  return result.value;
+}
+
+describe("createStream", () => {
+  it("fills the transmitter-supplied fields and delivers only supported requested events", () => {
+    const record = created();
+    expect(record).toMatchObject({
+      stream_id: "s1",
+      owner: "idp",
+      iss: "https://warden.example",
+      aud: "https://idp.example",
+      status: "enabled",
+      subject_format: "opaque",
+      events_requested: [EventType.sessionRevoked, "urn:example:unknown"],
+    });
+    const configuration = streamConfiguration(record, 30);
+    expect(configuration["events_delivered"]).toEqual([
+      EventType.sessionRevoked,
+    ]);
+    expect(configuration["delivery"]).toEqual({
+      method: DeliveryMethod.push,
+      endpoint_url: "https://idp.example/events",
+    });
+    expect(JSON.stringify(configuration)).not.toContain("push-secret");
+    expect(configuration["min_verification_interval"]).toBe(30);
+  });
+
+  it("defaults to poll with a transmitter-supplied endpoint", () => {
+    expect(created({}).delivery).toEqual({
+      method: DeliveryMethod.poll,
+      endpoint_url: "https://warden.example/ssf/poll/s1",
+    });
+  });
+
+  it.each([
+    [[], "JSON object"],
+    [{ delivery: { method: "urn:other" } }, "delivery.method"],
+    [{ delivery: { method: DeliveryMethod.push } }, "endpoint_url"],
+    [{ events_requested: "x" }, "events_requested"],
+    [{ aud: "https://someone-else" }, "aud is set by the transmitter"],
+    [{ subject_format: "email" }, "subject_format"],
+  ])("refuses %j (%s)", (body, message) => {
+    const result = createStream(body, "s1", context);
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.err).toBe("invalid_request");
+      expect(result.description).toContain(message);
+    }
+  });
+});
+
+describe("changeStream", () => {
+  it("PATCH changes only what the body names; PUT replaces every receiver field", () => {
+    const record = created();
+    const patched = changeStream(
+      record,
+      { description: "renamed" },
+      context,
+      true,
+    );
+    expect(patched.ok && patched.value.events_requested).toEqual(
+      record.events_requested,
+    );
+    expect(patched.ok && patched.value.description).toBe("renamed");
+    const replaced = changeStream(
+      record,
+      {
+        delivery: { method: DeliveryMethod.poll },
+        events_requested: [EventType.accountDisabled],
+      },
+      context,
+      false,
+    );
+    expect(replaced.ok && replaced.value).toMatchObject({
+      delivery: { method: DeliveryMethod.poll },
+      events_requested: [EventType.accountDisabled],
+      stream_id: "s1",
+      aud: "https://idp.example",
+    });
+    expect(replaced.ok && replaced.value.description).toBeUndefined();
+    expect(changeStream(record, { aud: "x" }, context, true).ok).toBe(false);
+    expect(
+      changeStream(record, { aud: "https://idp.example" }, context, true).ok,
+    ).toBe(true);
+  });
+});
+
+describe("status and subjects", () => {
+  it("reads status updates", () => {
+    expect(
+      readStatusUpdate({ status: "paused", reason: "maintenance" }),
+    ).toEqual({
+      ok: true,
+      value: { status: "paused", reason: "maintenance" },
+    });
+    expect(readStatusUpdate({ status: "stopped" }).ok).toBe(false);
+  });
+
+  it("follows default_subjects, with removal winning and add undoing a removal", () => {
+    const agent = { tenant: "acme", agentId: "a1" };
+    const subject = { format: "opaque" as const, id: "a1" };
+    const record = created();
+    expect(streamCoversAgent(record, agent, "ALL", "iss")).toBe(true);
+    expect(streamCoversAgent(record, agent, "NONE", "iss")).toBe(false);
+    const removed = removeSubject(record, subject, "t");
+    expect(streamCoversAgent(removed, agent, "ALL", "iss")).toBe(false);
+    const readded = addSubject(removed, subject, "t");
+    expect(readded.subjects_removed).toEqual([]);
+    expect(streamCoversAgent(readded, agent, "NONE", "iss")).toBe(true);
+    const tenantWide = addSubject(
+      record,
+      { format: "complex", tenant: { format: "opaque", id: "acme" } },
+      "t",
+    );
+    expect(streamCoversAgent(tenantWide, agent, "NONE", "iss")).toBe(true);
+    expect(
+      streamCoversAgent(
+        tenantWide,
+        { tenant: "other", agentId: "a1" },
+        "NONE",
+        "iss",
+      ),
+    ).toBe(false);
+    expect(readSubjectRequest({ subject: "a1" }).ok).toBe(false);
+  });
+
+  it("delivers nothing that was not requested", () => {
+    expect(eventsDelivered({ events_requested: [] })).toEqual([]);
+  });
+});

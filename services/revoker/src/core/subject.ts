@@ -1,0 +1,122 @@
+/**
+ * Subject identifiers (RFC 9493, SSF 1.0 §3). A stream chooses how its agents are named
+ * with the Warden extension field `subject_format`; `opaque` is the default because every
+ * receiver understands it.
+ */
+export const SubjectFormat = {
+  opaque: "opaque",
+  issSub: "iss_sub",
+  complex: "complex",
+} as const;
+export type SubjectFormat = (typeof SubjectFormat)[keyof typeof SubjectFormat];
+export const SUBJECT_FORMATS: readonly SubjectFormat[] =
+  Object.values(SubjectFormat);
+
+export type SimpleSubject =
+  | { readonly format: "opaque"; readonly id: string }
+  | { readonly format: "iss_sub"; readonly iss: string; readonly sub: string }
+  | { readonly format: "email"; readonly email: string }
+  | { readonly format: "uri"; readonly uri: string };
+
+export interface ComplexSubject {
+  readonly format: "complex";
+  readonly user?: SimpleSubject;
+  readonly tenant?: SimpleSubject;
+  readonly session?: SimpleSubject;
+  readonly application?: SimpleSubject;
+}
+
+export type Subject = SimpleSubject | ComplexSubject;
+
+export interface AgentRef {
+  readonly tenant: string;
+  readonly agentId: string;
+}
+
+/**
+ * The subject of an agent in the stream's format. `subjectIssuer` is the issuer in whose
+ * namespace agent ids are unique (iss_sub); `complex` names the agent as `user` and its
+ * tenant as `tenant` (RFC 9493 §3.2 members as SSF 1.0 §3.2 lists them).
+ */
+export function agentSubject(
+  agent: AgentRef,
+  format: SubjectFormat,
+  subjectIssuer: string,
+): Subject {
+  switch (format) {
+    case SubjectFormat.opaque:
+      return { format: "opaque", id: agent.agentId };
+    case SubjectFormat.issSub:
+      return { format: "iss_sub", iss: subjectIssuer, sub: agent.agentId };
+    case SubjectFormat.complex:
+      return {
+        format: "complex",
+        user: { format: "iss_sub", iss: subjectIssuer, sub: agent.agentId },
+        tenant: { format: "opaque", id: agent.tenant },
+      };
+  }
+}
+
+/** True when `subject` (as a receiver added or removed it) names this agent or its tenant. */
+export function subjectNamesAgent(
+  subject: unknown,
+  agent: AgentRef,
+  subjectIssuer: string,
+): boolean {
+  if (typeof subject !== "object" || subject === null) return false;
+  const record = subject as Record<string, unknown>;
+  switch (record["format"]) {
+    case "opaque":
+      return record["id"] === agent.agentId;
+    case "iss_sub":
+      return record["iss"] === subjectIssuer && record["sub"] === agent.agentId;
+    case "complex": {
+      const members = ["user", "tenant", "session", "application"]
+        .map((key) => record[key])
+        .filter((member) => member !== undefined);
+      if (members.length === 0) return false;
+      // Every member given must match: a complex subject is a conjunction (RFC 9493 §3.2).
+      return members.every(
+        (member) =>
+          subjectNamesAgent(member, agent, subjectIssuer) ||
+          isTenantSubject(member, agent.tenant),
+      );
+    }
+    default:
+      return false;
+  }
+}
+
+function isTenantSubject(subject: unknown, tenant: string): boolean {
+  return (
+    typeof subject === "object" &&
+    subject !== null &&
+    (subject as Record<string, unknown>)["format"] === "opaque" &&
+    (subject as Record<string, unknown>)["id"] === tenant
+  );
+}
+
+/** A subject as a receiver sends it: an object with a string `format`. */
+export function isSubject(value: unknown): value is Subject {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as Record<string, unknown>)["format"] === "string"
+  );
+}
+
+/** Stable text of a subject, to compare added and removed subjects. */
+export function subjectKey(subject: Subject): string {
+  return JSON.stringify(sortKeys(subject));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+  );
+}

@@ -1,0 +1,35 @@
+import { STATIC_STREAM_ID, type RevokerConfig } from "./config.js";
+import { DeliveryMethod, type StreamRecord } from "./core/stream.js";
+
+/**
+ * The push stream an operator configures with REVOKER_PUSH_URL (no receiver API call),
+ * owned by `operator`. Its status and subjects survive restarts; its delivery follows config.
+ */
+export function staticStream(
+  push: NonNullable<RevokerConfig["staticPush"]>,
+  issuer: string,
+  existing: StreamRecord | undefined,
+  nowIso: string,
+): StreamRecord {
+  return {
+    stream_id: STATIC_STREAM_ID,
+    owner: "operator",
+    iss: issuer,
+    aud: push.audience,
+    events_requested: push.events,
+    delivery: {
+      method: DeliveryMethod.push,
+      endpoint_url: push.url,
+      ...(push.authorization
+        ? { authorization_header: push.authorization }
+        : {}),
+    },
+    description: "configured by REVOKER_PUSH_URL",
+    subject_format: "opaque",
+    status: existing?.status ?? "enabled",
+    subjects_added: existing?.subjects_added ?? [],
+    subjects_removed: existing?.subjects_removed ?? [],
+    created_at: existing?.created_at ?? nowIso,
+    updated_at: nowIso,
+  };
+}
