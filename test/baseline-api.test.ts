@@ -9,7 +9,7 @@ import {
   ensureTopics,
   type CanonicalEvent,
 } from "@warden/shared";
-import { generateTraffic } from "./baseline-traffic.js";
+import { generateTraffic } from "./support/baseline-traffic.js";
 import { committedTotal } from "./support/kafka.js";
 import {
   eventually,

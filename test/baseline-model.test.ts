@@ -17,8 +17,11 @@ import {
   peerBaselineKey,
   tenantBaselineKey,
   type BaselineModel,
-} from "../shared/src/baseline-model/index.js";
-import { generateTraffic, type AgentProfile } from "./baseline-traffic.js";
+} from "@warden/shared";
+import {
+  generateTraffic,
+  type AgentProfile,
+} from "./support/baseline-traffic.js";
 import {
   eventually,
   startService,

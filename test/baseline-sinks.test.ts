@@ -11,7 +11,7 @@ import {
   readClickHouseConfig,
   type WardenNames,
 } from "@warden/shared";
-import { generateTraffic } from "./baseline-traffic.js";
+import { generateTraffic } from "./support/baseline-traffic.js";
 import { committedTotal } from "./support/kafka.js";
 import {
   eventually,

@@ -12,7 +12,7 @@ import {
   migrate,
 } from "../services/baseline/src/store/migrations.js";
 import { rebuildRollups } from "../services/baseline/src/store/rollup-repair.js";
-import { generateTraffic } from "./baseline-traffic.js";
+import { generateTraffic } from "./support/baseline-traffic.js";
 
 // One embedded engine per process, so every case here uses its own database in one directory.
 describe("baseline store on embedded ClickHouse", () => {

@@ -5,7 +5,7 @@ import {
   baselineKey,
   encodeBaseline,
   type BaselineLevel,
-} from "../baseline-format.js";
+} from "@warden/shared";
 import type { ModelSettings } from "../config.js";
 import type { BaselineMetrics } from "../metrics.js";
 import { buildModel } from "../model/build-model.js";

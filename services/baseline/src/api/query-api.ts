@@ -8,7 +8,7 @@ import {
   peerBaselineKey,
   tenantBaselineKey,
   type BaselineModel,
-} from "../baseline-format.js";
+} from "@warden/shared";
 import {
   bearerMatches,
   encodeCursor,

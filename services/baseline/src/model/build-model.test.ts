@@ -1,10 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  decodeBaseline,
-  encodeBaseline,
-  HOURS_PER_WEEK,
-} from "../baseline-format.js";
+import { decodeBaseline, encodeBaseline, HOURS_PER_WEEK } from "@warden/shared";
 import type { ModelSettings } from "../config.js";
 import {
   bitCount,

@@ -8,7 +8,7 @@ import {
   type RobustStats,
   type Vocabulary,
   type VocabularyDimension,
-} from "../baseline-format.js";
+} from "@warden/shared";
 import type { ModelSettings } from "../config.js";
 
 /**

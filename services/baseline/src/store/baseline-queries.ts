@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from "@clickhouse/client";
-import type { BaselineLevel, RobustStats } from "../baseline-format.js";
+import type { BaselineLevel, RobustStats } from "@warden/shared";
 import type { ScopeAggregates, VocabularyRow } from "../model/build-model.js";
 
 /**
