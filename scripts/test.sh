@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ -d node_modules ] || npm install --no-audit --no-fund
+# The SSF interop test verifies SETs with a JOSE library that is not ours (PyJWT).
+python3 -c 'import jwt, cryptography' 2>/dev/null ||
+  python3 -m pip install --quiet --user pyjwt cryptography
 npm run build
 node shared/scripts/gen-contract-types.mjs --check
 bash deploy/local/stack up
