@@ -5,19 +5,10 @@ import {
   type CanonicalEvent,
 } from "@warden/shared";
 
-/** Top-level fields of audit event v1; anything else moves into `attributes`. */
-export const KNOWN_FIELDS: ReadonlySet<string> = new Set([
-  "schema",
-  "event_id",
-  "time",
-  "tenant",
-  "agent",
+/** Optional top-level fields of audit event v1 that pass into the canonical event as they are. */
+const OPTIONAL_FIELDS = [
   "on_behalf_of",
-  "delegation",
-  "credential",
-  "action",
   "resource",
-  "outcome",
   "status_code",
   "bytes_out",
   "bytes_in",
@@ -27,7 +18,21 @@ export const KNOWN_FIELDS: ReadonlySet<string> = new Set([
   "session_id",
   "task_id",
   "trace_id",
+] as const;
+
+/** Top-level fields of audit event v1; anything else moves into `attributes`. */
+export const KNOWN_FIELDS: ReadonlySet<string> = new Set([
+  "schema",
+  "event_id",
+  "time",
+  "tenant",
+  "agent",
+  "delegation",
+  "credential",
+  "action",
+  "outcome",
   "attributes",
+  ...OPTIONAL_FIELDS,
 ]);
 
 export interface NormaliseContext {
@@ -74,20 +79,6 @@ export function normalise(
   canonical["attributes"] = collectAttributes(event);
   return canonical as unknown as CanonicalEvent;
 }
-
-const OPTIONAL_FIELDS = [
-  "on_behalf_of",
-  "resource",
-  "status_code",
-  "bytes_out",
-  "bytes_in",
-  "records",
-  "duration_ms",
-  "source",
-  "session_id",
-  "task_id",
-  "trace_id",
-] as const;
 
 /**
  * The event's own attributes plus unknown top-level fields, in an object without a
