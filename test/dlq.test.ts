@@ -1,9 +1,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Admin, Kafka } from "kafkajs";
-import { connectAdmin, createKafka, ensureTopics } from "@warden/shared";
-import { kafkaConfig, testLogger, uniqueNames } from "./support/stack.js";
+import { describe, expect, it } from "vitest";
+
+import { useKafkaNamespace } from "./support/kafka-namespace.js";
 import { readTopic, topicSize } from "./support/kafka.js";
 import { eventually, freePort, startService } from "./support/service.js";
 
@@ -11,25 +10,12 @@ const run = promisify(execFile);
 
 // `warden dlq` against the real broker: list what ingest rejected, fix, re-submit.
 describe("warden dlq", () => {
-  const names = uniqueNames("dlq");
-  const namespace = names.groups.ingest.replace(/-warden-ingest$/, "");
+  const { names, namespace, kafka, admin } = useKafkaNamespace("dlq");
+
   const env = { ...process.env, WARDEN_NAMESPACE: namespace };
-  let kafka: Kafka;
-  let admin: Admin;
+
   const warden = (...args: string[]) =>
     run(process.execPath, ["cli/dist/main.js", ...args], { env });
-
-  beforeAll(async () => {
-    kafka = createKafka({ config: kafkaConfig, logger: testLogger });
-    admin = await connectAdmin(kafka, kafkaConfig);
-    await ensureTopics(admin, names);
-  });
-  afterAll(async () => {
-    await admin
-      .deleteTopics({ topics: Object.values(names.topics) })
-      .catch(() => undefined);
-    await admin.disconnect();
-  });
 
   it("lists dead letters by reason and re-submits the chosen ones after the fix", async () => {
     const big = JSON.stringify({
@@ -42,7 +28,7 @@ describe("warden dlq", () => {
       outcome: "success",
       attributes: { rendered: "r".repeat(70 * 1024) },
     });
-    const producer = kafka.producer();
+    const producer = kafka().producer();
     await producer.connect();
     await producer.send({
       topic: names.topics.audit,
@@ -59,7 +45,9 @@ describe("warden dlq", () => {
     };
     const strict = startService("services/ingest/dist/main.js", serviceEnv);
     await eventually("both dead letters", async () =>
-      (await topicSize(admin, names.topics.auditDlq)) === 2 ? true : undefined,
+      (await topicSize(admin(), names.topics.auditDlq)) === 2
+        ? true
+        : undefined,
     );
     expect(await strict.stop()).toBe(0);
 
@@ -101,11 +89,11 @@ describe("warden dlq", () => {
       "too_large",
     );
     expect(resubmitted.stdout).toContain("re-submitted 1 dead letters");
-    const [event] = await readTopic(kafka, names.topics.events, 1);
+    const [event] = await readTopic(kafka(), names.topics.events, 1);
     expect(JSON.parse(event?.value?.toString() ?? "{}")).toMatchObject({
       event_id: "dlq-big-event-1",
     });
     expect(await relaxed.stop()).toBe(0);
-    expect(await topicSize(admin, names.topics.auditDlq)).toBe(2);
+    expect(await topicSize(admin(), names.topics.auditDlq)).toBe(2);
   });
 });

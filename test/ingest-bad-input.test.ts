@@ -1,11 +1,10 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Admin, Kafka } from "kafkajs";
+
 import { chunkBySize } from "@warden/ingest";
-import { connectAdmin, createKafka, ensureTopics } from "@warden/shared";
+import { useKafkaNamespace } from "./support/kafka-namespace.js";
 import { hostileMessage } from "../services/ingest/src/core/hostile-input.js";
-import { kafkaConfig, testLogger, uniqueNames } from "./support/stack.js";
 import { readTopic, topicSize } from "./support/kafka.js";
 import { scrapeMetric } from "./support/metrics.js";
 import {
@@ -25,17 +24,12 @@ const badExamples = readFileSync(
 // Hostile input at the running service: nothing crashes it, nothing disappears, and its
 // counters agree with what is on the topics.
 describe("ingest under hostile input", () => {
-  const names = uniqueNames("ingest-bad");
-  const namespace = names.groups.ingest.replace(/-warden-ingest$/, "");
-  let kafka: Kafka;
-  let admin: Admin;
+  const { names, namespace, kafka, admin } = useKafkaNamespace("ingest-bad");
+
   let service: RunningService;
   let opsPort: number;
 
   beforeAll(async () => {
-    kafka = createKafka({ config: kafkaConfig, logger: testLogger });
-    admin = await connectAdmin(kafka, kafkaConfig);
-    await ensureTopics(admin, names);
     opsPort = await freePort();
     service = startService("services/ingest/dist/main.js", {
       WARDEN_NAMESPACE: namespace,
@@ -44,10 +38,6 @@ describe("ingest under hostile input", () => {
   });
   afterAll(async () => {
     await service.stop();
-    await admin
-      .deleteTopics({ topics: Object.values(names.topics) })
-      .catch(() => undefined);
-    await admin.disconnect();
   });
 
   it("accepts or dead-letters every message, exactly, and the counts add up", async () => {
@@ -63,7 +53,7 @@ describe("ingest under hostile input", () => {
         .filter((_, index) => index % 3 === 0)
         .map((bytes) => Buffer.from(bytes)),
     ];
-    const producer = kafka.producer();
+    const producer = kafka().producer();
     await producer.connect();
     for (const chunk of chunkBySize(
       sent.map((value) => ({ key: "gateway-fuzz", value })),
@@ -96,10 +86,14 @@ describe("ingest under hostile input", () => {
     expect(accepted + rejected + duplicates).toBe(sent.length);
     expect(rejected).toBeGreaterThan(badExamples.length);
     expect(duplicates).toBeGreaterThan(0);
-    expect(await topicSize(admin, names.topics.events)).toBe(accepted);
-    expect(await topicSize(admin, names.topics.auditDlq)).toBe(rejected);
+    expect(await topicSize(admin(), names.topics.events)).toBe(accepted);
+    expect(await topicSize(admin(), names.topics.auditDlq)).toBe(rejected);
 
-    const deadLetters = await readTopic(kafka, names.topics.auditDlq, rejected);
+    const deadLetters = await readTopic(
+      kafka(),
+      names.topics.auditDlq,
+      rejected,
+    );
     const sentBytes = new Set(sent.map((bytes) => bytes.toString("base64")));
     for (const letter of deadLetters) {
       expect(

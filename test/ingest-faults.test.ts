@@ -12,10 +12,8 @@ import {
 import { auditEvent } from "./support/events.js";
 import { kafkaConfig, testLogger, uniqueNames } from "./support/stack.js";
 import { committedTotal, readTopic, topicSize } from "./support/kafka.js";
+import { namespaceOf } from "./support/kafka-namespace.js";
 import { eventually, freePort, startService } from "./support/service.js";
-
-const namespaceOf = (names: WardenNames) =>
-  names.groups.ingest.replace(/-warden-ingest$/, "");
 
 /** Sends until the broker acknowledged, however long it is away. */
 async function sendSurely(

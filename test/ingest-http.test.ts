@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Admin, Kafka } from "kafkajs";
-import { connectAdmin, createKafka, ensureTopics } from "@warden/shared";
+
+import { useKafkaNamespace } from "./support/kafka-namespace.js";
 import { auditEvent } from "./support/events.js";
-import { kafkaConfig, testLogger, uniqueNames } from "./support/stack.js";
 import { readTopic } from "./support/kafka.js";
 import { scrapeMetric } from "./support/metrics.js";
 import {
@@ -21,10 +20,8 @@ const BURSTY_TOKEN = "edge-two-token-90aa";
 
 // HTTP ingest in cluster mode: posts go to agent.audit.v1 and through the same consumer.
 describe("ingest HTTP endpoint over the real broker", () => {
-  const names = uniqueNames("ingest-http");
-  const namespace = names.groups.ingest.replace(/-warden-ingest$/, "");
-  let kafka: Kafka;
-  let admin: Admin;
+  const { names, namespace, kafka } = useKafkaNamespace("ingest-http");
+
   let service: RunningService;
   let base: string;
   let opsPort: number;
@@ -32,9 +29,6 @@ describe("ingest HTTP endpoint over the real broker", () => {
     fetch(`${base}/v1/events`, { method: "POST", body, headers });
 
   beforeAll(async () => {
-    kafka = createKafka({ config: kafkaConfig, logger: testLogger });
-    admin = await connectAdmin(kafka, kafkaConfig);
-    await ensureTopics(admin, names);
     const httpPort = await freePort();
     opsPort = await freePort();
     base = `http://127.0.0.1:${httpPort}`;
@@ -61,10 +55,6 @@ describe("ingest HTTP endpoint over the real broker", () => {
   });
   afterAll(async () => {
     await service.stop();
-    await admin
-      .deleteTopics({ topics: Object.values(names.topics) })
-      .catch(() => undefined);
-    await admin.disconnect();
   });
 
   it("refuses requests without a valid gateway token", async () => {
@@ -112,13 +102,13 @@ describe("ingest HTTP endpoint over the real broker", () => {
     });
     expect(await second.json()).toMatchObject({ accepted: 1, rejected: 1 });
 
-    const events = await readTopic(kafka, names.topics.events, 3);
+    const events = await readTopic(kafka(), names.topics.events, 3);
     expect(events.map((message) => message.key?.toString())).toEqual([
       "agent:http/1",
       "agent:http/1",
       "agent:http/1",
     ]);
-    const deadLetters = await readTopic(kafka, names.topics.auditDlq, 2);
+    const deadLetters = await readTopic(kafka(), names.topics.auditDlq, 2);
     expect(
       deadLetters.map((letter) => letter.value?.toString()).sort(),
     ).toEqual(['{"schema":"agent-audit/v9"}', "{broken"]);

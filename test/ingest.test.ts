@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Admin, Kafka } from "kafkajs";
-import { connectAdmin, createKafka, ensureTopics } from "@warden/shared";
-import { kafkaConfig, testLogger, uniqueNames } from "./support/stack.js";
-import { readTopic } from "./support/kafka.js";
+
+import { useKafkaNamespace } from "./support/kafka-namespace.js";
+import { committedTotal, readTopic } from "./support/kafka.js";
+import { startService, type RunningService } from "./support/service.js";
 
 const lines = (file: string): string[] =>
   readFileSync(
@@ -15,40 +14,21 @@ const lines = (file: string): string[] =>
     .filter((line) => line.trim() !== "");
 
 describe("ingest service over the real broker", () => {
-  const names = uniqueNames("ingest");
-  const namespace = names.groups.ingest.replace(/-warden-ingest$/, "");
-  let kafka: Kafka;
-  let admin: Admin;
-  let child: ChildProcess;
-  let output = "";
+  const { names, namespace, kafka, admin } = useKafkaNamespace("ingest");
 
-  beforeAll(async () => {
-    kafka = createKafka({ config: kafkaConfig, logger: testLogger });
-    admin = await connectAdmin(kafka, kafkaConfig);
-    await ensureTopics(admin, names);
-    child = spawn(process.execPath, ["services/ingest/dist/main.js"], {
-      env: {
-        ...process.env,
-        WARDEN_NAMESPACE: namespace,
-        WARDEN_OPS_PORT: "0",
-        WARDEN_LOG_LEVEL: "info",
-      },
+  let service: RunningService;
+  beforeAll(() => {
+    service = startService("services/ingest/dist/main.js", {
+      WARDEN_NAMESPACE: namespace,
+      WARDEN_OPS_PORT: "0",
     });
-    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   });
-  afterAll(async () => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-    await admin
-      .deleteTopics({ topics: Object.values(names.topics) })
-      .catch(() => undefined);
-    await admin.disconnect();
-  });
+  afterAll(() => service.stop());
 
   it("forwards the good examples keyed by agent, dead-letters the bad ones with exact bytes and a reason, and stops cleanly", async () => {
     const good = lines("audit-events.ndjson");
     const bad = lines("bad-events.ndjson");
-    const producer = kafka.producer();
+    const producer = kafka().producer();
     await producer.connect();
     await producer.send({
       topic: names.topics.audit,
@@ -59,13 +39,13 @@ describe("ingest service over the real broker", () => {
     });
     await producer.disconnect();
 
-    const events = await readTopic(kafka, names.topics.events, good.length);
+    const events = await readTopic(kafka(), names.topics.events, good.length);
     const deadLetters = await readTopic(
-      kafka,
+      kafka(),
       names.topics.auditDlq,
       bad.length,
     );
-    expect(events, output).toHaveLength(good.length);
+    expect(events, service.output()).toHaveLength(good.length);
     expect(events.map((message) => message.key?.toString()).sort()).toEqual([
       "agent:ci/3",
       "agent:legal-review/19",
@@ -91,19 +71,9 @@ describe("ingest service over the real broker", () => {
       "unsupported_schema_version",
     ]);
 
-    child.kill("SIGTERM");
-    const code = await new Promise<number | null>((resolve) =>
-      child.on("exit", resolve),
-    );
-    expect(code, output).toBe(0);
-    const committed = await admin.fetchOffsets({
-      groupId: names.groups.ingest,
-      topics: [names.topics.audit],
-    });
-    const total = committed[0]?.partitions.reduce(
-      (sum, partition) => sum + Math.max(0, Number(partition.offset)),
-      0,
-    );
-    expect(total).toBe(good.length + bad.length);
+    expect(await service.stop(), service.output()).toBe(0);
+    expect(
+      await committedTotal(admin(), names.groups.ingest, names.topics.audit),
+    ).toBe(good.length + bad.length);
   });
 });
