@@ -68,6 +68,39 @@ export default tseslint.config(
     },
   },
   {
+    // Gateway authors embed the SDK: it may use shared's dependency-free subpaths, never its
+    // root (which pulls chDB, Kafka and NATS clients). Repeats the service patterns because a
+    // later no-restricted-imports replaces the earlier options.
+    files: ["sdk/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            {
+              name: "@warden/shared",
+              message:
+                "the SDK imports only @warden/shared/names, /kill-switch, /errors, /retry and /contracts/*",
+            },
+          ],
+          patterns: [
+            {
+              group: [
+                "@warden/ingest",
+                "@warden/baseline",
+                "@warden/detector",
+                "@warden/revoker",
+                "../../services/*",
+                "**/services/*/src/*",
+              ],
+              message: "services depend on @warden/shared only",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The CLI composes services in one process; tests and benchmarks exercise their cores.
     files: ["cli/**", "test/**", "bench/**"],
     rules: { "no-restricted-imports": "off" },

@@ -12,7 +12,8 @@ import {
   parseKillSwitchMessage,
   type KillSwitchMessage,
 } from "@warden/shared/kill-switch";
-import { describeError, GatewayConfigError } from "./errors.js";
+import { describeError } from "@warden/shared/errors";
+import { GatewayConfigError } from "./errors.js";
 import { createEnforcerMetrics } from "./metrics.js";
 import {
   createRevocationSet,
@@ -26,7 +27,10 @@ export const DEFAULT_TENANT = "default";
 export const DEFAULT_RESYNC_INTERVAL_MS = 60_000;
 
 export interface EnforcerOptions {
-  /** The gateway's own NATS connection; or give `servers` and the enforcer connects (and drains) its own. */
+  /**
+   * The gateway's own NATS connection; or give `servers` and the enforcer connects (and drains)
+   * its own. With neither, changes come only through `apply` (an SSF push receiver, say).
+   */
   readonly connection?: NatsConnection;
   readonly servers?: string | readonly string[];
   /** Credentials and TLS for the enforcer's own connection. */
@@ -51,6 +55,11 @@ export interface Enforcer {
   revocations(): Revocation[];
   /** Re-reads the bucket now (also done on start, on reconnect and every `resyncIntervalMs`). */
   resync(): Promise<void>;
+  /**
+   * Applies a change learnt another way (an SSF push receiver). With NATS, the next re-sync
+   * keeps only what the bucket holds; Warden's revoker writes the bucket for every revocation.
+   */
+  apply(message: KillSwitchMessage): void;
   stop(): Promise<void>;
 }
 
@@ -63,9 +72,9 @@ const KV_STREAM_PREFIX = "KV_";
  * on every reconnect and periodically, so messages missed while disconnected are not lost.
  */
 export function createEnforcer(options: EnforcerOptions): Enforcer {
-  if ((options.connection === undefined) === (options.servers === undefined))
+  if (options.connection !== undefined && options.servers !== undefined)
     throw new GatewayConfigError([
-      { option: "connection / servers", expected: "exactly one of them" },
+      { option: "connection / servers", expected: "at most one of them" },
     ]);
   const resyncIntervalMs =
     options.resyncIntervalMs ?? DEFAULT_RESYNC_INTERVAL_MS;
@@ -176,6 +185,11 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     return resyncing;
   }
 
+  function applyChange(message: KillSwitchMessage): void {
+    receivedDuringRead?.push(message);
+    if (set.apply(message)) applied[message.action].inc();
+  }
+
   async function watchStatus(nc: NatsConnection): Promise<void> {
     for await (const status of nc.status()) {
       if (stopped) return;
@@ -192,6 +206,11 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
 
   return {
     async start() {
+      if (options.connection === undefined && options.servers === undefined) {
+        synced = true;
+        log.info("no NATS configured: revocations arrive only through apply()");
+        return;
+      }
       connection =
         options.connection ??
         (await connect({
@@ -215,8 +234,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
           }
           const parsed = onMessage(message.data, message.subject);
           if (!parsed) return;
-          receivedDuringRead?.push(parsed);
-          if (set.apply(parsed)) applied[parsed.action].inc();
+          applyChange(parsed);
           log.info(
             {
               action: parsed.action,
@@ -244,6 +262,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     isSynced: () => synced,
     revocations: () => set.active(Date.now()),
     resync,
+    apply: applyChange,
 
     async stop() {
       if (stopped) return;

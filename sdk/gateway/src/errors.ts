@@ -79,25 +79,3 @@ export class ShipRefusedError extends GatewaySdkError {
     this.reason = reason;
   }
 }
-
-/** One line for a person: the message and its chain of causes, no stack. */
-export function describeError(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (
-    let depth = 0;
-    current !== undefined && current !== null && depth < 5;
-    depth += 1
-  ) {
-    if (current instanceof Error) {
-      parts.push(current.message);
-      current = current.cause;
-    } else {
-      parts.push(
-        typeof current === "string" ? current : JSON.stringify(current),
-      );
-      current = undefined;
-    }
-  }
-  return parts.join(": caused by ");
-}

@@ -28,9 +28,9 @@ export {
   GatewayConfigError,
   DeliveryError,
   ShipRefusedError,
-  describeError,
   type FieldProblem,
 } from "./errors.js";
+export { describeError } from "@warden/shared/errors";
 export { createShipper, type Shipper, type ShipperOptions } from "./shipper.js";
 export {
   compileShipperLimits,
@@ -86,4 +86,18 @@ export {
   type GatewayConfig,
   type LogLevel,
 } from "./config.js";
+export {
+  createSsfPushReceiver,
+  SET_CONTENT_TYPE,
+  type SsfPushReceiver,
+  type SsfPushReceiverOptions,
+  type SsfPushRequest,
+  type SsfPushAnswer,
+} from "./ssf-receiver.js";
+export {
+  killSwitchFromSet,
+  subjectOf,
+  SSF_EVENT,
+  type SetOutcome,
+} from "./ssf-events.js";
 export { createWardenGateway, type WardenGateway } from "./warden-gateway.js";

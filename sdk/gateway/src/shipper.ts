@@ -1,8 +1,10 @@
 import { pino, type Logger } from "pino";
 import { Registry } from "prom-client";
 import type { AuditEventV1 } from "./audit-event.js";
-import { backoffDelayMs, pause } from "./backoff.js";
-import { describeError, ShipRefusedError } from "./errors.js";
+import { backoffDelayMs } from "@warden/shared/retry";
+import { pause } from "./backoff.js";
+import { describeError } from "@warden/shared/errors";
+import { ShipRefusedError } from "./errors.js";
 import { createShipperMetrics, registerShipperGauges } from "./metrics.js";
 import {
   compileShipperLimits,

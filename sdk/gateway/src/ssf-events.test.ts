@@ -74,7 +74,7 @@ describe("killSwitchFromSet", () => {
       message: {
         action: "reinstate",
         agent_id: "agent:x/1",
-        reason: expect.stringContaining("reinstated by"),
+        reason: "reinstated by https://warden.example (account-enabled)",
       },
     });
   });

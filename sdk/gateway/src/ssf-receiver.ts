@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { createRemoteJWKSet, errors, jwtVerify } from "jose";
 import { pino, type Logger } from "pino";
 import type { KillSwitchMessage } from "@warden/shared/kill-switch";
-import { describeError } from "./errors.js";
+import { describeError } from "@warden/shared/errors";
 import { DEFAULT_TENANT } from "./enforcer.js";
 import { killSwitchFromSet } from "./ssf-events.js";
 

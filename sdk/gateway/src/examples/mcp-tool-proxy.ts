@@ -1,10 +1,7 @@
 import { EnvReader } from "../config.js";
 import type { ActionVerb } from "../audit-event.js";
-import {
-  InvalidEventError,
-  ShipRefusedError,
-  describeError,
-} from "../errors.js";
+import { describeError } from "@warden/shared/errors";
+import { InvalidEventError, ShipRefusedError } from "../errors.js";
 import { identifyCaller } from "./identity.js";
 import { refusalBody, serveExample } from "./serve.js";
 import { TOY_TOOLS } from "./toy-tools.js";

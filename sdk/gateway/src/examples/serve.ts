@@ -2,7 +2,8 @@ import fastify, { type FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { EnvReader, loadGatewayConfig, type GatewayConfig } from "../config.js";
-import { describeError } from "../errors.js";
+import { describeError } from "@warden/shared/errors";
+import { createSsfPushReceiver, SET_CONTENT_TYPE } from "../ssf-receiver.js";
 import type { Revocation } from "../revocations.js";
 import { createWardenGateway, type WardenGateway } from "../warden-gateway.js";
 
@@ -40,6 +41,15 @@ export async function serveExample(
   const env = new EnvReader(process.env);
   const host = env.text("GATEWAY_HOST", "127.0.0.1");
   const port = env.port("GATEWAY_PORT", DEFAULT_GATEWAY_PORT);
+  const ssfIssuer = env.url("GATEWAY_SSF_ISSUER");
+  const ssfAudience = env.optional("GATEWAY_SSF_AUDIENCE");
+  const ssfJwksUrl = env.url("GATEWAY_SSF_JWKS_URL");
+  const ssfAuthorization = env.optional("GATEWAY_SSF_AUTHORIZATION");
+  if (ssfIssuer !== undefined && ssfAudience === undefined)
+    env.problems.push({
+      option: "GATEWAY_SSF_AUDIENCE",
+      expected: "set when GATEWAY_SSF_ISSUER is (the URL Warden pushes to)",
+    });
   env.done();
   const config = loadGatewayConfig(process.env);
   const logger = pino({
@@ -64,6 +74,34 @@ export async function serveExample(
   app.get("/metrics", async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );
+  if (ssfIssuer !== undefined && ssfAudience !== undefined) {
+    const receiver = createSsfPushReceiver({
+      issuer: ssfIssuer,
+      audience: ssfAudience,
+      jwksUrl: ssfJwksUrl ?? `${ssfIssuer}/jwks.json`,
+      ...(ssfAuthorization === undefined
+        ? {}
+        : { authorization: ssfAuthorization }),
+      tenant: config.tenant,
+      apply: (message) => warden.enforcer.apply(message),
+      logger,
+    });
+    app.addContentTypeParser(
+      SET_CONTENT_TYPE,
+      { parseAs: "string" },
+      (_request, body, done) => done(null, body),
+    );
+    app.post<{ Body: string }>("/ssf/events", async (request, reply) => {
+      const answer = await receiver.receive({
+        body: request.body,
+        contentType: request.headers["content-type"],
+        authorization: request.headers.authorization,
+      });
+      return reply
+        .code(answer.status)
+        .send("body" in answer ? answer.body : undefined);
+    });
+  }
   addRoutes(app, warden, config, logger);
   await app.listen({ host, port });
   const address = app.server.address();

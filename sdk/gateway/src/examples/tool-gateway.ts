@@ -1,8 +1,5 @@
-import {
-  InvalidEventError,
-  ShipRefusedError,
-  describeError,
-} from "../errors.js";
+import { describeError } from "@warden/shared/errors";
+import { InvalidEventError, ShipRefusedError } from "../errors.js";
 import { identifyCaller } from "./identity.js";
 import { refusalBody, serveExample } from "./serve.js";
 import { TOY_TOOLS } from "./toy-tools.js";
