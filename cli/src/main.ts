@@ -9,7 +9,6 @@ import {
   readCommonConfig,
 } from "@warden/shared";
 import { isLoopback, loadIngestConfig } from "@warden/ingest";
-import { startAllInOne } from "./all-in-one.js";
 import { runDemo } from "./demo.js";
 import { registerDlq } from "./dlq/command.js";
 import { registerSimulate } from "./simulate/command.js";
@@ -49,6 +48,8 @@ program
       logger,
       deadlineMs: common.shutdownDeadlineMs,
     });
+    // Loaded here so that the other commands start without the services' code.
+    const { startAllInOne } = await import("./all-in-one.js");
     const warden = await startAllInOne({
       host: options.host,
       port: options.port,

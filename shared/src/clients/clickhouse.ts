@@ -1,6 +1,5 @@
 import { mkdirSync } from "node:fs";
 import { createClient, type ClickHouseClient } from "@clickhouse/client";
-import { createChdbConnection } from "chdb/connection";
 import type { ClickHouseConfig } from "../config.js";
 import { DependencyError } from "../errors.js";
 
@@ -19,7 +18,7 @@ export async function createClickHouse(
         username: config.user,
         password: config.password,
       })
-    : createEmbedded(config.chdbPath);
+    : await createEmbedded(config.chdbPath);
   const where = config.url ?? `embedded chDB at ${config.chdbPath}`;
   try {
     await client.command({
@@ -36,8 +35,11 @@ export async function createClickHouse(
   return client;
 }
 
-function createEmbedded(path: string): ClickHouseClient {
+// chDB's native library is ~200 MiB of resident memory once loaded, so it is loaded only by
+// the processes that embed ClickHouse, not by everything that imports @warden/shared.
+async function createEmbedded(path: string): Promise<ClickHouseClient> {
   mkdirSync(path, { recursive: true });
+  const { createChdbConnection } = await import("chdb/connection");
   return createClient({
     connection: createChdbConnection({ path }),
   } as Parameters<typeof createClient>[0]);
