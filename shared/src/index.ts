@@ -73,7 +73,7 @@ export type { OpsServer, ReadinessCheck } from "./ops-server.js";
 export { PortInUseError, listenOn, startOpsServer } from "./ops-server.js";
 export type { Shutdown } from "./shutdown.js";
 export { createShutdown } from "./shutdown.js";
-export type { WardenNames } from "./names.js";
+export type { RevokerNames, WardenNames } from "./names.js";
 export {
   TOPIC_PARTITIONS,
   createNames,

@@ -14,6 +14,29 @@ export const TOPIC_PARTITIONS = {
   revocations: 3,
 } as const;
 
+/** Names only the revoker uses (SSF streams, SET queues, approvals, connectors). */
+export interface RevokerNames {
+  /** NATS KV bucket of SSF stream configurations. */
+  readonly streamsBucket: string;
+  /** NATS KV bucket of revocations waiting for human approval. */
+  readonly approvalsBucket: string;
+  /** JetStream stream holding every SSF stream's queue of signed SETs. */
+  readonly setsStream: string;
+  readonly setsSubjects: string;
+  /** Agent events of one SSF stream (purged when the stream is disabled). */
+  eventsSubject(streamId: string): string;
+  /** SSF control events (verification, stream-updated) of one SSF stream: sent in every status. */
+  controlSubject(streamId: string): string;
+  /** SETs that could not be delivered, kept for a person to replay. */
+  deadSubject(streamId: string): string;
+  /** Durable consumer names; stream ids are [A-Za-z0-9_-] (consumer names allow no `.`, `*`, `>`). */
+  consumer(kind: "events" | "control" | "connector", streamId: string): string;
+  /** Jobs of one connector (RFC 7009, SCIM, webhook). */
+  connectorSubject(connectorId: string): string;
+  /** Prefix of the delegation feed's Kafka group (one group per instance: it reads every partition). */
+  readonly delegationGroupPrefix: string;
+}
+
 export interface WardenNames {
   readonly topics: {
     readonly audit: string;
@@ -39,6 +62,7 @@ export interface WardenNames {
   /** `warden.killswitch.<tenant>.<agent>` for one agent. */
   killSwitchSubject(tenant: string, agentId: string): string;
   readonly killSwitchSubjects: string;
+  readonly revoker: RevokerNames;
 }
 
 export function createNames(namespace = ""): WardenNames {
@@ -70,6 +94,23 @@ export function createNames(namespace = ""): WardenNames {
     killSwitchSubject: (tenant: string, agentId: string) =>
       `${dotted}warden.killswitch.${subjectToken(tenant)}.${subjectToken(agentId)}`,
     killSwitchSubjects: `${dotted}warden.killswitch.>`,
+    revoker: Object.freeze({
+      streamsBucket: `${dashed}warden-ssf-streams`,
+      approvalsBucket: `${dashed}warden-approvals`,
+      setsStream: `${upper}WARDEN_SETS`,
+      setsSubjects: `${dotted}warden.sets.>`,
+      eventsSubject: (id: string) =>
+        `${dotted}warden.sets.events.${subjectToken(id)}`,
+      controlSubject: (id: string) =>
+        `${dotted}warden.sets.control.${subjectToken(id)}`,
+      deadSubject: (id: string) =>
+        `${dotted}warden.sets.dead.${subjectToken(id)}`,
+      connectorSubject: (id: string) =>
+        `${dotted}warden.sets.connector.${subjectToken(id)}`,
+      consumer: (kind: "events" | "control" | "connector", id: string) =>
+        `${dashed}ssf-${kind}-${id}`,
+      delegationGroupPrefix: `${dashed}warden-revoker-delegation`,
+    }),
   });
 }
 

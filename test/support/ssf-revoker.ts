@@ -74,6 +74,7 @@ export async function cleanUpNats(
     names.decisionsStream,
     `${upper}WARDEN_SETS`,
     `KV_${namespaceOf(names)}-warden-ssf-streams`,
+    `KV_${namespaceOf(names)}-warden-approvals`,
     `KV_${names.revokedAgentsBucket}`,
   ])
     await manager.streams.delete(stream).catch(() => undefined);

@@ -19,6 +19,8 @@ import {
   EventType,
   StepUpEvent,
 } from "./core/event-types.js";
+import { ApprovalDefault } from "./core/approval.js";
+import { parseConnectors, type ConnectorConfig } from "./core/connectors.js";
 import { parseReceivers, type Receiver } from "./core/receivers.js";
 import type { DefaultSubjects } from "./core/stream.js";
 import { isCidr } from "./core/url-guard.js";
@@ -43,6 +45,7 @@ export const DEFAULT_BREAKER_OPEN_MS = 30_000;
 export const DEFAULT_POLL_ACK_WAIT_MS = 60_000;
 export const DEFAULT_POLL_WAIT_MS = 10_000;
 export const DEFAULT_MIN_VERIFICATION_INTERVAL_MS = 30_000;
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
 export const DEFAULT_CASCADE_WINDOW_MS = 24 * 3_600_000;
 export const DEFAULT_CASCADE_MAX_EDGES = 100_000;
 /** The one static push stream kept for deployments configured by REVOKER_PUSH_URL. */
@@ -64,6 +67,8 @@ export interface RevokerConfig {
     readonly overlapMs: number;
   };
   readonly receivers: readonly Receiver[];
+  /** Per-tenant connectors (RFC 7009, SCIM, webhook); secrets inside, never logged. */
+  readonly connectors: readonly ConnectorConfig[];
   readonly defaultSubjects: DefaultSubjects;
   readonly sets: {
     readonly subjectIssuer: string;
@@ -89,6 +94,12 @@ export interface RevokerConfig {
     readonly pollAckWaitMs: number;
     readonly pollWaitMs: number;
     readonly minVerificationIntervalMs: number;
+  };
+  /** Revoke decisions about matching agents wait for a person (or the timeout's default). */
+  readonly approval: {
+    readonly patterns: readonly string[];
+    readonly timeoutMs: number;
+    readonly defaultVerdict: ApprovalDefault;
   };
   /** Revoking an agent revokes the sub-agents it delegated to (seen within `windowMs`). */
   readonly cascade: {
@@ -131,6 +142,28 @@ const makeReceivers = makeValidator<readonly Receiver[]>((input) => {
     );
   }
 });
+
+const makeConnectors = makeValidator<readonly ConnectorConfig[]>((input) => {
+  try {
+    return parseConnectors(input);
+  } catch (error) {
+    throw new Error(
+      error instanceof SyntaxError ? "JSON" : (error as Error).message,
+    );
+  }
+});
+
+const makePatterns = makeValidator<readonly string[]>((input) =>
+  input
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      if (!item.includes("/"))
+        throw new Error(`<tenant>/<agent> patterns, got "${item}"`);
+      return item;
+    }),
+);
 
 const makeCidrs = makeValidator<readonly string[]>((input) => {
   const items = input
@@ -186,6 +219,10 @@ export function loadRevokerConfig(
           default: [],
           desc: 'JSON [{"id","token_sha256","scopes","audience"}]',
         }),
+        REVOKER_CONNECTORS: makeConnectors({
+          default: [],
+          desc: 'JSON [{"id","type","tenant",...}]',
+        }),
         REVOKER_DEFAULT_SUBJECTS: str({
           choices: ["ALL", "NONE"],
           default: "ALL",
@@ -240,6 +277,17 @@ export function loadRevokerConfig(
         REVOKER_MIN_VERIFICATION_INTERVAL: durationMs({
           default: DEFAULT_MIN_VERIFICATION_INTERVAL_MS,
         }),
+        REVOKER_APPROVAL_AGENTS: makePatterns({
+          default: [],
+          desc: "comma-separated <tenant>/<agent> patterns with *, e.g. acme/prod-*",
+        }),
+        REVOKER_APPROVAL_TIMEOUT: durationMs({
+          default: DEFAULT_APPROVAL_TIMEOUT_MS,
+        }),
+        REVOKER_APPROVAL_DEFAULT: str({
+          choices: Object.values(ApprovalDefault),
+          default: ApprovalDefault.revoke,
+        }),
         REVOKER_CASCADE: bool({ default: true }),
         REVOKER_CASCADE_WINDOW: durationMs({
           default: DEFAULT_CASCADE_WINDOW_MS,
@@ -282,6 +330,7 @@ export function loadRevokerConfig(
       overlapMs: raw.REVOKER_KEY_OVERLAP,
     }),
     receivers: raw.REVOKER_RECEIVERS,
+    connectors: raw.REVOKER_CONNECTORS,
     defaultSubjects: raw.REVOKER_DEFAULT_SUBJECTS as DefaultSubjects,
     sets: Object.freeze({
       subjectIssuer: raw.REVOKER_SUBJECT_ISSUER || raw.REVOKER_ISSUER,
@@ -307,6 +356,11 @@ export function loadRevokerConfig(
       pollAckWaitMs: raw.REVOKER_POLL_ACK_WAIT,
       pollWaitMs: raw.REVOKER_POLL_WAIT,
       minVerificationIntervalMs: raw.REVOKER_MIN_VERIFICATION_INTERVAL,
+    }),
+    approval: Object.freeze({
+      patterns: raw.REVOKER_APPROVAL_AGENTS,
+      timeoutMs: raw.REVOKER_APPROVAL_TIMEOUT,
+      defaultVerdict: raw.REVOKER_APPROVAL_DEFAULT,
     }),
     cascade: Object.freeze({
       enabled: raw.REVOKER_CASCADE,

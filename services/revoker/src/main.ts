@@ -1,6 +1,6 @@
-// The revoker: config → logger → metrics → signing keys → NATS (streams KV, SET queue, kill
-// switch) → Kafka audit → transmitter (push workers) → decisions consumer → SSF API → ops
-// server → shutdown in reverse.
+// The revoker: config → logger → metrics → signing keys → NATS → Kafka audit (+ topics) →
+// streams KV, SET queue → delegation feed, connectors, transmitter (push workers) →
+// approvals → decisions consumer → SSF API → ops server; shutdown from the intake inwards.
 import {
   connectAdmin,
   connectNats,
@@ -17,8 +17,11 @@ import {
 } from "@warden/shared";
 import { randomUUID } from "node:crypto";
 import { openAuditLog } from "./adapters/audit-log.js";
+import { startApprovals } from "./adapters/approvals.js";
+import { startConnectors } from "./adapters/connector-worker.js";
 import { startDelegationFeed } from "./adapters/delegation-feed.js";
 import type { AgentAction } from "./core/action.js";
+import { compileApprovalPatterns } from "./core/approval.js";
 import { cascadeActions } from "./core/cascade.js";
 import { createDelegationGraph } from "./core/delegation-graph.js";
 import { startDecisionsConsumer } from "./adapters/decisions-consumer.js";
@@ -30,7 +33,6 @@ import { createTransmitter } from "./adapters/transmitter.js";
 import { STATIC_STREAM_ID, loadRevokerConfig } from "./config.js";
 import { staticStream } from "./static-stream.js";
 import { createRevokerMetrics } from "./metrics.js";
-import { createRevokerNames } from "./names.js";
 import { openSigningKeys } from "./signing-key.js";
 
 const KEY_ROTATION_CHECK_MS = 3_600_000;
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
   });
   const metrics = createRevokerMetrics();
   const names = createNames(config.common.namespace);
-  const revokerNames = createRevokerNames(config.common.namespace);
+  const revokerNames = names.revoker;
   const keys = await openSigningKeys(config.signing);
   const connection = await connectNats({
     config: config.nats,
@@ -90,7 +92,23 @@ async function main(): Promise<void> {
         logger,
       })
     : undefined;
+  const connectors = await startConnectors({
+    connection,
+    names: revokerNames,
+    connectors: config.connectors,
+    policy: {
+      timeoutMs: config.delivery.timeoutMs,
+      maxResponseBytes: config.delivery.maxResponseBytes,
+      retryInitialMs: config.delivery.retryInitialMs,
+      retryMaxMs: config.delivery.retryMaxMs,
+      deadLetterAfterMs: config.delivery.deadLetterAfterMs,
+    },
+    audit,
+    metrics,
+    logger,
+  });
   const transmitter = createTransmitter({
+    connectors,
     store,
     queue,
     keys,
@@ -128,12 +146,26 @@ async function main(): Promise<void> {
       ),
     );
   }
+  const approvals = await startApprovals({
+    connection,
+    bucket: revokerNames.approvalsBucket,
+    matches: compileApprovalPatterns(config.approval.patterns),
+    timeoutMs: config.approval.timeoutMs,
+    defaultVerdict: config.approval.defaultVerdict,
+    handle: (action) => transmitter.handleAction(action),
+    audit,
+    metrics,
+    logger,
+  });
   const consumer = await startDecisionsConsumer({
     connection,
     names,
     logger,
     metrics,
-    handle: (action) => transmitter.handleAction(action),
+    handle: async (action) => {
+      if (!(await approvals.hold(action)))
+        await transmitter.handleAction(action);
+    },
   });
   const api = buildSsfApi({
     issuer: config.issuer,
@@ -145,6 +177,7 @@ async function main(): Promise<void> {
     store,
     keys,
     transmitter,
+    approvals,
     logger,
   });
   const httpPort = await listenOn(
@@ -182,10 +215,12 @@ async function main(): Promise<void> {
     logger,
   });
   // Intake first, clients last (steps run in registration order).
+  shutdown.add("SSF API", () => api.close());
   shutdown.add("decisions consumer", () => consumer.stop());
+  shutdown.add("approvals", () => approvals.stop());
   shutdown.add("delegation feed", () => delegationFeed?.stop());
   shutdown.add("push workers", () => transmitter.stop());
-  shutdown.add("SSF API", () => api.close());
+  shutdown.add("connectors", () => connectors.stop());
   shutdown.add("streams watch", () => store.stop());
   shutdown.add("audit producer", () => audit.stop());
   shutdown.add("nats", () => connection.drain());

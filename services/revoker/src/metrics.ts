@@ -117,6 +117,21 @@ export function createRevokerMetrics() {
     labelNames: ["connector", "outcome"] as const,
     registers: [registry],
   });
+  let pendingCount: (() => number) | undefined;
+  new Gauge({
+    name: "warden_revoker_pending_approvals",
+    help: "Revoke decisions waiting for human approval, at scrape time",
+    registers: [registry],
+    collect() {
+      if (pendingCount) this.set(pendingCount());
+    },
+  });
+  const approvals = new Counter({
+    name: "warden_revoker_approvals_total",
+    help: "Held revocations resolved, by verdict (approve, deny) and by whom (person, timeout)",
+    labelNames: ["verdict", "by"] as const,
+    registers: [registry],
+  });
   const auditRecords = new Counter({
     name: "warden_revoker_audit_records_total",
     help: "Audit records written to warden.revocations.v1",
@@ -139,6 +154,11 @@ export function createRevokerMetrics() {
     killSwitch,
     cascaded,
     connectorCalls,
+    approvals,
+    /** Where the pending-approval count comes from at scrape time. */
+    setPendingApprovalSource(source: () => number) {
+      pendingCount = source;
+    },
     /** Where the delegation edge count comes from at scrape time. */
     setDelegationEdgeSource(source: () => number) {
       edgeCount = source;

@@ -1,6 +1,12 @@
 import type { JsMsg, NatsConnection } from "nats";
 import { AckPolicy, nanos } from "nats";
-import { WardenError, backoffDelayMs, describeError, sleep, type Logger } from "@warden/shared";
+import {
+  WardenError,
+  backoffDelayMs,
+  describeError,
+  sleep,
+  type Logger,
+} from "@warden/shared";
 import type { AgentAction } from "../core/action.js";
 import { AuditStep, auditRecord } from "../core/audit.js";
 import {
@@ -15,7 +21,7 @@ import {
   type HttpCall,
 } from "../core/connectors.js";
 import type { RevokerMetrics } from "../metrics.js";
-import type { RevokerNames } from "../names.js";
+import type { RevokerNames } from "@warden/shared";
 import type { AuditLog } from "./audit-log.js";
 
 /** A connector call that failed; `retriable` decides between back-off and dead-letter. */
@@ -38,7 +44,10 @@ export interface ConnectorPolicy {
 }
 
 /** One HTTP call to an operator-configured system: no redirects, bounded time and answer size. */
-async function call(request: HttpCall, policy: ConnectorPolicy): Promise<{ status: number; body: string }> {
+async function call(
+  request: HttpCall,
+  policy: ConnectorPolicy,
+): Promise<{ status: number; body: string }> {
   let response: Response;
   try {
     response = await fetch(request.url, {
@@ -49,47 +58,74 @@ async function call(request: HttpCall, policy: ConnectorPolicy): Promise<{ statu
       signal: AbortSignal.timeout(policy.timeoutMs),
     });
   } catch (cause) {
-    throw new ConnectorError(`${request.method} ${new URL(request.url).origin} failed: ${describeError(cause)}`, "network error", true);
+    throw new ConnectorError(
+      `${request.method} ${new URL(request.url).origin} failed: ${describeError(cause)}`,
+      "network error",
+      true,
+    );
   }
-  const reader = response.body?.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  while (reader) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > policy.maxResponseBytes) {
-      await reader.cancel();
-      break;
-    }
-    chunks.push(value);
+  // Read at most maxResponseBytes; leaving the loop cancels the rest of the body.
+  for await (const chunk of (response.body ??
+    []) as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > policy.maxResponseBytes) break;
+    chunks.push(chunk);
   }
   const body = Buffer.concat(chunks).toString("utf8");
-  if (response.status >= 200 && response.status < 300) return { status: response.status, body };
-  const retriable = response.status >= 500 || response.status === 429 || response.status === 408;
-  throw new ConnectorError(`${request.method} ${new URL(request.url).origin} answered ${response.status}`, String(response.status), retriable);
+  if (response.status >= 200 && response.status < 300)
+    return { status: response.status, body };
+  const retriable =
+    response.status >= 500 ||
+    response.status === 429 ||
+    response.status === 408;
+  throw new ConnectorError(
+    `${request.method} ${new URL(request.url).origin} answered ${response.status}`,
+    String(response.status),
+    retriable,
+  );
 }
 
 /** Runs one job against its connector; resolves with a short outcome for the audit. */
-export async function runConnectorJob(connector: ConnectorConfig, job: ConnectorJob, policy: ConnectorPolicy): Promise<string> {
+export async function runConnectorJob(
+  connector: ConnectorConfig,
+  job: ConnectorJob,
+  policy: ConnectorPolicy,
+): Promise<string> {
   switch (connector.type) {
     case ConnectorType.oauthRevocation: {
       // RFC 7009 §2.2: 200 whether or not the token was still valid.
-      const answer = await call(revocationRequest(connector, job.credentialId ?? ""), policy);
+      const answer = await call(
+        revocationRequest(connector, job.credentialId ?? ""),
+        policy,
+      );
       return `token revoked (${answer.status})`;
     }
     case ConnectorType.scim: {
-      const found = await call(scimLookup(connector, job.action.agentId), policy);
-      const resources = (JSON.parse(found.body || "{}") as { Resources?: { id?: unknown }[] }).Resources ?? [];
+      const found = await call(
+        scimLookup(connector, job.action.agentId),
+        policy,
+      );
+      const resources =
+        (JSON.parse(found.body || "{}") as { Resources?: { id?: unknown }[] })
+          .Resources ?? [];
       const id = resources[0]?.id;
       if (typeof id !== "string")
-        throw new ConnectorError(`no SCIM account with userName ${job.action.agentId}`, "no account", false);
+        throw new ConnectorError(
+          `no SCIM account with userName ${job.action.agentId}`,
+          "no account",
+          false,
+        );
       const active = job.action.kind === "reinstate";
       const answer = await call(scimDeactivate(connector, id, active), policy);
       return `account ${id} active=${String(active)} (${answer.status})`;
     }
     case ConnectorType.webhook: {
-      const answer = await call(webhookRequest(connector, job, Date.now() / 1000), policy);
+      const answer = await call(
+        webhookRequest(connector, job, Date.now() / 1000),
+        policy,
+      );
       return `webhook answered ${answer.status}`;
     }
   }
@@ -140,7 +176,10 @@ export async function startConnectors(options: {
     }
   }
 
-  async function settle(connector: ConnectorConfig, message: JsMsg): Promise<void> {
+  async function settle(
+    connector: ConnectorConfig,
+    message: JsMsg,
+  ): Promise<void> {
     const job = JSON.parse(message.string()) as ConnectorJob;
     const attempt = message.info.redeliveryCount;
     const record = (outcome: string) =>
@@ -150,7 +189,10 @@ export async function startConnectors(options: {
         outcome,
       });
     if (Date.now() - job.queued_at_ms > policy.deadLetterAfterMs) {
-      await js.publish(names.deadSubject(`connector-${connector.id}`), message.data);
+      await js.publish(
+        names.deadSubject(`connector-${connector.id}`),
+        message.data,
+      );
       metrics.connectorCalls.labels(connector.id, "failed").inc();
       await audit.write([record("expired; dead-lettered")]);
       message.ack();
@@ -162,15 +204,29 @@ export async function startConnectors(options: {
       await audit.write([record(outcome)]);
       message.ack();
     } catch (error) {
-      const failure = error instanceof ConnectorError ? error : new ConnectorError(describeError(error), "error", true);
+      const failure =
+        error instanceof ConnectorError
+          ? error
+          : new ConnectorError(describeError(error), "error", true);
       if (failure.retriable) {
         metrics.connectorCalls.labels(connector.id, "retry").inc();
-        log.warn({ connector: connector.id, attempt, error: failure.message }, "connector call failed; will retry");
-        message.nak(backoffDelayMs(attempt, policy.retryInitialMs, policy.retryMaxMs));
+        log.warn(
+          { connector: connector.id, attempt, error: failure.message },
+          "connector call failed; will retry",
+        );
+        message.nak(
+          backoffDelayMs(attempt, policy.retryInitialMs, policy.retryMaxMs),
+        );
       } else {
         metrics.connectorCalls.labels(connector.id, "failed").inc();
-        log.error({ connector: connector.id, error: failure.message }, "connector refused; dead-lettered");
-        await js.publish(names.deadSubject(`connector-${connector.id}`), message.data);
+        log.error(
+          { connector: connector.id, error: failure.message },
+          "connector refused; dead-lettered",
+        );
+        await js.publish(
+          names.deadSubject(`connector-${connector.id}`),
+          message.data,
+        );
         await audit.write([record(`${failure.outcome}; dead-lettered`)]);
         message.ack();
       }
@@ -178,21 +234,33 @@ export async function startConnectors(options: {
   }
 
   const loops = options.connectors.map(async (connector) => {
-    const consumer = await js.consumers.get(names.setsStream, names.consumer("connector", connector.id));
+    const consumer = await js.consumers.get(
+      names.setsStream,
+      names.consumer("connector", connector.id),
+    );
     while (!abort.signal.aborted) {
       try {
-        const batch = await consumer.fetch({ max_messages: 16, expires: FETCH_EXPIRES_MS });
+        const batch = await consumer.fetch({
+          max_messages: 16,
+          expires: FETCH_EXPIRES_MS,
+        });
         const inFlight: Promise<void>[] = [];
         for await (const message of batch)
           inFlight.push(
             settle(connector, message).catch((error: unknown) => {
-              log.warn({ connector: connector.id, error: describeError(error) }, "could not settle a job; will retry");
+              log.warn(
+                { connector: connector.id, error: describeError(error) },
+                "could not settle a job; will retry",
+              );
               message.nak(policy.retryInitialMs);
             }),
           );
         await Promise.all(inFlight);
       } catch (error) {
-        log.warn({ connector: connector.id, error: describeError(error) }, "fetching jobs failed; retrying");
+        log.warn(
+          { connector: connector.id, error: describeError(error) },
+          "fetching jobs failed; retrying",
+        );
         await sleep(FETCH_EXPIRES_MS, abort.signal).catch(() => undefined);
       }
     }
@@ -202,7 +270,11 @@ export async function startConnectors(options: {
     async enqueue(action) {
       await Promise.all(
         connectorJobs(action, options.connectors, Date.now()).map((job) =>
-          js.publish(names.connectorSubject(job.connectorId), JSON.stringify(job), { msgID: job.id }),
+          js.publish(
+            names.connectorSubject(job.connectorId),
+            JSON.stringify(job),
+            { msgID: job.id },
+          ),
         ),
       );
     },

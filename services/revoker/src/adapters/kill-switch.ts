@@ -5,11 +5,11 @@ import {
   type WardenNames,
 } from "@warden/shared";
 import type { AgentAction } from "../core/action.js";
-import { revokedAgentKey } from "../core/kv-key.js";
+import { revokedAgentKey } from "@warden/shared";
 
 /**
  * The gateway contract of shared/src/kill-switch.ts: the current state in the KV bucket
- * `names.revokedAgentsBucket` (key `<tenant>.<agent>`, KV-escaped: core/kv-key.ts) for gateways that
+ * `names.revokedAgentsBucket` (key `<tenant>.<agent>`, KV-escaped: revokedAgentKey in shared names) for gateways that
  * re-sync, and one message per change on the kill-switch subject for speed.
  */
 export interface KillSwitch {

@@ -11,7 +11,7 @@ import {
   type NatsConnection,
 } from "nats";
 import type { AgentAction } from "../core/action.js";
-import type { RevokerNames } from "../names.js";
+import type { RevokerNames } from "@warden/shared";
 
 /**
  * The durable queue of signed SETs, one JetStream subject per SSF stream (and one for its

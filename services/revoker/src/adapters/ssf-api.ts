@@ -30,6 +30,7 @@ import {
 import { checkReceiverUrl, type UrlPolicy } from "../core/url-guard.js";
 import { STREAM_ID_PATTERN } from "../names.js";
 import type { SigningKeys } from "../signing-key.js";
+import type { Approvals } from "./approvals.js";
 import type { StreamStore } from "./stream-store.js";
 import type { Transmitter } from "./transmitter.js";
 
@@ -56,6 +57,7 @@ export function buildSsfApi(options: {
   readonly store: StreamStore;
   readonly keys: SigningKeys;
   readonly transmitter: Transmitter;
+  readonly approvals: Approvals;
   readonly logger: Logger;
 }): FastifyInstance {
   const { store, transmitter } = options;
@@ -423,6 +425,41 @@ export function buildSsfApi(options: {
         });
         await transmitter.handleAction(action);
         return reply.code(202).send({ txn: action.id });
+      },
+    );
+  }
+
+  app.get("/admin/approvals", { preHandler: guard(Scope.admin) }, async () =>
+    (await options.approvals.list()).map((pending) => ({
+      decision_id: pending.action.id,
+      tenant: pending.action.tenant,
+      agent_id: pending.action.agentId,
+      reason: pending.action.reasonAdmin,
+      requested_at: new Date(pending.requested_at_ms).toISOString(),
+      deadline: new Date(pending.deadline_ms).toISOString(),
+    })),
+  );
+  for (const verdict of ["approve", "deny"] as const) {
+    app.post(
+      `/admin/approvals/:decision_id/${verdict}`,
+      { preHandler: guard(Scope.admin) },
+      async (request, reply) => {
+        const decisionId = String(
+          (request.params as Record<string, unknown>)["decision_id"],
+        );
+        const done = await options.approvals.decide(
+          decisionId,
+          verdict,
+          request.receiver?.id ?? "?",
+        );
+        if (!done)
+          return error(
+            reply,
+            404,
+            "not_found",
+            "no pending approval for that decision",
+          );
+        return { decision_id: decisionId, verdict };
       },
     );
   }

@@ -77,6 +77,8 @@ export function createTransmitter(options: {
   readonly delivery: DeliveryPolicy & { readonly pollAckWaitMs: number };
   /** The sub-agent revocations an action causes (core/cascade.ts); none when absent. */
   readonly cascade?: (action: AgentAction) => readonly AgentAction[];
+  /** Queues the connector jobs (RFC 7009, SCIM, webhook) of an action. */
+  readonly connectors?: { enqueue(action: AgentAction): Promise<void> };
 }): Transmitter {
   const { store, queue, keys, metrics, audit } = options;
   const log = options.logger.child({ component: "transmitter" });
@@ -266,6 +268,7 @@ export function createTransmitter(options: {
       metrics.cascaded.inc(cascaded.length);
       for (const action of [cause, ...cascaded]) {
         queued.push(...queueActionSets(action, nowIso, records));
+        if (options.connectors) queued.push(options.connectors.enqueue(action));
       }
       await Promise.all(queued);
       for (const action of [cause, ...cascaded]) {

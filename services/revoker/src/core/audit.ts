@@ -13,6 +13,9 @@ export const AuditStep = {
   dropped: "dropped",
   killSwitch: "kill_switch",
   connector: "connector",
+  awaitingApproval: "awaiting_approval",
+  approved: "approved",
+  denied: "denied",
 } as const;
 export type AuditStep = (typeof AuditStep)[keyof typeof AuditStep];
 
@@ -54,6 +57,9 @@ const VERB: Record<AuditStep, string> = {
   dropped: "dropped (stream disabled)",
   kill_switch: "set the kill switch for",
   connector: "called a connector about",
+  awaiting_approval: "holds for human approval the revocation of",
+  approved: "had approved the revocation of",
+  denied: "had denied the revocation of",
 };
 
 function who(
@@ -82,7 +88,10 @@ export function auditRecord(
     ? detail.eventType.replace(/^.*\//, "")
     : undefined;
   const target =
-    step === AuditStep.killSwitch
+    step === AuditStep.killSwitch ||
+    step === AuditStep.awaitingApproval ||
+    step === AuditStep.approved ||
+    step === AuditStep.denied
       ? who(action)
       : step === AuditStep.connector
         ? `${who(action)} (${detail.receiver ?? "?"})`

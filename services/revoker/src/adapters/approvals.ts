@@ -1,0 +1,152 @@
+import type { KV, NatsConnection } from "nats";
+import { describeError, type Logger } from "@warden/shared";
+import type { AgentAction } from "../core/action.js";
+import {
+  needsApproval,
+  pendingApproval,
+  resolveApproval,
+  type ApprovalDefault,
+  type PendingApproval,
+} from "../core/approval.js";
+import { AuditStep, auditRecord } from "../core/audit.js";
+import { kvKeyToken } from "@warden/shared";
+import type { RevokerMetrics } from "../metrics.js";
+import type { AuditLog } from "./audit-log.js";
+
+export type Verdict = "approve" | "deny";
+
+export interface Approvals {
+  /** Puts the action in the pending queue if it needs approval; true if it did (or already had). */
+  hold(action: AgentAction): Promise<boolean>;
+  list(): Promise<PendingApproval[]>;
+  /** Applies a verdict; false when nothing is pending under that decision id. */
+  decide(decisionId: string, verdict: Verdict, by: string): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+const TIMEOUT_CHECK_MS = 1_000;
+const decoder = new TextDecoder();
+
+/**
+ * The pending queue, durable in a NATS KV bucket (key = the decision id, KV-escaped), so
+ * held revocations survive a restart. A timer applies the configured default to those whose
+ * deadline passed. A verdict runs the revoke first and removes the entry after, so a crash in
+ * between repeats the revoke (idempotent by jti) rather than losing it.
+ */
+export async function startApprovals(options: {
+  readonly connection: NatsConnection;
+  readonly bucket: string;
+  readonly matches: (tenant: string, agentId: string) => boolean;
+  readonly timeoutMs: number;
+  readonly defaultVerdict: ApprovalDefault;
+  readonly handle: (action: AgentAction) => Promise<void>;
+  readonly audit: AuditLog;
+  readonly metrics: RevokerMetrics;
+  readonly logger: Logger;
+}): Promise<Approvals> {
+  const { audit, metrics } = options;
+  const log = options.logger.child({ component: "approvals" });
+  const kv: KV = await options.connection
+    .jetstream()
+    .views.kv(options.bucket, { history: 1 });
+  let pendingCount = 0;
+  metrics.setPendingApprovalSource(() => pendingCount);
+
+  async function list(): Promise<PendingApproval[]> {
+    const pending: PendingApproval[] = [];
+    for await (const key of await kv.keys()) {
+      const entry = await kv.get(key);
+      if (entry?.operation === "PUT")
+        pending.push(
+          JSON.parse(decoder.decode(entry.value)) as PendingApproval,
+        );
+    }
+    pendingCount = pending.length;
+    return pending;
+  }
+
+  async function decide(
+    decisionId: string,
+    verdict: Verdict,
+    by: string,
+  ): Promise<boolean> {
+    const key = kvKeyToken(decisionId);
+    const entry = await kv.get(key);
+    if (entry?.operation !== "PUT") return false;
+    const pending = JSON.parse(decoder.decode(entry.value)) as PendingApproval;
+    const action = resolveApproval(pending, verdict, by);
+    if (action) await options.handle(action);
+    await audit.write([
+      auditRecord(
+        pending.action,
+        verdict === "approve" ? AuditStep.approved : AuditStep.denied,
+        new Date().toISOString(),
+        {
+          receiver: by,
+        },
+      ),
+    ]);
+    await kv.delete(key);
+    metrics.approvals
+      .labels(verdict, by === "timeout" ? "timeout" : "person")
+      .inc();
+    pendingCount = Math.max(0, pendingCount - 1);
+    return true;
+  }
+
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    const verdict: Verdict =
+      options.defaultVerdict === "revoke" ? "approve" : "deny";
+    list()
+      .then(async (pending) => {
+        for (const item of pending)
+          if (Date.now() >= item.deadline_ms)
+            await decide(item.action.id, verdict, "timeout");
+      })
+      .catch((error: unknown) =>
+        log.warn(
+          { error: describeError(error) },
+          "approval timeout check failed",
+        ),
+      )
+      .finally(() => (checking = false));
+  }, TIMEOUT_CHECK_MS);
+  await list();
+
+  return {
+    async hold(action) {
+      if (!needsApproval(action, options.matches)) return false;
+      const pending = pendingApproval(action, Date.now(), options.timeoutMs);
+      try {
+        await kv.create(kvKeyToken(action.id), JSON.stringify(pending));
+      } catch (error) {
+        // Already pending (a redelivered decision): keep the first request and its deadline.
+        if ((await kv.get(kvKeyToken(action.id)))?.operation !== "PUT")
+          throw error;
+        return true;
+      }
+      pendingCount += 1;
+      await audit.write([
+        auditRecord(
+          action,
+          AuditStep.awaitingApproval,
+          new Date().toISOString(),
+        ),
+      ]);
+      log.info(
+        { decision_id: action.id, deadline_ms: pending.deadline_ms },
+        "revocation held for approval",
+      );
+      return true;
+    },
+    list,
+    decide,
+    stop() {
+      clearInterval(timer);
+      return Promise.resolve();
+    },
+  };
+}
