@@ -1,6 +1,7 @@
 import type { AuditEventV1 } from "@warden/shared";
 import { MinHeap } from "./heap.js";
-import { SOURCE, buildEvent, type EventContext } from "./events.js";
+import { buildEvent } from "./events.js";
+import { SOURCE, type EventContext } from "./normal-event.js";
 import { KINDS, hourlyFactor, type KindSpec } from "./kinds.js";
 import {
   createPopulation,

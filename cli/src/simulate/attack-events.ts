@@ -1,0 +1,253 @@
+import type { AuditEventV1 } from "@warden/shared";
+import {
+  ADMIN_ACTIONS,
+  EXPORTABLE_RESTRICTED,
+  PROBE_ACTIONS,
+  SENSITIVE_RESOURCES,
+  type ActionSpec,
+  type ResourceType,
+} from "./kinds.js";
+import { agentAt, type Agent } from "./population.js";
+import { below, hashHex, logNormal, pick, unit, type Rng } from "./random.js";
+import type { Episode } from "./scenario.js";
+import {
+  baseEvent,
+  chooseAction,
+  transferBytes,
+  type EventContext,
+} from "./normal-event.js";
+
+// The attacks' own events: each kind leaves the signature a detector should find (see cli/README.md).
+
+const RUNAWAY_ERRORS = [429, 500, 503];
+
+const EXTERNAL_DELEGATION: ActionSpec = {
+  name: "agents.delegate",
+  verb: "delegate",
+  resource: { type: "agent", vocabulary: 4, sensitivity: "restricted" },
+  weight: 1,
+  bytesMedian: 300,
+  bytesSigma: 0.5,
+  recordsMedian: 0,
+  target: "https://agents.example-external.net/",
+};
+
+export function attackEvent(
+  context: EventContext,
+  sequence: number,
+  timeMs: number,
+  agent: Agent,
+  episode: Episode,
+): AuditEventV1 {
+  const { rng, population } = context;
+  const variant = episode.variant;
+  switch (episode.kind) {
+    case "runaway_loop": {
+      // The same call on the same resource, over and over, mostly failing and retried.
+      const action =
+        agent.kind.actions[variant % agent.kind.actions.length] ??
+        chooseAction(rng, agent.kind.actions);
+      const event = baseEvent(context, sequence, timeMs, agent, action, {
+        resourceId: `${action.resource.type}:${variant % action.resource.vocabulary}`,
+      });
+      if (unit(rng) < 0.6) {
+        event.outcome = "error";
+        event.status_code = pick(rng, RUNAWAY_ERRORS);
+        event.bytes_out = 150 + below(rng, 100);
+      }
+      event.task_id = `loop-${hashHex(population.seed, episode.variant)}`;
+      return event;
+    }
+    case "bulk_export":
+      return exportEvent(
+        context,
+        sequence,
+        timeMs,
+        agent,
+        EXPORTABLE_RESTRICTED,
+        {
+          bytesMedian: 20e6,
+          recordsMedian: 50_000,
+          host: "warehouse.internal",
+        },
+      );
+    case "slow_exfiltration":
+      return exportEvent(
+        context,
+        sequence,
+        timeMs,
+        agent,
+        pick(rng, SENSITIVE_RESOURCES.slice(3)),
+        {
+          bytesMedian: 2e6,
+          recordsMedian: 2_000,
+          host: "files.example-share.net",
+        },
+      );
+    case "novel_sensitive_access": {
+      const type = pick(rng, SENSITIVE_RESOURCES);
+      const event = baseEvent(
+        context,
+        sequence,
+        timeMs,
+        agent,
+        sensitiveRead(type),
+        {
+          resourceId: `${type.type}:${below(rng, type.vocabulary)}`,
+        },
+      );
+      return withOutcome(event, unit(rng) < 0.2 ? "denied" : "success");
+    }
+    case "privilege_escalation": {
+      // Denied at first, then it finds a grant that works.
+      const progress =
+        (timeMs - episode.startMs) / (episode.endMs - episode.startMs);
+      const event = baseEvent(
+        context,
+        sequence,
+        timeMs,
+        agent,
+        pick(rng, ADMIN_ACTIONS),
+      );
+      event.credential.scopes = [
+        ...(event.credential.scopes ?? []),
+        "iam:admin",
+      ];
+      return withOutcome(event, progress < 0.6 ? "denied" : "success");
+    }
+    case "denied_call_probing": {
+      const event = baseEvent(
+        context,
+        sequence,
+        timeMs,
+        agent,
+        pick(rng, PROBE_ACTIONS),
+      );
+      return withOutcome(event, unit(rng) < 0.9 ? "denied" : "error");
+    }
+    case "credential_sharing": {
+      // The victim's credential, in other hands, from addresses it never used.
+      const holders = [agent.index, ...episode.accomplices];
+      const strangerDraw = below(
+        rng,
+        holders.length + episode.strangerIds.length,
+      );
+      const user = agentAt(population, holders[strangerDraw] ?? agent.index);
+      const event = baseEvent(
+        context,
+        sequence,
+        timeMs,
+        user,
+        chooseAction(rng, agent.kind.actions),
+        {
+          credentialOf: agent,
+          ip: pick(rng, episode.ips),
+        },
+      );
+      const strangerId = episode.strangerIds[strangerDraw - holders.length];
+      if (strangerId !== undefined) {
+        event.agent = { id: strangerId };
+        delete event.delegation;
+        delete event.on_behalf_of;
+      }
+      return event;
+    }
+    case "delegation_abuse": {
+      // A sub-agent reaching data its chain never touches, or handing work to unknown agents.
+      if (unit(rng) < 0.3) {
+        return baseEvent(
+          context,
+          sequence,
+          timeMs,
+          agent,
+          EXTERNAL_DELEGATION,
+          {
+            resourceId: `agent:external/${hashHex(population.seed, variant, below(rng, 4))}`,
+          },
+        );
+      }
+      const type = pick(rng, SENSITIVE_RESOURCES);
+      return baseEvent(context, sequence, timeMs, agent, sensitiveRead(type), {
+        resourceId: `${type.type}:${below(rng, type.vocabulary)}`,
+      });
+    }
+    case "off_hours":
+      return baseEvent(
+        context,
+        sequence,
+        timeMs,
+        agent,
+        chooseAction(rng, agent.kind.actions),
+      );
+    default:
+      return baseEvent(
+        context,
+        sequence,
+        timeMs,
+        agent,
+        chooseAction(rng, agent.kind.actions),
+      );
+  }
+}
+
+function sensitiveRead(type: ResourceType): ActionSpec {
+  return {
+    name: `${type.type.split("_")[0] ?? "data"}.${type.type}.get`,
+    verb: "read",
+    resource: type,
+    weight: 1,
+    bytesMedian: 20_000,
+    bytesSigma: 0.8,
+    recordsMedian: 0,
+    target: `https://${type.type.replaceAll("_", "-")}.internal/`,
+  };
+}
+
+function exportEvent(
+  context: EventContext,
+  sequence: number,
+  timeMs: number,
+  agent: Agent,
+  type: ResourceType,
+  shape: { bytesMedian: number; recordsMedian: number; host: string },
+): AuditEventV1 {
+  const action: ActionSpec = {
+    name: `${type.type}.export`,
+    verb: "export",
+    resource: type,
+    weight: 1,
+    bytesMedian: shape.bytesMedian,
+    bytesSigma: 0.5,
+    recordsMedian: shape.recordsMedian,
+    target: `https://${shape.host}/`,
+  };
+  const event = baseEvent(context, sequence, timeMs, agent, action, {
+    resourceId: `${type.type}:${below(context.rng, type.vocabulary)}`,
+  });
+  return withOutcome(event, "success", action, context.rng);
+}
+
+/** Forces an outcome, keeping status, bytes and records consistent with it. */
+function withOutcome(
+  event: AuditEventV1,
+  outcome: AuditEventV1["outcome"],
+  action?: ActionSpec,
+  rng?: Rng,
+): AuditEventV1 {
+  event.outcome = outcome;
+  if (outcome === "success") {
+    event.status_code = event.action.verb === "write" ? 201 : 200;
+    if (action && rng) {
+      event.bytes_out = transferBytes(rng, action);
+      event.records = Math.max(
+        1,
+        Math.round(logNormal(rng, Math.log(action.recordsMedian || 1), 0.5)),
+      );
+    }
+    return event;
+  }
+  event.status_code = outcome === "denied" ? 403 : 500;
+  event.bytes_out = 120;
+  delete event.records;
+  return event;
+}
