@@ -10,7 +10,9 @@ import {
 } from "@warden/shared";
 import { isLoopback, loadIngestConfig } from "@warden/ingest";
 import { runDemo } from "./demo.js";
+import { registerAdminCommands } from "./admin/command.js";
 import { registerDlq } from "./dlq/command.js";
+import { registerReplay } from "./replay/command.js";
 import { registerSimulate } from "./simulate/command.js";
 
 function parsePort(value: string): number {
@@ -70,6 +72,8 @@ program
 
 registerSimulate(program);
 registerDlq(program);
+registerAdminCommands(program);
+registerReplay(program);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`warden: ${describeError(error)}\n`);

@@ -1,0 +1,119 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { NatsConnection } from "nats";
+import {
+  connectNats,
+  parseKillSwitchMessage,
+  revokedAgentKey,
+} from "@warden/shared";
+import { natsConfig, testLogger, uniqueNames } from "./support/stack.js";
+import {
+  cleanUpNats,
+  removeKeyDir,
+  sha256Hex,
+  startRevoker,
+  type TestRevoker,
+} from "./support/ssf-revoker.js";
+
+const run = promisify(execFile);
+const SOC_TOKEN = "soc-admin-token-41b7";
+
+// `warden revoke | reinstate | approvals` against a running revoker over the real stack.
+describe("warden admin commands", () => {
+  const names = uniqueNames("admincli");
+  let connection: NatsConnection;
+  let revoker: TestRevoker;
+  const warden = (token: string, ...args: string[]) =>
+    run(process.execPath, ["cli/dist/main.js", ...args], {
+      env: {
+        ...process.env,
+        WARDEN_REVOKER_URL: revoker.base,
+        WARDEN_ADMIN_TOKEN: token,
+      },
+    });
+
+  beforeAll(async () => {
+    connection = await connectNats({
+      config: natsConfig,
+      logger: testLogger,
+      name: "admin-cli-test",
+    });
+    revoker = await startRevoker(names, {
+      REVOKER_RECEIVERS: JSON.stringify([
+        {
+          id: "soc",
+          token_sha256: sha256Hex(SOC_TOKEN),
+          scopes: ["warden.admin"],
+        },
+        { id: "idp", token_sha256: sha256Hex("idp-token") },
+      ]),
+    });
+  });
+  afterAll(async () => {
+    await revoker?.stop();
+    await cleanUpNats(connection, names);
+    await connection?.drain();
+    if (revoker) removeKeyDir(revoker);
+  });
+
+  it("revokes and reinstates an agent by hand, and lists the approval queue", async () => {
+    const kv = await connection.jetstream().views.kv(names.revokedAgentsBucket);
+    const key = revokedAgentKey("acme", "agent:report/7");
+
+    const revoked = await warden(
+      SOC_TOKEN,
+      "revoke",
+      "agent:report/7",
+      "--tenant",
+      "acme",
+      "--reason",
+      "bulk export",
+    );
+    expect(revoked.stdout).toMatch(
+      /^revoked agent:report\/7 \(tenant acme\), txn \S+/,
+    );
+    const entry = await kv.get(key);
+    expect(entry && parseKillSwitchMessage(entry.value)).toMatchObject({
+      ok: true,
+      message: {
+        action: "revoke",
+        reason: expect.stringContaining("bulk export") as string,
+      },
+    });
+
+    const pending = await warden(SOC_TOKEN, "approvals", "--json");
+    expect(pending.stdout).toBe("");
+
+    await warden(
+      SOC_TOKEN,
+      "reinstate",
+      "agent:report/7",
+      "--tenant",
+      "acme",
+      "--reason",
+      "false positive",
+    );
+    expect((await kv.get(key))?.operation).not.toBe("PUT");
+  });
+
+  it("fails with the revoker's reason, never echoing the token", async () => {
+    const refused = warden("idp-token", "revoke", "agent:x", "--reason", "r");
+    await expect(refused).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/revoker answered 403/) as string,
+    });
+    const missing = run(process.execPath, ["cli/dist/main.js", "approvals"], {
+      env: { ...process.env, WARDEN_ADMIN_TOKEN: "" },
+    });
+    await expect(missing).rejects.toMatchObject({
+      stderr: expect.stringContaining("WARDEN_ADMIN_TOKEN") as string,
+    });
+    const bad = run(process.execPath, ["cli/dist/main.js", "approvals"], {
+      env: { ...process.env, WARDEN_ADMIN_TOKEN: "has space secret" },
+    });
+    await expect(bad).rejects.toMatchObject({
+      stderr: expect.not.stringContaining("secret") as string,
+    });
+  });
+});
