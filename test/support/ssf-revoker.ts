@@ -69,12 +69,11 @@ export async function cleanUpNats(
   names: WardenNames,
 ): Promise<void> {
   const manager = await connection.jetstreamManager();
-  const upper = `${namespaceOf(names).toUpperCase().replaceAll("-", "_")}_`;
   for (const stream of [
     names.decisionsStream,
-    `${upper}WARDEN_SETS`,
-    `KV_${namespaceOf(names)}-warden-ssf-streams`,
-    `KV_${namespaceOf(names)}-warden-approvals`,
+    names.revoker.setsStream,
+    `KV_${names.revoker.streamsBucket}`,
+    `KV_${names.revoker.approvalsBucket}`,
     `KV_${names.revokedAgentsBucket}`,
   ])
     await manager.streams.delete(stream).catch(() => undefined);
