@@ -9,6 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 python3 -c 'import jwt, cryptography' 2>/dev/null ||
   python3 -m pip install --quiet --user pyjwt cryptography
 npm run build
+# Static checks of deploy/: promtool rule tests, dashboard drift, compose and Kubernetes schemas.
+bash deploy/check.sh
 node shared/scripts/gen-contract-types.mjs --check
 bash deploy/local/stack up
 npx vitest run

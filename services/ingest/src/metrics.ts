@@ -50,11 +50,12 @@ export function createIngestMetrics(
     registers: [registry],
   });
   for (const source of ["kafka", "http"] as const) {
-    received.labels(source);
-    accepted.labels(source);
-    duplicates.labels(source);
+    // prom-client only creates a series on its first change; a zero now lets rate() see the first event.
+    received.labels(source).inc(0);
+    accepted.labels(source).inc(0);
+    duplicates.labels(source).inc(0);
     for (const reason of Object.values(REJECTION))
-      rejected.labels(source, reason);
+      rejected.labels(source, reason).inc(0);
   }
   const eventTimeSkewSeconds = new Histogram({
     name: "warden_ingest_event_time_skew_seconds",

@@ -90,7 +90,8 @@ export function createRevokerMetrics() {
     labelNames: ["outcome"] as const,
     registers: [registry],
   });
-  for (const outcome of DECISION_OUTCOMES) decisions.labels(outcome);
+  // prom-client only creates a series on its first change; a zero now lets rate() see the first one.
+  for (const outcome of DECISION_OUTCOMES) decisions.labels(outcome).inc(0);
   const killSwitch = new Counter({
     name: "warden_revoker_kill_switch_total",
     help: "Kill-switch changes written (KV) and published, by action",
