@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import {
   durationMs,
   integer,
+  makeValidator,
   readAll,
   readCommonConfig,
   readEnv,
@@ -10,16 +12,42 @@ import {
   type KafkaConfig,
   type NatsConfig,
 } from "@warden/shared";
-import { DEFAULT_BURST_RULE, type BurstRule } from "./core/burst-rule.js";
+import {
+  DEFAULT_DETECTOR_LIMITS,
+  type DetectorLimits,
+} from "./core/detectors/types.js";
+import { DEFAULT_POLICY, parsePolicy, type Policy } from "./core/policy.js";
 
 export const DEFAULT_DETECTOR_OPS_PORT = 9103;
+export const DEFAULT_MAX_AGENTS = 500_000;
+export const DEFAULT_IDLE_EVICT_MS = 2 * 60 * 60 * 1000;
 
 export interface DetectorConfig {
   readonly common: CommonConfig;
   readonly kafka: KafkaConfig;
   readonly nats: NatsConfig;
-  readonly burst: BurstRule;
+  readonly limits: DetectorLimits;
+  readonly maxAgents: number;
+  readonly idleEvictMs: number;
+  readonly policy: Policy;
+  /** Where the policy came from ("" = the built-in default). */
+  readonly policyFile: string;
 }
+
+/** A JSON policy file, read and validated at start-up; empty means the built-in default. */
+const policyFile = makeValidator<{ path: string; policy: Policy }>((input) => {
+  const path = input.trim();
+  if (path === "") return { path, policy: DEFAULT_POLICY };
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new Error(
+      `a readable JSON policy file, got "${path}" (${(error as Error).message})`,
+    );
+  }
+  return { path, policy: parsePolicy(document) };
+});
 
 export function loadDetectorConfig(
   env: Record<string, string | undefined>,
@@ -31,22 +59,40 @@ export function loadDetectorConfig(
     detector: (e) =>
       readEnv(e, {
         DETECTOR_BURST_MAX_CALLS: integer(1)({
-          default: DEFAULT_BURST_RULE.maxCalls,
-          desc: "calls by one agent allowed per window",
+          default: DEFAULT_DETECTOR_LIMITS.burstMaxCalls,
+          desc: "calls by one agent allowed per burst window when it has no baseline",
         }),
         DETECTOR_BURST_WINDOW: durationMs({
-          default: DEFAULT_BURST_RULE.windowMs,
+          default: DEFAULT_DETECTOR_LIMITS.burstWindowMs,
           desc: "the burst rule's window of event time",
+        }),
+        DETECTOR_MAX_AGENTS: integer(1)({
+          default: DEFAULT_MAX_AGENTS,
+          desc: "agents kept in memory at most (least recently active dropped first)",
+        }),
+        DETECTOR_IDLE_EVICT: durationMs({
+          default: DEFAULT_IDLE_EVICT_MS,
+          desc: "event time without events after which an agent's state is dropped",
+        }),
+        DETECTOR_POLICY_FILE: policyFile({
+          default: { path: "", policy: DEFAULT_POLICY },
+          desc: "JSON policy file (empty: the built-in default policy)",
         }),
       }),
   });
+  const d = groups.detector;
   return Object.freeze({
     common: groups.common,
     kafka: groups.kafka,
     nats: groups.nats,
-    burst: Object.freeze({
-      maxCalls: groups.detector.DETECTOR_BURST_MAX_CALLS,
-      windowMs: groups.detector.DETECTOR_BURST_WINDOW,
+    limits: Object.freeze({
+      ...DEFAULT_DETECTOR_LIMITS,
+      burstMaxCalls: d.DETECTOR_BURST_MAX_CALLS,
+      burstWindowMs: d.DETECTOR_BURST_WINDOW,
     }),
+    maxAgents: d.DETECTOR_MAX_AGENTS,
+    idleEvictMs: d.DETECTOR_IDLE_EVICT,
+    policy: d.DETECTOR_POLICY_FILE.policy,
+    policyFile: d.DETECTOR_POLICY_FILE.path,
   });
 }

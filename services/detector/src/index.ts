@@ -1,4 +1,26 @@
 export type { BurstRule, BurstState } from "./core/burst-rule.js";
 export { DEFAULT_BURST_RULE, observeBurst } from "./core/burst-rule.js";
+export type {
+  EngineOptions,
+  ScoredEvent,
+  ScoringEngine,
+} from "./core/engine.js";
+export { DETECTORS, createScoringEngine, decisionId } from "./core/engine.js";
+export type {
+  DetectorLimits,
+  DetectorName,
+  DetectorResult,
+} from "./core/detectors/types.js";
+export {
+  DEFAULT_DETECTOR_LIMITS,
+  DETECTOR_NAMES,
+} from "./core/detectors/types.js";
+export type { Action, Policy, Suppression } from "./core/policy.js";
+export {
+  ACTIONS,
+  DEFAULT_POLICY,
+  PolicyError,
+  parsePolicy,
+} from "./core/policy.js";
 export type { DetectorConfig } from "./config.js";
 export { DEFAULT_DETECTOR_OPS_PORT, loadDetectorConfig } from "./config.js";

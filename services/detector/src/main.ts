@@ -1,4 +1,5 @@
-// The detector service: config → logger → metrics → NATS (decisions stream) → Kafka → pipeline → ops server → shutdown.
+// The detector service: config → logger → metrics → engine → NATS (decisions stream, baselines
+// watch) → Kafka → pipeline → ops server → shutdown.
 import {
   connectNats,
   createKafka,
@@ -7,10 +8,13 @@ import {
   createShutdown,
   runService,
   ensureDecisionsStream,
+  openBaselinesBucket,
   startOpsServer,
   consumerReadiness,
 } from "@warden/shared";
+import { watchBaselines } from "./adapters/baseline-watcher.js";
 import { startDecisionPipeline } from "./adapters/decision-pipeline.js";
+import { createScoringEngine } from "./core/engine.js";
 import { loadDetectorConfig } from "./config.js";
 import { createDetectorMetrics } from "./metrics.js";
 
@@ -32,6 +36,23 @@ async function main(): Promise<void> {
     name: "warden-detector",
   });
   await ensureDecisionsStream(await nats.jetstreamManager(), names);
+  const engine = createScoringEngine({
+    limits: config.limits,
+    policy: config.policy,
+    maxAgents: config.maxAgents,
+    idleEvictMs: config.idleEvictMs,
+  });
+  metrics.observe({
+    agents: () => engine.agents,
+    evictedAgents: () => engine.evictedAgents,
+    baselines: () => engine.baselines.size,
+  });
+  const baselines = await watchBaselines({
+    bucket: await openBaselinesBucket(nats, names),
+    index: engine.baselines,
+    logger,
+    metrics,
+  });
   const pipeline = await startDecisionPipeline({
     kafka: createKafka({ config: config.kafka, logger }),
     jetstream: nats.jetstream(),
@@ -39,16 +60,22 @@ async function main(): Promise<void> {
     names,
     logger,
     metrics,
+    engine,
   });
   const kafkaReady = consumerReadiness(pipeline.consumer);
   const ops = await startOpsServer({
     host: config.common.opsHost,
     port: config.common.opsPort,
     registry: metrics.registry,
-    checks: [kafkaReady, { name: "nats", check: () => !nats.isClosed() }],
+    checks: [
+      kafkaReady,
+      { name: "nats", check: () => !nats.isClosed() },
+      { name: "baselines", check: () => baselines.watching },
+    ],
     logger,
   });
   shutdown.add("decision pipeline", () => pipeline.stop());
+  shutdown.add("baseline watcher", () => baselines.stop());
   shutdown.add("nats", () => nats.drain());
   shutdown.add("ops server", () => ops.stop());
   shutdown.installSignalHandlers();
@@ -57,7 +84,10 @@ async function main(): Promise<void> {
       topic: names.topics.events,
       group: names.groups.detector,
       stream: names.decisionsStream,
-      burst: config.burst,
+      limits: config.limits,
+      maxAgents: config.maxAgents,
+      policyFile: config.policyFile || "(built-in default)",
+      dryRun: config.policy.dryRun,
       opsPort: ops.port,
     },
     "detector started",

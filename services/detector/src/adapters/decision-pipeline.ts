@@ -9,17 +9,18 @@ import {
   type Logger,
   type WardenNames,
 } from "@warden/shared";
-import { observeBurst, type BurstState } from "../core/burst-rule.js";
+import type { ScoringEngine } from "../core/engine.js";
 
 import type { DetectorConfig } from "../config.js";
-import type { createDetectorMetrics } from "../metrics.js";
+import type { DetectorMetrics } from "../metrics.js";
 
 /**
- * agent.events.v1 → burst rule → decisions, published to JetStream
+ * agent.events.v1 → scoring engine → decisions, published to JetStream
  * (`warden.decisions.<tenant>.<agent>`, Nats-Msg-Id = decision_id) and to
  * agent.decisions.v1 (key = agent id, acks = all). A batch's offsets are committed only
  * after both acknowledged every decision, so a crash re-delivers; decision ids are
- * deterministic, so the stream de-duplicates the replay.
+ * deterministic, so the stream de-duplicates the replay. With a dry-run policy decisions go
+ * to agent.decisions.v1 only (recorded), never to the revoker's stream.
  */
 export async function startDecisionPipeline(options: {
   readonly kafka: Kafka;
@@ -27,12 +28,12 @@ export async function startDecisionPipeline(options: {
   readonly config: DetectorConfig;
   readonly names: WardenNames;
   readonly logger: Logger;
-  readonly metrics: ReturnType<typeof createDetectorMetrics>;
+  readonly metrics: DetectorMetrics;
+  readonly engine: ScoringEngine;
 }): Promise<{ consumer: Consumer; producer: Producer; stop(): Promise<void> }> {
-  const { kafka, jetstream, config, names, metrics } = options;
+  const { kafka, jetstream, config, names, metrics, engine } = options;
   const log = options.logger.child({ component: "decision-pipeline" });
   const encoder = new TextEncoder();
-  const state: BurstState = new Map();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const consumer = kafka.consumer({ groupId: names.groups.detector });
   try {
@@ -64,7 +65,15 @@ export async function startDecisionPipeline(options: {
           continue;
         }
         metrics.events.inc();
-        const decision = observeBurst(state, config.burst, event, nowIso);
+        const started = performance.now();
+        const scored = engine.observe(event, nowIso);
+        metrics.scoringSeconds.observe((performance.now() - started) / 1000);
+        if (scored.baselineAgeMs !== undefined)
+          metrics.baselineAgeSeconds.observe(scored.baselineAgeMs / 1000);
+        for (const rule of scored.suppressedBy)
+          metrics.suppressed.labels(rule).inc();
+        if (scored.held) metrics.held.inc();
+        const decision = scored.decision;
         if (decision === undefined) continue;
         const validation = validateDecision(decision);
         if (!validation.ok) {
@@ -85,8 +94,9 @@ export async function startDecisionPipeline(options: {
           key: decision.agent_id,
           value: JSON.stringify(decision),
         }));
+        const toRevoker = engine.policy.dryRun ? [] : decisions;
         await Promise.all([
-          ...decisions.map((decision) =>
+          ...toRevoker.map((decision) =>
             jetstream.publish(
               names.decisionSubject(
                 decision.tenant ?? "default",
@@ -102,8 +112,26 @@ export async function startDecisionPipeline(options: {
             acks: -1,
           }),
         ]);
-        for (const decision of decisions)
-          metrics.decisions.labels(decision.action).inc();
+        const decidedMs = Date.now();
+        for (const decision of decisions) {
+          const detector = decision.reasons[0]?.detector ?? "none";
+          if (engine.policy.dryRun)
+            metrics.dryRunDecisions.labels(decision.action).inc();
+          else metrics.decisions.labels(decision.action, detector).inc();
+          metrics.eventToDecisionSeconds.observe(
+            (decidedMs - Date.parse(decision.at)) / 1000,
+          );
+          log.info(
+            {
+              decisionId: decision.decision_id,
+              agentId: decision.agent_id,
+              action: decision.action,
+              dryRun: engine.policy.dryRun,
+              summary: decision.reasons[0]?.summary,
+            },
+            "decision",
+          );
+        }
       }
       await consumer.commitOffsets([
         {

@@ -1,0 +1,148 @@
+import type { CanonicalEvent } from "@warden/shared";
+import { baselineKeysOf, type BaselineKeys } from "./baseline-index.js";
+import { rememberBounded } from "./bounded.js";
+import { addToRing, advanceRing, type RingLayout } from "./ring.js";
+
+/** Window sizes shared by every agent's state (from the detector config). */
+export interface WindowLayout {
+  /** Burst window: BURST_BUCKETS buckets spanning `burstWindowMs`. */
+  readonly burst: RingLayout;
+  /** Calls, bytes out and denied calls per minute over the last hour. */
+  readonly callsPerMinute: RingLayout;
+  readonly bytesPerMinute: RingLayout;
+  readonly deniedPerMinute: RingLayout;
+  readonly cells: number;
+}
+
+export const BURST_BUCKETS = 10;
+export const MINUTE_MS = 60_000;
+export const MINUTES_PER_HOUR = 60;
+/** Caps of the per-agent bounded collections. */
+export const STATE_CAPS = {
+  flagged: 32,
+  deniedResources: 32,
+  sourceIps: 32,
+  credentials: 4,
+} as const;
+
+export function createWindowLayout(burstWindowMs: number): WindowLayout {
+  const burst = {
+    offset: 0,
+    buckets: BURST_BUCKETS,
+    widthMs: Math.max(1, Math.floor(burstWindowMs / BURST_BUCKETS)),
+  };
+  const perMinute = (offset: number): RingLayout => ({
+    offset,
+    buckets: MINUTES_PER_HOUR,
+    widthMs: MINUTE_MS,
+  });
+  return {
+    burst,
+    callsPerMinute: perMinute(BURST_BUCKETS),
+    bytesPerMinute: perMinute(BURST_BUCKETS + MINUTES_PER_HOUR),
+    deniedPerMinute: perMinute(BURST_BUCKETS + 2 * MINUTES_PER_HOUR),
+    cells: BURST_BUCKETS + 3 * MINUTES_PER_HOUR,
+  };
+}
+
+/** Incident bookkeeping for cooldown and hysteresis (see incident.ts). */
+export interface Incident {
+  /** Rank of the strongest action decided in this incident (policy.ts ACTION_RANK). */
+  rank: number;
+  /** Event time of the last event whose risk kept the incident open. */
+  lastHotMs: number;
+}
+
+/** What the detector remembers about one agent; mutated in place by observeEvent. */
+export interface AgentState {
+  readonly tenant: string;
+  readonly agentId: string;
+  agentKind: string;
+  baselineKeys: BaselineKeys;
+  /** Newest event time seen (the agent's watermark). */
+  watermarkMs: number;
+  burstHead: number;
+  minuteHead: number;
+  readonly cells: Uint32Array;
+  /** Values already reported as new (`dimension:value`), so each is reported once. */
+  readonly flagged: Map<string, number>;
+  /** Resources of denied calls, with the time of the last denial. */
+  readonly deniedResources: Map<string, number>;
+  /** Source IPs outside the baseline, with the time last seen. */
+  readonly newSourceIps: Map<string, number>;
+  /** Credential ids recently used, newest last (for the decision). */
+  readonly credentials: Map<string, number>;
+  incident: Incident | undefined;
+}
+
+export function createAgentState(
+  layout: WindowLayout,
+  event: CanonicalEvent,
+): AgentState {
+  return {
+    tenant: event.tenant,
+    agentId: event.agent.id,
+    agentKind: event.agent.kind ?? "",
+    baselineKeys: baselineKeysOf(
+      event.tenant,
+      event.agent.id,
+      event.agent.kind ?? "",
+    ),
+    watermarkMs: event.time_ms,
+    burstHead: Math.floor(event.time_ms / layout.burst.widthMs),
+    minuteHead: Math.floor(event.time_ms / MINUTE_MS),
+    cells: new Uint32Array(layout.cells),
+    flagged: new Map(),
+    deniedResources: new Map(),
+    newSourceIps: new Map(),
+    credentials: new Map(),
+    incident: undefined,
+  };
+}
+
+/** Adds one event to the agent's windows. */
+export function recordEvent(
+  layout: WindowLayout,
+  state: AgentState,
+  event: CanonicalEvent,
+): void {
+  const t = event.time_ms;
+  if (event.agent.kind && event.agent.kind !== state.agentKind) {
+    state.agentKind = event.agent.kind;
+    state.baselineKeys = baselineKeysOf(
+      state.tenant,
+      state.agentId,
+      state.agentKind,
+    );
+  }
+  state.watermarkMs = Math.max(state.watermarkMs, t);
+  const { cells } = state;
+  state.burstHead = advanceRing(cells, layout.burst, state.burstHead, t);
+  // The three per-minute rings share one head: advance them from the same previous head.
+  const previousMinuteHead = state.minuteHead;
+  advanceRing(cells, layout.bytesPerMinute, previousMinuteHead, t);
+  advanceRing(cells, layout.deniedPerMinute, previousMinuteHead, t);
+  state.minuteHead = advanceRing(
+    cells,
+    layout.callsPerMinute,
+    previousMinuteHead,
+    t,
+  );
+  addToRing(cells, layout.burst, state.burstHead, t, 1);
+  addToRing(cells, layout.callsPerMinute, state.minuteHead, t, 1);
+  addToRing(
+    cells,
+    layout.bytesPerMinute,
+    state.minuteHead,
+    t,
+    event.bytes_out ?? 0,
+  );
+  if (event.outcome === "denied")
+    addToRing(cells, layout.deniedPerMinute, state.minuteHead, t, 1);
+  rememberBounded(
+    state.credentials,
+    event.credential.id,
+    t,
+    STATE_CAPS.credentials,
+  );
+}

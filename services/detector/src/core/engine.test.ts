@@ -1,0 +1,302 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import {
+  agentBaselineKey,
+  peerBaselineKey,
+  tenantBaselineKey,
+  validateDecision,
+  type CanonicalEvent,
+  type DecisionV1,
+} from "@warden/shared";
+import { createScoringEngine, type EngineOptions } from "./engine.js";
+import { DEFAULT_DETECTOR_LIMITS } from "./detectors/types.js";
+import { baseline, event, T0 } from "./fixtures.test-support.js";
+import { DEFAULT_POLICY, parsePolicy, type Policy } from "./policy.js";
+
+const DECIDED_AT = "2026-11-23T12:00:00.000Z";
+
+function engine(overrides: Partial<EngineOptions> = {}) {
+  return createScoringEngine({
+    limits: { ...DEFAULT_DETECTOR_LIMITS, burstMaxCalls: 5 },
+    policy: DEFAULT_POLICY,
+    maxAgents: 1_000,
+    idleEvictMs: 3_600_000,
+    ...overrides,
+  });
+}
+
+function decide(
+  events: readonly CanonicalEvent[],
+  overrides: Partial<EngineOptions> = {},
+): DecisionV1[] {
+  const scoring = engine(overrides);
+  return events.flatMap((e) => {
+    const { decision } = scoring.observe(e, DECIDED_AT);
+    return decision ? [decision] : [];
+  });
+}
+
+const burst = (agent: string, n: number, from = T0, extra = {}) =>
+  Array.from({ length: n }, (_, i) => event(agent, from + i * 100, extra));
+
+describe("scoring engine", () => {
+  it("revokes a runaway agent once per incident, with a traceable, valid decision", () => {
+    const decisions = decide(
+      burst("bot", 30, T0, {
+        agent: { owner: "alice@acme.example" },
+        on_behalf_of: "bob@acme.example",
+        delegation: ["planner", "bot"],
+        chain_depth: 2,
+      }),
+    );
+    expect(decisions).toHaveLength(1);
+    const [decision] = decisions;
+    expect(decision).toMatchObject({
+      action: "revoke",
+      risk: 1,
+      agent_id: "bot",
+      owner: "alice@acme.example",
+      on_behalf_of: "bob@acme.example",
+      delegation: ["planner", "bot"],
+      credential_ids: ["key-bot"],
+    });
+    expect(decision?.reasons[0]?.detector).toBe("burst");
+    expect(validateDecision(decision).ok).toBe(true);
+  });
+
+  it("decides again after the cooldown closes the incident", () => {
+    const later = T0 + DEFAULT_POLICY.cooldownSeconds * 1000 + 60_000;
+    const decisions = decide([...burst("bot", 10), ...burst("bot", 10, later)]);
+    expect(decisions.map((d) => d.action)).toEqual(["revoke", "revoke"]);
+  });
+
+  it("escalates within an incident but never repeats the same action", () => {
+    const policy = parsePolicy({
+      version: 1,
+      detectors: {
+        novel_resource: { action: "alert", minScore: 0.5 },
+        burst: { action: "revoke", minScore: 1 },
+      },
+    });
+    const restricted = {
+      resource: { type: "payroll", sensitivity: "restricted" as const },
+    };
+    const scoring = engine({ policy });
+    scoring.baselines.set(agentBaselineKey("acme", "bot"), baseline());
+    const scored = [
+      event("bot", T0, restricted),
+      event("bot", T0 + 1, {
+        resource: { type: "hr", sensitivity: "restricted" },
+      }),
+      ...burst("bot", 80, T0 + 2),
+    ].map((e) => scoring.observe(e, DECIDED_AT));
+    // 0.9 × 0.95 reaches step_up; the second new restricted type is held, the burst escalates.
+    expect(scored.flatMap((s) => s.decision?.action ?? [])).toEqual([
+      "step_up",
+      "revoke",
+    ]);
+    expect(scored[1]?.held).toBe(true);
+  });
+
+  it("uses the peer baseline, then the tenant's, for an agent without its own", () => {
+    const scoring = engine();
+    const strict = baseline({
+      ratePerMinute: { median: 1, mad: 0, p95: 1, p99: 1, max: 1 },
+    });
+    scoring.baselines.set(tenantBaselineKey("acme"), strict);
+    const tenantOnly = burst("fresh", 21).map((e) =>
+      scoring.observe(e, DECIDED_AT),
+    );
+    // Limit from the baseline: max(20 minimum, 3 × 1) = 20 calls per window.
+    const burstAt = (i: number) =>
+      tenantOnly[i]?.results.find((r) => r.detector === "burst");
+    expect(burstAt(19)).toBeUndefined();
+    expect(burstAt(20)?.summary).toContain("tenant baseline allows 20");
+    expect(tenantOnly[20]?.decision?.action).toBe("revoke");
+    scoring.baselines.set(peerBaselineKey("acme", "support"), baseline());
+    const peer = burst("newcomer", 1).map((e) =>
+      scoring.observe(e, DECIDED_AT),
+    );
+    expect(peer[0]?.baselineAgeMs).toBe(3_600_000);
+  });
+
+  it("drops suppressed decisions and mutes detector-scoped rules, naming the rule", () => {
+    const policy: Policy = parsePolicy({
+      version: 1,
+      detectors: { burst: { action: "revoke" } },
+      suppressions: [
+        {
+          id: "batch-window",
+          agent: "batch",
+          from: "2026-11-23T00:00:00Z",
+          until: "2026-11-24T00:00:00Z",
+        },
+        { id: "loader-bursts", agentKind: "loader", detectors: ["burst"] },
+      ],
+    });
+    const scoring = engine({ policy });
+    const batch = burst("batch", 10).map((e) => scoring.observe(e, DECIDED_AT));
+    expect(batch.some((s) => s.decision)).toBe(false);
+    // Counted once per incident, not once per event over the limit.
+    expect(batch.flatMap((s) => s.suppressedBy)).toEqual(["batch-window"]);
+    const loader = burst("load", 10, T0, { agent: { kind: "loader" } }).map(
+      (e) => scoring.observe(e, DECIDED_AT),
+    );
+    expect(loader.some((s) => s.decision)).toBe(false);
+    expect(loader[9]?.suppressedBy).toEqual(["loader-bursts"]);
+    // Outside the rule's window the same agent is revoked.
+    const nextDay = Date.parse("2026-11-24T10:00:00Z");
+    expect(decide(burst("batch", 10, nextDay), { policy })).toHaveLength(1);
+  });
+
+  it("gives the same decision id for the same trigger and action, another for another", () => {
+    const events = burst("bot", 10);
+    const first = decide(events);
+    const second = decide(events);
+    expect(second).toEqual(first);
+    const other = decide(burst("bot", 10));
+    expect(other[0]?.decision_id).not.toBe(first[0]?.decision_id);
+  });
+});
+
+const arbitraryEvent = fc.record({
+  agent: fc.constantFrom("a", "b", "c", "d", "e", "f"),
+  gapMs: fc.oneof(
+    fc.integer({ min: 0, max: 200 }),
+    fc.integer({ min: 0, max: 120_000 }),
+  ),
+  verb: fc.constantFrom<CanonicalEvent["action"]["verb"]>(
+    "read",
+    "write",
+    "export",
+    "admin",
+    "delegate",
+    "auth",
+  ),
+  outcome: fc.constantFrom<CanonicalEvent["outcome"]>(
+    "success",
+    "denied",
+    "error",
+  ),
+  sensitivity: fc.constantFrom<
+    "public" | "internal" | "confidential" | "restricted"
+  >("public", "internal", "confidential", "restricted"),
+  type: fc.constantFrom("ticket", "payroll", "wiki"),
+  bytes: fc.integer({ min: 0, max: 50_000_000 }),
+  ip: fc.integer({ min: 0, max: 9 }),
+  credential: fc.constantFrom("k1", "k2", "k3"),
+  depth: fc.integer({ min: 1, max: 6 }),
+});
+type EventRecord =
+  typeof arbitraryEvent extends fc.Arbitrary<infer R> ? R : never;
+
+function materialise(records: readonly EventRecord[]): CanonicalEvent[] {
+  let t = T0;
+  return records.map((r, i) => {
+    t += r.gapMs;
+    const chain = [
+      ...Array.from({ length: r.depth - 1 }, (_, k) => `p${k}`),
+      r.agent,
+    ];
+    return event(r.agent, t, {
+      event_id: `ev-${i}`,
+      action: { verb: r.verb, name: `tool.${r.verb}` },
+      outcome: r.outcome,
+      resource: { type: r.type, sensitivity: r.sensitivity, id: `r${r.ip}` },
+      bytes_out: r.bytes,
+      source: { ip: `198.51.100.${r.ip}` },
+      credential: {
+        id: r.credential,
+        type: "api_key",
+        scopes: [r.verb === "admin" ? "org:admin" : "crm:read"],
+      },
+      delegation: chain,
+      chain_depth: r.depth,
+      chain_root: chain[0] ?? r.agent,
+    });
+  });
+}
+
+function withBaselines(options: Partial<EngineOptions> = {}) {
+  const scoring = engine(options);
+  scoring.baselines.set(agentBaselineKey("acme", "a"), baseline());
+  scoring.baselines.set(
+    peerBaselineKey("acme", "support"),
+    baseline({ maxChainDepth: 3 }),
+  );
+  return scoring;
+}
+
+describe("scoring engine invariants", () => {
+  it("keeps every score and risk in [0, 1] and every decision valid", () => {
+    fc.assert(
+      fc.property(fc.array(arbitraryEvent, { maxLength: 300 }), (records) => {
+        const scoring = withBaselines();
+        for (const e of materialise(records)) {
+          const scored = scoring.observe(e, DECIDED_AT);
+          expect(scored.risk).toBeGreaterThanOrEqual(0);
+          expect(scored.risk).toBeLessThanOrEqual(1);
+          for (const r of scored.results) {
+            expect(r.score).toBeGreaterThan(0);
+            expect(r.score).toBeLessThanOrEqual(1);
+            expect(r.summary.length).toBeGreaterThan(0);
+          }
+          if (scored.decision)
+            expect(validateDecision(scored.decision).ok).toBe(true);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("replaying the same input gives the same decisions", () => {
+    fc.assert(
+      fc.property(fc.array(arbitraryEvent, { maxLength: 300 }), (records) => {
+        const events = materialise(records);
+        const run = () => {
+          const scoring = withBaselines();
+          return events.flatMap(
+            (e) => scoring.observe(e, DECIDED_AT).decision ?? [],
+          );
+        };
+        expect(run()).toEqual(run());
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("never holds more agents than the cap", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 99 }),
+            fc.integer({ min: 0, max: 600_000 }),
+          ),
+          { maxLength: 400 },
+        ),
+        (maxAgents, arrivals) => {
+          const scoring = engine({ maxAgents, idleEvictMs: 300_000 });
+          let t = T0;
+          for (const [agent, dt] of arrivals) {
+            t += dt;
+            scoring.observe(event(`agent-${agent}`, t), DECIDED_AT);
+            expect(scoring.agents).toBeLessThanOrEqual(maxAgents);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("drops agents idle for longer than the eviction time", () => {
+    const scoring = engine({ idleEvictMs: 60_000 });
+    scoring.observe(event("a", T0), DECIDED_AT);
+    scoring.observe(event("b", T0 + 30_000), DECIDED_AT);
+    expect(scoring.agents).toBe(2);
+    scoring.observe(event("b", T0 + 61_000), DECIDED_AT);
+    expect(scoring.agents).toBe(1);
+    expect(scoring.evictedAgents).toBe(1);
+  });
+});
