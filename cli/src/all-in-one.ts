@@ -10,9 +10,9 @@ import {
 } from "@warden/ingest";
 import { ensureEventsTable, insertEvents } from "@warden/baseline";
 import {
-  DEFAULT_BURST_RULE,
-  observeBurst,
-  type BurstState,
+  DEFAULT_DETECTOR_LIMITS,
+  DEFAULT_POLICY,
+  createScoringEngine,
 } from "@warden/detector";
 import {
   createClickHouse,
@@ -34,6 +34,9 @@ import {
  * an in-process bus. Events arrive on POST /v1/events (the same HTTP ingest as the
  * cluster); decisions are logged and kept for GET /v1/decisions.
  */
+const ALL_IN_ONE_MAX_AGENTS = 100_000;
+const ALL_IN_ONE_IDLE_EVICT_MS = 6 * 60 * 60_000;
+
 export interface AllInOne {
   readonly port: number;
   readonly app: FastifyInstance;
@@ -61,7 +64,13 @@ export async function startAllInOne(options: {
     windowMs: ingest.dedupWindowMs,
     maxEntries: ingest.dedupMaxEntries,
   });
-  const burstState: BurstState = new Map();
+  // No baselines in all-in-one mode yet: the engine's no-baseline limits apply.
+  const engine = createScoringEngine({
+    limits: DEFAULT_DETECTOR_LIMITS,
+    policy: DEFAULT_POLICY,
+    maxAgents: ALL_IN_ONE_MAX_AGENTS,
+    idleEvictMs: ALL_IN_ONE_IDLE_EVICT_MS,
+  });
   const decisions: DecisionV1[] = [];
 
   const sink: IngestSink = async (messages, gateway) => {
@@ -100,12 +109,7 @@ export async function startAllInOne(options: {
       nowMs,
     );
     for (const event of accepted) {
-      const decision = observeBurst(
-        burstState,
-        DEFAULT_BURST_RULE,
-        event,
-        new Date().toISOString(),
-      );
+      const { decision } = engine.observe(event, new Date().toISOString());
       if (!decision) continue;
       decisions.push(decision);
       log.warn(
