@@ -57,7 +57,8 @@ describe("baseline service over the real broker and embedded ClickHouse", () => 
       canonicalEvent("agent-a", start + 1, 1),
       canonicalEvent("agent-b", start + 2, 2),
     ];
-    const producer = kafka.producer();
+    // Idempotent, so a retried send under a leader change cannot add copies.
+    const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({
       topic: names.topics.events,

@@ -15,7 +15,7 @@ import {
 } from "./support/service.js";
 
 const badExamples = readFileSync(
-  new URL("../../shared/contracts/examples/bad-events.ndjson", import.meta.url),
+  new URL("../shared/contracts/examples/bad-events.ndjson", import.meta.url),
   "utf8",
 )
   .split("\n")

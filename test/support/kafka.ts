@@ -1,4 +1,5 @@
 import type { Admin, Kafka, KafkaMessage } from "kafkajs";
+import { retry } from "@warden/shared";
 
 /** Reads `topic` from the beginning until `count` messages arrived or `timeoutMs` passed. */
 export async function readTopic(
@@ -34,7 +35,9 @@ export async function committedTotal(
   groupId: string,
   topic: string,
 ): Promise<number> {
-  const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const committed = await retry(() =>
+    admin.fetchOffsets({ groupId, topics: [topic] }),
+  );
   return (
     committed[0]?.partitions.reduce(
       (sum, partition) => sum + Math.max(0, Number(partition.offset)),
@@ -45,7 +48,7 @@ export async function committedTotal(
 
 /** Exactly how many messages `topic` holds (high minus low watermark, summed over partitions). */
 export async function topicSize(admin: Admin, topic: string): Promise<number> {
-  const offsets = await admin.fetchTopicOffsets(topic);
+  const offsets = await retry(() => admin.fetchTopicOffsets(topic));
   return offsets.reduce(
     (sum, partition) => sum + Number(partition.high) - Number(partition.low),
     0,

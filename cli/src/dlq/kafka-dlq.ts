@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Admin, Kafka } from "kafkajs";
 import { chunkBySize } from "@warden/ingest";
-import type { WardenNames } from "@warden/shared";
+import { retry, type WardenNames } from "@warden/shared";
 import { toDeadLetter, type DeadLetter } from "./dead-letters.js";
 
 /** Marks re-submitted messages, so a loop of re-submissions is traceable. */
@@ -17,7 +17,7 @@ export async function readDeadLetters(
   names: WardenNames,
 ): Promise<DeadLetter[]> {
   const topic = names.topics.auditDlq;
-  const ends = await admin.fetchTopicOffsets(topic);
+  const ends = await retry(() => admin.fetchTopicOffsets(topic));
   const remaining = new Map(
     ends
       .filter((end) => Number(end.high) > Number(end.low))

@@ -2,6 +2,7 @@ import type { Consumer, Kafka } from "kafkajs";
 import {
   describeError,
   parseCanonicalEvent,
+  retry,
   type Logger,
 } from "@warden/shared";
 import type { DelegationGraph } from "../core/delegation-graph.js";
@@ -24,9 +25,10 @@ export async function startDelegationFeed(options: {
   const admin = options.kafka.admin();
   await admin.connect();
   const since = Date.now() - options.windowMs;
-  const offsets = await admin
-    .fetchTopicOffsetsByTimestamp(options.topic, since)
-    .finally(() => admin.disconnect());
+  // A freshly created topic may not have a leader yet: retriable, so retried.
+  const offsets = await retry(() =>
+    admin.fetchTopicOffsetsByTimestamp(options.topic, since),
+  ).finally(() => admin.disconnect());
   const consumer: Consumer = options.kafka.consumer({
     groupId: options.groupId,
   });
