@@ -99,14 +99,16 @@ describe("warden admin commands", () => {
 
   it("fails with the revoker's reason, never echoing the token", async () => {
     const refused = warden("idp-token", "revoke", "agent:x", "--reason", "r");
+    // Exit code 4: the token was refused or lacks the scope.
     await expect(refused).rejects.toMatchObject({
-      code: 1,
+      code: 4,
       stderr: expect.stringMatching(/revoker answered 403/) as string,
     });
     const missing = run(process.execPath, ["cli/dist/main.js", "approvals"], {
       env: { ...process.env, WARDEN_ADMIN_TOKEN: "" },
     });
     await expect(missing).rejects.toMatchObject({
+      code: 2,
       stderr: expect.stringContaining("WARDEN_ADMIN_TOKEN") as string,
     });
     const bad = run(process.execPath, ["cli/dist/main.js", "approvals"], {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { callRevoker, readRevokerClientConfig } from "./revoker-client.js";
+import { callRevoker, readRevokerAdminConnection } from "./revoker-client.js";
 
 interface Pending {
   readonly decision_id: string;
@@ -48,7 +48,7 @@ export function registerAdminCommands(program: Command): void {
             json: boolean;
           },
         ) => {
-          const config = readRevokerClientConfig(process.env);
+          const config = readRevokerAdminConnection(process.env);
           const answer = (await callRevoker(config, "POST", `/admin/${kind}`, {
             tenant: options.tenant,
             agent_id: agent,
@@ -75,7 +75,7 @@ export function registerAdminCommands(program: Command): void {
     .addHelpText("after", `\nExample:\n  warden approvals\n${ENV_HELP}`)
     .action(async (options: { json: boolean }) => {
       const pending = (await callRevoker(
-        readRevokerClientConfig(process.env),
+        readRevokerAdminConnection(process.env),
         "GET",
         "/admin/approvals",
       )) as Pending[];
@@ -102,7 +102,7 @@ export function registerAdminCommands(program: Command): void {
       )
       .action(async (decision: string) => {
         await callRevoker(
-          readRevokerClientConfig(process.env),
+          readRevokerAdminConnection(process.env),
           "POST",
           `/admin/approvals/${encodeURIComponent(decision)}/${verdict}`,
         );
