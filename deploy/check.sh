@@ -4,7 +4,8 @@
 #   - Grafana: dashboards regenerated to a temp dir and diffed against the committed JSON;
 #     every dashboard query parsed by promtool
 #   - Metric names: every metric a rule or dashboard reads is exported by a service (or listed
-#     in deploy/prometheus/metric-names.mjs as written ahead of it)
+#     in deploy/prometheus/metric-names.mjs as written ahead of it); the README's metrics
+#     catalogue matches the services' declarations, and every name follows the naming rules
 #   - Compose: validated against the Compose Specification JSON schema
 #   - Kubernetes: every manifest validated against the Kubernetes OpenAPI schemas
 # Installs what it needs (Debian's prometheus for promtool, Python packages with pip --user)
@@ -65,6 +66,7 @@ check_grafana() {
 
 check_metric_names() {
   node "$deploy/prometheus/metric-names.mjs" || fail "a rule or dashboard reads a metric no service exports"
+  node "$deploy/prometheus/metric-catalogue.mjs" --check || fail "the README's metrics catalogue or a metric's name"
 }
 
 check_compose() {

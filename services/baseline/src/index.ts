@@ -1,3 +1,4 @@
 export { ensureEventsTable, insertEvents, toEventRow } from "./events-table.js";
 export type { BaselineConfig } from "./config.js";
 export { DEFAULT_BASELINE_OPS_PORT, loadBaselineConfig } from "./config.js";
+export { createBaselineMetrics } from "./metrics.js";

@@ -5,6 +5,10 @@ export type {
 } from "./core/engine.js";
 export { DETECTORS, createScoringEngine, decisionId } from "./core/engine.js";
 export type {
+  BaselineIndex,
+  ResolvedBaseline,
+} from "./core/baseline-index.js";
+export type {
   DetectorLimits,
   DetectorName,
   DetectorResult,
@@ -22,3 +26,4 @@ export {
 } from "./core/policy.js";
 export type { DetectorConfig } from "./config.js";
 export { DEFAULT_DETECTOR_OPS_PORT, loadDetectorConfig } from "./config.js";
+export { createDetectorMetrics } from "./metrics.js";
