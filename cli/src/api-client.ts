@@ -105,8 +105,7 @@ export function readApiConnection(
       token: values[variables.tokenVariable] as string,
     };
   } catch (error) {
-    if (error instanceof ConfigError)
-      throw new UsageError(error.message, { cause: error });
+    if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
 }

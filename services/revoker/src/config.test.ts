@@ -50,6 +50,25 @@ describe("loadRevokerConfig", () => {
     expect(config.receivers[0]?.id).toBe("idp");
   });
 
+  it("pauses failing push streams after 6 h and has no inactivity timeout by default", () => {
+    expect(loadRevokerConfig({}).delivery).toMatchObject({
+      autoPauseAfterMs: 6 * 3_600_000,
+      inactivityTimeoutMs: 0,
+    });
+    expect(
+      loadRevokerConfig({
+        REVOKER_AUTO_PAUSE_AFTER: "0",
+        REVOKER_STREAM_INACTIVITY_TIMEOUT: "30d",
+      }).delivery,
+    ).toMatchObject({
+      autoPauseAfterMs: 0,
+      inactivityTimeoutMs: 30 * 86_400_000,
+    });
+    expect(() =>
+      loadRevokerConfig({ REVOKER_STREAM_INACTIVITY_TIMEOUT: "soon" }),
+    ).toThrow(/REVOKER_STREAM_INACTIVITY_TIMEOUT/);
+  });
+
   it("reports every bad variable at once", () => {
     let error: unknown;
     try {

@@ -48,6 +48,9 @@ export const DEFAULT_MIN_VERIFICATION_INTERVAL_MS = 30_000;
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
 export const DEFAULT_CASCADE_WINDOW_MS = 24 * 3_600_000;
 export const DEFAULT_CASCADE_MAX_EDGES = 100_000;
+export const DEFAULT_AUTO_PAUSE_AFTER_MS = 6 * 3_600_000;
+/** 0: streams never time out (SSF 1.0 makes `inactivity_timeout` optional). */
+export const DEFAULT_STREAM_INACTIVITY_TIMEOUT_MS = 0;
 /** The one static push stream kept for deployments configured by REVOKER_PUSH_URL. */
 export const STATIC_STREAM_ID = "static-push";
 
@@ -88,6 +91,10 @@ export interface RevokerConfig {
     readonly retryInitialMs: number;
     readonly retryMaxMs: number;
     readonly deadLetterAfterMs: number;
+    /** Pause a push stream after this long of failing pushes; 0 never. */
+    readonly autoPauseAfterMs: number;
+    /** SSF `inactivity_timeout`; 0 none. */
+    readonly inactivityTimeoutMs: number;
     readonly queueMaxAgeMs: number;
     readonly breakerFailures: number;
     readonly breakerOpenMs: number;
@@ -263,6 +270,14 @@ export function loadRevokerConfig(
         REVOKER_DEAD_LETTER_AFTER: durationMs({
           default: DEFAULT_DEAD_LETTER_AFTER_MS,
         }),
+        REVOKER_AUTO_PAUSE_AFTER: durationMs({
+          default: DEFAULT_AUTO_PAUSE_AFTER_MS,
+          desc: "pause a push stream after pushes failed this long (0 = never)",
+        }),
+        REVOKER_STREAM_INACTIVITY_TIMEOUT: durationMs({
+          default: DEFAULT_STREAM_INACTIVITY_TIMEOUT_MS,
+          desc: "pause a stream whose receiver was inactive this long (0 = never)",
+        }),
         REVOKER_QUEUE_MAX_AGE: durationMs({
           default: DEFAULT_QUEUE_MAX_AGE_MS,
         }),
@@ -350,6 +365,8 @@ export function loadRevokerConfig(
       retryInitialMs: raw.REVOKER_RETRY_INITIAL,
       retryMaxMs: raw.REVOKER_RETRY_MAX,
       deadLetterAfterMs: raw.REVOKER_DEAD_LETTER_AFTER,
+      autoPauseAfterMs: raw.REVOKER_AUTO_PAUSE_AFTER,
+      inactivityTimeoutMs: raw.REVOKER_STREAM_INACTIVITY_TIMEOUT,
       queueMaxAgeMs: raw.REVOKER_QUEUE_MAX_AGE,
       breakerFailures: raw.REVOKER_BREAKER_FAILURES,
       breakerOpenMs: raw.REVOKER_BREAKER_OPEN,

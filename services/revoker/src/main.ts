@@ -1,6 +1,7 @@
 // The revoker: config → logger → metrics → signing keys → NATS → Kafka audit (+ topics) →
 // streams KV, SET queue → delegation feed, connectors, transmitter (push workers) →
-// approvals → decisions consumer → SSF API → ops server; shutdown from the intake inwards.
+// approvals → decisions consumer → SSF API (+ inactivity watch) → ops server; shutdown from the
+// intake inwards.
 import {
   connectAdmin,
   connectNats,
@@ -30,6 +31,7 @@ import { openSetQueue } from "./adapters/set-queue.js";
 import { buildSsfApi } from "./adapters/ssf-api.js";
 import { openStreamStore } from "./adapters/stream-store.js";
 import { createTransmitter } from "./adapters/transmitter.js";
+import { startInactivityWatch } from "./adapters/inactivity-watch.js";
 import { STATIC_STREAM_ID, loadRevokerConfig } from "./config.js";
 import { staticStream } from "./static-stream.js";
 import { createRevokerMetrics } from "./metrics.js";
@@ -174,10 +176,26 @@ async function main(): Promise<void> {
     urlPolicy: config.urlPolicy,
     minVerificationIntervalMs: config.delivery.minVerificationIntervalMs,
     pollWaitMs: config.delivery.pollWaitMs,
+    inactivityTimeoutMs: config.delivery.inactivityTimeoutMs,
     store,
     keys,
     transmitter,
     approvals,
+    keyRing: {
+      describe: () => keys.describe(),
+      rotateNow: async () => {
+        const rotated = await keys.rotateNow();
+        metrics.keyRotations.labels("manual").inc();
+        return rotated;
+      },
+    },
+    logger,
+  });
+  const inactivity = startInactivityWatch({
+    timeoutMs: config.delivery.inactivityTimeoutMs,
+    store,
+    transmitter,
+    metrics,
     logger,
   });
   const httpPort = await listenOn(
@@ -199,9 +217,18 @@ async function main(): Promise<void> {
   });
   const rotation = setInterval(() => {
     keys.rotateIfDue().then(
-      (rotated) =>
-        rotated &&
-        logger.info({ kid: keys.activeKid() }, "signing key rotated"),
+      (rotated) => {
+        if (!rotated) return;
+        metrics.keyRotations.labels("scheduled").inc();
+        logger.info(
+          {
+            audit: "signing_key_rotated",
+            by: "schedule",
+            kid: keys.activeKid(),
+          },
+          "signing key rotated",
+        );
+      },
       (error: unknown) =>
         logger.error({ error: String(error) }, "signing key rotation failed"),
     );
@@ -218,6 +245,7 @@ async function main(): Promise<void> {
   shutdown.add("SSF API", () => api.close());
   shutdown.add("decisions consumer", () => consumer.stop());
   shutdown.add("approvals", () => approvals.stop());
+  shutdown.add("inactivity watch", () => inactivity.stop());
   shutdown.add("delegation feed", () => delegationFeed?.stop());
   shutdown.add("push workers", () => transmitter.stop());
   shutdown.add("connectors", () => connectors.stop());

@@ -133,6 +133,20 @@ export function createRevokerMetrics() {
     labelNames: ["verdict", "by"] as const,
     registers: [registry],
   });
+  const streamsPaused = new Counter({
+    name: "warden_revoker_streams_paused_total",
+    help: "Streams the transmitter paused by itself, by receiver and cause (delivery_failure, inactivity)",
+    labelNames: ["receiver", "cause"] as const,
+    registers: [registry],
+  });
+  const keyRotations = new Counter({
+    name: "warden_revoker_key_rotations_total",
+    help: "SET signing keys rotated, by trigger (scheduled, manual)",
+    labelNames: ["trigger"] as const,
+    registers: [registry],
+  });
+  for (const trigger of ["scheduled", "manual"])
+    keyRotations.labels(trigger).inc(0);
   const auditRecords = new Counter({
     name: "warden_revoker_audit_records_total",
     help: "Audit records written to warden.revocations.v1",
@@ -164,6 +178,8 @@ export function createRevokerMetrics() {
     setDelegationEdgeSource(source: () => number) {
       edgeCount = source;
     },
+    streamsPaused,
+    keyRotations,
     auditRecords,
   };
 }

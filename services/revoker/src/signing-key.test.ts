@@ -94,6 +94,55 @@ describe("openSigningKeys", () => {
     expect(stored.keys).toHaveLength(1);
   });
 
+  it("rotates on demand: a new kid signs, the old one verifies through the overlap, both persisted", async () => {
+    const file = keyFile();
+    let clock = Date.parse("2026-01-01T00:00:00Z");
+    const keys = await openSigningKeys({
+      file,
+      alg: "RS256",
+      rotationMs: 30 * day,
+      overlapMs: 7 * day,
+      now: () => clock,
+    });
+    const oldKid = keys.activeKid();
+    const oldJwt = await keys.sign({ jti: "before" });
+    clock += 1000;
+    // Two operators at once: serialised, so three keys, none lost.
+    const [first, second] = await Promise.all([
+      keys.rotateNow(),
+      keys.rotateNow(),
+    ]);
+    expect(first.previousKid).toBe(oldKid);
+    expect(second.previousKid).toBe(first.activeKid);
+    expect(keys.activeKid()).toBe(second.activeKid);
+    expect(decodeProtectedHeader(await keys.sign({})).kid).toBe(
+      second.activeKid,
+    );
+    const jwks = createLocalJWKSet({ keys: [...keys.publicJwks().keys] });
+    await jwtVerify(oldJwt, jwks);
+    expect(
+      keys.describe().map((key) => [key.kid, key.status, key.until]),
+    ).toEqual([
+      [second.activeKid, "active", "2026-01-31T00:00:01.000Z"],
+      [first.activeKid, "retiring", "2026-01-08T00:00:01.000Z"],
+      [oldKid, "retiring", "2026-01-08T00:00:01.000Z"],
+    ]);
+    const reopened = await openSigningKeys({
+      file,
+      alg: "RS256",
+      rotationMs: 30 * day,
+      overlapMs: 7 * day,
+      now: () => clock,
+    });
+    expect(reopened.activeKid()).toBe(second.activeKid);
+    expect(reopened.publicJwks().keys).toHaveLength(3);
+    clock += 7 * day + 1000;
+    await keys.rotateIfDue();
+    expect(keys.publicJwks().keys.map((key) => key.kid)).toEqual([
+      second.activeKid,
+    ]);
+  });
+
   it("offers ES256", async () => {
     const keys = await openSigningKeys({
       file: keyFile(),

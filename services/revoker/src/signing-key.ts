@@ -12,7 +12,11 @@ import {
   type JWTPayload,
 } from "jose";
 import { WardenError } from "@warden/shared";
-import { planKeyRing, rsaModulusBits } from "./core/key-ring.js";
+import {
+  describeKeyRing,
+  planKeyRing,
+  rsaModulusBits,
+} from "./core/key-ring.js";
 
 export const SET_TYPE = "secevent+jwt";
 export const SIGNING_ALGS = ["RS256", "ES256"] as const;
@@ -38,6 +42,26 @@ export interface SigningKeys {
   sign(claims: JWTPayload): Promise<string>;
   /** Rotates when the active key is older than the rotation interval; returns true if it did. */
   rotateIfDue(): Promise<boolean>;
+}
+
+/** One published key as `GET /admin/keys` shows it (no key material). */
+export interface KeyDescription {
+  readonly kid: string;
+  readonly alg: SigningAlg;
+  readonly created_at: string;
+  readonly status: "active" | "retiring";
+  /** Active: the next scheduled rotation. Retiring: when it leaves the JWKS. */
+  readonly until: string;
+}
+
+/** The revoker's own keys also rotate on demand and describe themselves (admin API). */
+export interface RotatingSigningKeys extends SigningKeys {
+  /** A new key signs from now on; the previous one stays in the JWKS for the overlap. */
+  rotateNow(): Promise<{
+    readonly previousKid: string;
+    readonly activeKid: string;
+  }>;
+  describe(): readonly KeyDescription[];
 }
 
 interface StoredKey {
@@ -119,7 +143,7 @@ export async function openSigningKeys(options: {
   readonly rotationMs: number;
   readonly overlapMs: number;
   readonly now?: () => number;
-}): Promise<SigningKeys> {
+}): Promise<RotatingSigningKeys> {
   const now = options.now ?? Date.now;
   const policy = {
     rotationMs: options.rotationMs,
@@ -133,8 +157,8 @@ export async function openSigningKeys(options: {
   let active: LoadedKey;
   let published: readonly PublicJwk[];
 
-  async function apply(): Promise<boolean> {
-    const plan = planKeyRing(loaded, now(), policy);
+  async function apply(force = false): Promise<boolean> {
+    const plan = planKeyRing(loaded, now(), policy, force);
     let changed = plan.expiredKids.length > 0;
     if (plan.rotate) {
       const pair = await generateKeyPair(options.alg, {
@@ -161,6 +185,13 @@ export async function openSigningKeys(options: {
       );
     return plan.rotate;
   }
+  // The hourly check and an operator's rotation must not interleave (two new keys, one lost).
+  let last: Promise<unknown> = Promise.resolve();
+  function serially<T>(task: () => Promise<T>): Promise<T> {
+    const run = last.then(task);
+    last = run.catch(() => undefined);
+    return run;
+  }
   await apply();
 
   return {
@@ -172,6 +203,20 @@ export async function openSigningKeys(options: {
         .setProtectedHeader({ alg: key.alg, typ: SET_TYPE, kid: key.kid })
         .sign(key.privateKey);
     },
-    rotateIfDue: apply,
+    rotateIfDue: () => serially(() => apply()),
+    rotateNow: () =>
+      serially(async () => {
+        const previousKid = active.kid;
+        await apply(true);
+        return { previousKid, activeKid: active.kid };
+      }),
+    describe: () =>
+      describeKeyRing(loaded, policy).map((state) => ({
+        kid: state.kid,
+        alg: loaded.find((key) => key.kid === state.kid)?.alg ?? options.alg,
+        created_at: new Date(state.createdAtMs).toISOString(),
+        status: state.status,
+        until: new Date(state.untilMs).toISOString(),
+      })),
   };
 }

@@ -16,6 +16,7 @@ import {
   type BreakerPolicy,
 } from "../core/breaker.js";
 import type { StreamRecord } from "../core/stream.js";
+import { deliveryAgeMs } from "../core/stream-health.js";
 import type { RevokerMetrics } from "../metrics.js";
 import type { AuditLog } from "./audit-log.js";
 import {
@@ -76,6 +77,8 @@ export function startPushWorker(options: {
   readonly metrics: RevokerMetrics;
   readonly audit: AuditLog;
   readonly logger: Logger;
+  /** Told of every push that was accepted (true) or failed retriably (false). */
+  readonly onOutcome?: (record: StreamRecord, ok: boolean) => void;
 }): { stop(): Promise<void> } {
   const { streamId, kind, queue, breakers, policy, metrics, audit } = options;
   const log = options.logger.child({
@@ -101,7 +104,10 @@ export function startPushWorker(options: {
       attempt,
     };
     const now = (): string => new Date().toISOString();
-    if (Date.now() - set.queued_at_ms > policy.deadLetterAfterMs) {
+    if (
+      deliveryAgeMs(set.queued_at_ms, record.status_changed_at, Date.now()) >
+      policy.deadLetterAfterMs
+    ) {
       await queue.deadLetter(streamId, set, "expired");
       if (set.action)
         await audit.write([
@@ -127,6 +133,7 @@ export function startPushWorker(options: {
       );
       end();
       breakers.record(receiver, true, Date.now());
+      options.onOutcome?.(record, true);
       metrics.deliveries.labels(receiver, "delivered").inc();
       metrics.latency
         .labels("push")
@@ -150,6 +157,7 @@ export function startPushWorker(options: {
             });
       if (failure.retriable) {
         breakers.record(receiver, false, Date.now());
+        options.onOutcome?.(record, false);
         metrics.deliveries.labels(receiver, "retry").inc();
         const delayMs = backoffDelayMs(
           attempt,

@@ -13,6 +13,7 @@ import {
   transmitterMetadata,
 } from "../core/metadata.js";
 import { readPollRequest } from "../core/poll.js";
+import { activityWriteDue } from "../core/stream-health.js";
 import { Scope, authenticate, type Receiver } from "../core/receivers.js";
 import {
   DeliveryMethod,
@@ -29,7 +30,7 @@ import {
 } from "../core/stream.js";
 import { checkReceiverUrl, type UrlPolicy } from "../core/url-guard.js";
 import { STREAM_ID_PATTERN } from "../names.js";
-import type { SigningKeys } from "../signing-key.js";
+import type { RotatingSigningKeys, SigningKeys } from "../signing-key.js";
 import type { Approvals } from "./approvals.js";
 import type { StreamStore } from "./stream-store.js";
 import type { Transmitter } from "./transmitter.js";
@@ -54,16 +55,21 @@ export function buildSsfApi(options: {
   readonly urlPolicy: UrlPolicy;
   readonly minVerificationIntervalMs: number;
   readonly pollWaitMs: number;
+  /** SSF `inactivity_timeout` (0: none): advertised per stream, activity written down. */
+  readonly inactivityTimeoutMs?: number;
   readonly store: StreamStore;
   readonly keys: SigningKeys;
   readonly transmitter: Transmitter;
   readonly approvals: Approvals;
+  /** Enables `GET /admin/keys` and `POST /admin/keys/rotate`. */
+  readonly keyRing?: Pick<RotatingSigningKeys, "rotateNow" | "describe">;
   readonly logger: Logger;
 }): FastifyInstance {
   const { store, transmitter } = options;
   const log = options.logger.child({ component: "ssf-api" });
   const origin = new URL(options.issuer).origin;
   const intervalSeconds = Math.round(options.minVerificationIntervalMs / 1000);
+  const inactivityTimeoutMs = options.inactivityTimeoutMs ?? 0;
   const lastVerification = new Map<string, number>();
   const app = fastify({ logger: false, bodyLimit: API_BODY_LIMIT_BYTES });
 
@@ -141,7 +147,23 @@ export function buildSsfApi(options: {
       await error(reply, 404, "not_found", "no such stream");
       return undefined;
     }
-    return record;
+    // SSF 1.0 §8.1.1: any management call naming the stream (and a poll) is receiver activity.
+    const nowMs = Date.now();
+    const last = Date.parse(record.last_activity_at ?? "");
+    if (
+      !activityWriteDue(
+        Number.isNaN(last) ? undefined : last,
+        nowMs,
+        inactivityTimeoutMs,
+      )
+    )
+      return record;
+    const touched = {
+      ...record,
+      last_activity_at: new Date(nowMs).toISOString(),
+    };
+    await store.put(touched);
+    return touched;
   }
 
   function pushUrlRefused(record: StreamRecord): string | undefined {
@@ -160,7 +182,11 @@ export function buildSsfApi(options: {
       ? (request.body as Record<string, unknown>)
       : {};
   const show = (record: StreamRecord) =>
-    streamConfiguration(record, intervalSeconds);
+    streamConfiguration(
+      record,
+      intervalSeconds,
+      Math.round(inactivityTimeoutMs / 1000),
+    );
 
   app.get(metadataPath(options.issuer), () =>
     transmitterMetadata(options.issuer, options.defaultSubjects),
@@ -460,6 +486,36 @@ export function buildSsfApi(options: {
             "no pending approval for that decision",
           );
         return { decision_id: decisionId, verdict };
+      },
+    );
+  }
+
+  const { keyRing } = options;
+  if (keyRing) {
+    app.get("/admin/keys", { preHandler: guard(Scope.admin) }, () => {
+      const keys = keyRing.describe();
+      return { active_kid: keys[0]?.kid, keys };
+    });
+    app.post(
+      "/admin/keys/rotate",
+      { preHandler: guard(Scope.admin) },
+      async (request) => {
+        const rotated = await keyRing.rotateNow();
+        // The audit trail of key changes: who, which kids (never key material).
+        log.info(
+          {
+            audit: "signing_key_rotated",
+            by: request.receiver?.id,
+            kid: rotated.activeKid,
+            previous_kid: rotated.previousKid,
+          },
+          "signing key rotated by hand",
+        );
+        return {
+          previous_kid: rotated.previousKid,
+          active_kid: rotated.activeKid,
+          keys: keyRing.describe(),
+        };
       },
     );
   }

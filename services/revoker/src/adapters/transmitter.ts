@@ -12,6 +12,12 @@ import {
   type SetOptions,
 } from "../core/set.js";
 import {
+  HEALTHY,
+  autoPauseReason,
+  recordDelivery,
+  type FailureClock,
+} from "../core/stream-health.js";
+import {
   DeliveryMethod,
   eventsDelivered,
   streamCoversAgent,
@@ -74,7 +80,11 @@ export function createTransmitter(options: {
   readonly issuer: string;
   readonly defaultSubjects: DefaultSubjects;
   readonly setOptions: Omit<SetOptions, "nowSeconds" | "issuer">;
-  readonly delivery: DeliveryPolicy & { readonly pollAckWaitMs: number };
+  readonly delivery: DeliveryPolicy & {
+    readonly pollAckWaitMs: number;
+    /** Pause a push stream whose pushes failed this long (0 never; core/stream-health.ts). */
+    readonly autoPauseAfterMs?: number;
+  };
   /** The sub-agent revocations an action causes (core/cascade.ts); none when absent. */
   readonly cascade?: (action: AgentAction) => readonly AgentAction[];
   /** Queues the connector jobs (RFC 7009, SCIM, webhook) of an action. */
@@ -89,6 +99,49 @@ export function createTransmitter(options: {
     Map<string, { message: JsMsg; set: QueuedSet }>
   >();
   let stopping = false;
+  const failureClocks = new Map<string, FailureClock>();
+  const pausing = new Set<string>();
+
+  /**
+   * Counts a stream's push outcomes; sustained failure pauses it, which keeps its SETs
+   * queued until it is enabled again. Streams the receiver cannot manage (the operator's)
+   * are never paused, and outcomes while not enabled do not count.
+   */
+  function onPushOutcome(record: StreamRecord, ok: boolean): void {
+    const id = record.stream_id;
+    const current = store.cachedOne(id) ?? record;
+    if (current.status !== "enabled" || current.owner === "operator") {
+      failureClocks.delete(id);
+      return;
+    }
+    const nowMs = Date.now();
+    const clock = recordDelivery(failureClocks.get(id) ?? HEALTHY, ok, nowMs);
+    failureClocks.set(id, clock);
+    const reason = autoPauseReason(
+      clock,
+      nowMs,
+      options.delivery.autoPauseAfterMs ?? 0,
+    );
+    if (!reason || pausing.has(id)) return;
+    pausing.add(id);
+    failureClocks.delete(id);
+    transmitter
+      .setStatus(current, "paused", reason)
+      .then(() => {
+        metrics.streamsPaused.labels(current.owner, "delivery_failure").inc();
+        log.warn(
+          { stream_id: id, receiver: current.owner, reason },
+          "stream paused after sustained delivery failure",
+        );
+      })
+      .catch((error: unknown) =>
+        log.error(
+          { stream_id: id, error: describeError(error) },
+          "could not pause a failing stream",
+        ),
+      )
+      .finally(() => pausing.delete(id));
+  }
 
   async function reconcile(
     streamId: string,
@@ -120,6 +173,7 @@ export function createTransmitter(options: {
             metrics,
             audit,
             logger: options.logger,
+            onOutcome: onPushOutcome,
           }),
         ),
       );
@@ -259,7 +313,7 @@ export function createTransmitter(options: {
     return queued;
   }
 
-  return {
+  const transmitter: Transmitter = {
     async handleAction(cause) {
       const nowIso = new Date().toISOString();
       const records: AuditRecord[] = [];
@@ -293,11 +347,13 @@ export function createTransmitter(options: {
             .inc(await queue.purgeEvents(record.stream_id));
       }
       const { reason: _previous, ...rest } = record;
+      const nowIso = new Date().toISOString();
       const updated: StreamRecord = {
         ...rest,
         status,
         ...(reason ? { reason } : {}),
-        updated_at: new Date().toISOString(),
+        updated_at: nowIso,
+        ...(status === record.status ? {} : { status_changed_at: nowIso }),
       };
       await store.put(updated);
       return updated;
@@ -399,4 +455,5 @@ export function createTransmitter(options: {
       await Promise.all(all.map((worker) => worker.stop()));
     },
   };
+  return transmitter;
 }

@@ -25,6 +25,11 @@ export const AGENT_EVENT_TYPES: readonly EventType[] = [
   EventType.tokenClaimsChange,
 ];
 
+/** The last path segment of an event type URI: what people type and tables show. */
+export function shortEventName(uri: string): string {
+  return uri.slice(uri.lastIndexOf("/") + 1);
+}
+
 /** SSF's own events: always delivered, whatever the stream requested (SSF 1.0 §8.1.4, §8.1.5). */
 export const CONTROL_EVENT_TYPES: readonly EventType[] = [
   EventType.verification,

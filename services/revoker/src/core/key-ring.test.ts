@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { planKeyRing, rsaModulusBits } from "./key-ring.js";
+import { describeKeyRing, planKeyRing, rsaModulusBits } from "./key-ring.js";
 
 const day = 86_400_000;
 const policy = { rotationMs: 30 * day, overlapMs: 7 * day };
@@ -98,6 +98,65 @@ describe("rsaModulusBits", () => {
     ).toBe(9);
     expect(rsaModulusBits(Buffer.alloc(256, 0xff).toString("base64url"))).toBe(
       2048,
+    );
+  });
+});
+
+describe("forced rotation and describeKeyRing", () => {
+  it("rotates a young key on demand and keeps it verifying for the overlap", () => {
+    const young = [{ kid: "a", createdAtMs: 10 * day }];
+    expect(planKeyRing(young, 11 * day, policy, true)).toEqual({
+      rotate: true,
+      activeKid: undefined,
+      publishedKids: ["a"],
+      expiredKids: [],
+    });
+    const after = [...young, { kid: "b", createdAtMs: 11 * day }];
+    expect(planKeyRing(after, 17 * day, policy).publishedKids).toEqual([
+      "b",
+      "a",
+    ]);
+    expect(planKeyRing(after, 18 * day, policy).expiredKids).toEqual(["a"]);
+  });
+
+  it("names the active key with its next rotation and each retiring key with its end", () => {
+    expect(
+      describeKeyRing(
+        [
+          { kid: "a", createdAtMs: 0 },
+          { kid: "c", createdAtMs: 5 * day },
+          { kid: "b", createdAtMs: 2 * day },
+        ],
+        policy,
+      ),
+    ).toEqual([
+      { kid: "c", createdAtMs: 5 * day, status: "active", untilMs: 35 * day },
+      { kid: "b", createdAtMs: 2 * day, status: "retiring", untilMs: 12 * day },
+      { kid: "a", createdAtMs: 0, status: "retiring", untilMs: 9 * day },
+    ]);
+    expect(describeKeyRing([], policy)).toEqual([]);
+  });
+
+  it("a retiring key leaves the JWKS exactly when describeKeyRing says", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 400 }), {
+          minLength: 2,
+          maxLength: 6,
+        }),
+        fc.integer({ min: 0, max: 500 }),
+        (days, nowDay) => {
+          const keys = days.map((d, i) => ({
+            kid: `k${i}`,
+            createdAtMs: d * day,
+          }));
+          const nowMs = Math.max(nowDay, ...days) * day;
+          const published = planKeyRing(keys, nowMs, policy).publishedKids;
+          for (const state of describeKeyRing(keys, policy))
+            if (state.status === "retiring")
+              expect(published.includes(state.kid)).toBe(nowMs < state.untilMs);
+        },
+      ),
     );
   });
 });

@@ -19,15 +19,24 @@ export interface KeyRingPlan {
   readonly expiredKids: readonly string[];
 }
 
+export interface KeyRingPolicy {
+  readonly rotationMs: number;
+  readonly overlapMs: number;
+}
+
+/** `force` rotates now whatever the key's age (an operator's `warden keys rotate`). */
 export function planKeyRing(
   keys: readonly StoredKeyInfo[],
   nowMs: number,
-  policy: { readonly rotationMs: number; readonly overlapMs: number },
+  policy: KeyRingPolicy,
+  force = false,
 ): KeyRingPlan {
   const newestFirst = [...keys].sort((a, b) => b.createdAtMs - a.createdAtMs);
   const newest = newestFirst[0];
   const rotate =
-    newest === undefined || nowMs - newest.createdAtMs >= policy.rotationMs;
+    force ||
+    newest === undefined ||
+    nowMs - newest.createdAtMs >= policy.rotationMs;
   const published: string[] = [];
   const expired: string[] = [];
   // A key retires when its successor is created (or now, if a rotation is about to happen).
@@ -43,6 +52,39 @@ export function planKeyRing(
     publishedKids: published,
     expiredKids: expired,
   };
+}
+
+export interface KeyState {
+  readonly kid: string;
+  readonly createdAtMs: number;
+  /** `active` signs; `retiring` only verifies, until `untilMs`. */
+  readonly status: "active" | "retiring";
+  /** Active: when the next scheduled rotation is due. Retiring: when it leaves the JWKS. */
+  readonly untilMs: number;
+}
+
+/** What `GET /admin/keys` shows: the published keys, newest (the signing key) first. */
+export function describeKeyRing(
+  keys: readonly StoredKeyInfo[],
+  policy: KeyRingPolicy,
+): KeyState[] {
+  const newestFirst = [...keys].sort((a, b) => b.createdAtMs - a.createdAtMs);
+  return newestFirst.map((key, index) => {
+    const successor = newestFirst[index - 1];
+    return successor === undefined
+      ? {
+          kid: key.kid,
+          createdAtMs: key.createdAtMs,
+          status: "active",
+          untilMs: key.createdAtMs + policy.rotationMs,
+        }
+      : {
+          kid: key.kid,
+          createdAtMs: key.createdAtMs,
+          status: "retiring",
+          untilMs: successor.createdAtMs + policy.overlapMs,
+        };
+  });
 }
 
 /** Bits of an RSA modulus given as a base64url JWK `n` (leading zero bytes ignored). */

@@ -49,6 +49,10 @@ export interface StreamRecord {
   readonly subjects_removed: readonly Subject[];
   readonly created_at: string;
   readonly updated_at: string;
+  /** When `status` last changed: a paused stream's SETs do not age towards the dead letter. */
+  readonly status_changed_at?: string;
+  /** The receiver's last activity on this stream (SSF 1.0 `inactivity_timeout`), written coarsely. */
+  readonly last_activity_at?: string;
 }
 
 export interface StreamContext {
@@ -93,6 +97,7 @@ export function eventsDelivered(
 export function streamConfiguration(
   record: StreamRecord,
   minVerificationIntervalSeconds: number,
+  inactivityTimeoutSeconds = 0,
 ): Record<string, unknown> {
   return {
     stream_id: record.stream_id,
@@ -106,6 +111,9 @@ export function streamConfiguration(
       endpoint_url: record.delivery.endpoint_url,
     },
     min_verification_interval: minVerificationIntervalSeconds,
+    ...(inactivityTimeoutSeconds > 0
+      ? { inactivity_timeout: inactivityTimeoutSeconds }
+      : {}),
     ...(record.description === undefined
       ? {}
       : { description: record.description }),
