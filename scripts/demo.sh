@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ -d node_modules ] || npm install --no-audit --no-fund
 npm run build
-exec node cli/dist/main.js start --demo
+exec node cli/dist/main.js start --demo "$@"

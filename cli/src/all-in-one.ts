@@ -28,20 +28,45 @@ import {
   ensureDeadLettersTable,
   insertDeadLetters,
 } from "./all-in-one-dead-letters.js";
+import type { TransmitterConfig } from "./all-in-one-config.js";
+import { openAllInOneKeys } from "./all-in-one-keys.js";
+import {
+  createTransmitter,
+  type QueuedSet,
+  type Transmitter,
+  type TransmitterCounts,
+} from "./all-in-one-transmitter.js";
 
 /**
- * The all-in-one mode: ingest, store and detect in one process, with embedded chDB and
- * an in-process bus. Events arrive on POST /v1/events (the same HTTP ingest as the
- * cluster); decisions are logged and kept for GET /v1/decisions.
+ * The all-in-one mode: ingest, store, detect and revoke in one process, with embedded chDB and
+ * an in-process bus. Events arrive on POST /v1/events (the same HTTP ingest as the cluster);
+ * decisions are logged, kept for GET /v1/decisions, and turned into signed SETs pushed to the
+ * configured SSF receivers (public keys at GET /jwks.json).
  */
 const ALL_IN_ONE_MAX_AGENTS = 100_000;
 const ALL_IN_ONE_IDLE_EVICT_MS = 6 * 60 * 60_000;
 
 export interface AllInOne {
   readonly port: number;
+  /** `http://<host>:<port>`, also the default SET issuer. */
+  readonly url: string;
+  readonly issuer: string;
   readonly app: FastifyInstance;
   readonly decisions: readonly DecisionV1[];
+  readonly transmitter: Transmitter;
+  /** The HTTP ingest's own path, for an in-process feed (the demo): same checks, same counts. */
+  ingest(messages: readonly Buffer[]): Promise<LineResult[]>;
+  stats(): AllInOneStats;
   stop(): Promise<void>;
+}
+
+export interface AllInOneStats {
+  readonly accepted: number;
+  readonly rejected: number;
+  /** Agents the detector holds state for. */
+  readonly agents: number;
+  readonly decisions: Readonly<Record<DecisionV1["action"], number>>;
+  readonly sets: TransmitterCounts;
 }
 
 export async function startAllInOne(options: {
@@ -50,7 +75,9 @@ export async function startAllInOne(options: {
   readonly clickhouse: ClickHouseConfig;
   /** The ingest service's own settings (INGEST_*): limits, de-dup window, gateway tokens. */
   readonly ingest: IngestConfig;
+  readonly transmitter: TransmitterConfig;
   readonly logger: Logger;
+  readonly onQueued?: (set: QueuedSet) => void;
 }): Promise<AllInOne> {
   const log = options.logger.child({ component: "all-in-one" });
   const database = options.clickhouse.database;
@@ -72,6 +99,25 @@ export async function startAllInOne(options: {
     idleEvictMs: ALL_IN_ONE_IDLE_EVICT_MS,
   });
   const decisions: DecisionV1[] = [];
+  const counts = { accepted: 0, rejected: 0 };
+  const decided = { alert: 0, step_up: 0, revoke: 0 };
+  const keys = await openAllInOneKeys({
+    file: options.transmitter.signingKeyFile,
+    alg: options.transmitter.signingAlg,
+  });
+  let selfUrl = "";
+  const issuer = (): string => options.transmitter.issuer ?? selfUrl;
+  const transmitter = createTransmitter({
+    issuer,
+    keys,
+    pushTimeoutMs: options.transmitter.pushTimeoutMs,
+    registry,
+    logger: options.logger,
+    ...(options.onQueued ? { onQueued: options.onQueued } : {}),
+  });
+  const configuredPush = options.transmitter.push;
+  if (configuredPush)
+    transmitter.addStream({ id: "configured-push", ...configuredPush });
 
   const sink: IngestSink = async (messages, gateway) => {
     const nowMs = Date.now();
@@ -104,6 +150,8 @@ export async function startAllInOne(options: {
       ),
     );
     deduplicator.remember(acceptedKeys(outcomes));
+    counts.accepted += accepted.length;
+    counts.rejected += outcomes.filter((o) => o.kind === "rejected").length;
     metrics.countOutcomes(
       outcomes.map((outcome) => ({ outcome, source: "http" as const })),
       nowMs,
@@ -112,6 +160,8 @@ export async function startAllInOne(options: {
       const { decision } = engine.observe(event, new Date().toISOString());
       if (!decision) continue;
       decisions.push(decision);
+      decided[decision.action] += 1;
+      transmitter.send(decision);
       log.warn(
         {
           decision_id: decision.decision_id,
@@ -142,6 +192,18 @@ export async function startAllInOne(options: {
     sink,
   });
   app.get("/v1/decisions", (_request, reply) => reply.send(decisions));
+  app.get("/jwks.json", (_request, reply) => reply.send(transmitter.jwks()));
+  app.get("/.well-known/ssf-configuration", (_request, reply) =>
+    reply.send({
+      spec_version: "1_0",
+      issuer: issuer(),
+      jwks_uri: `${issuer().replace(/\/$/, "")}/jwks.json`,
+      delivery_methods_supported: ["urn:ietf:rfc:8935"],
+    }),
+  );
+  app.get("/v1/kill-switch", (_request, reply) =>
+    reply.send(transmitter.revoked()),
+  );
   app.get("/v1/dead-letters/count", async (_request, reply) =>
     reply.send(await countDeadLettersByReason(clickhouse, database)),
   );
@@ -159,16 +221,28 @@ export async function startAllInOne(options: {
   );
 
   const port = await listenOn(app, options.host, options.port, "--port");
+  selfUrl = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
   log.info(
-    { host: options.host, port },
+    { host: options.host, port, issuer: issuer() },
     "warden all-in-one listening: POST NDJSON to /v1/events",
   );
   return {
     port,
+    url: selfUrl,
+    issuer: issuer(),
     app,
     decisions,
+    transmitter,
+    ingest: (messages) => sink(messages, undefined),
+    stats: () => ({
+      ...counts,
+      agents: engine.agents,
+      decisions: { ...decided },
+      sets: transmitter.counts(),
+    }),
     async stop() {
       await app.close();
+      await transmitter.stop();
       await clickhouse.close();
     },
   };

@@ -1,0 +1,67 @@
+import { ConfigError } from "@warden/shared";
+import { describe, expect, it } from "vitest";
+import { loadTransmitterConfig, parseEventList } from "./all-in-one-config.js";
+
+const CAEP = "https://schemas.openid.net/secevent/caep/event-type";
+const RISC = "https://schemas.openid.net/secevent/risc/event-type";
+
+describe("the all-in-one's transmitter settings", () => {
+  it("defaults to an in-memory key, its own URL as issuer and no receiver", () => {
+    expect(loadTransmitterConfig({})).toEqual({
+      issuer: undefined,
+      signingKeyFile: undefined,
+      signingAlg: "RS256",
+      pushTimeoutMs: 10_000,
+      push: undefined,
+    });
+  });
+
+  it("reads a push receiver, its audience defaulting to its URL", () => {
+    const config = loadTransmitterConfig({
+      WARDEN_PUSH_URL: "https://idp.example/ssf/events",
+      WARDEN_PUSH_AUTHORIZATION: "Bearer s3cret",
+      WARDEN_PUSH_EVENTS: "session-revoked, account-disabled",
+      WARDEN_PUSH_TIMEOUT: "2s",
+      WARDEN_SIGNING_ALG: "ES256",
+    });
+    expect(config.push).toEqual({
+      url: "https://idp.example/ssf/events",
+      audience: "https://idp.example/ssf/events",
+      authorization: "Bearer s3cret",
+      events: [`${CAEP}/session-revoked`, `${RISC}/account-disabled`],
+    });
+    expect(config.pushTimeoutMs).toBe(2_000);
+    expect(config.signingAlg).toBe("ES256");
+  });
+
+  it("names every bad variable at once, and never echoes the authorization", () => {
+    let error: unknown;
+    try {
+      loadTransmitterConfig({
+        WARDEN_PUSH_URL: "ftp://x",
+        WARDEN_PUSH_EVENTS: "session-revoked,nonsense",
+        WARDEN_SIGNING_ALG: "HS256",
+        WARDEN_PUSH_AUTHORIZATION: "Bearer s3cret",
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    for (const name of [
+      "WARDEN_PUSH_URL",
+      "WARDEN_PUSH_EVENTS",
+      "WARDEN_SIGNING_ALG",
+    ])
+      expect(message).toContain(name);
+    expect(message).not.toContain("s3cret");
+  });
+
+  it("takes short event names or full URIs, once each", () => {
+    expect(
+      parseEventList(`credential-change,${CAEP}/credential-change`),
+    ).toEqual([`${CAEP}/credential-change`]);
+    expect(() => parseEventList(" , ")).toThrow(/at least one/);
+    expect(() => parseEventList("session-revokd")).toThrow(/unknown event/);
+  });
+});

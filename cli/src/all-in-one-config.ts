@@ -1,0 +1,108 @@
+import { durationMs, makeValidator, matching, readEnv } from "@warden/shared";
+import { EventType, type SigningAlg } from "@warden/revoker";
+import { AGENT_EVENT_TYPES, SHORT_EVENT_NAMES } from "./ssf/event-types.js";
+
+/**
+ * The all-in-one's SSF transmitter settings (WARDEN_*): who it says it is, which key signs,
+ * and the one push receiver an operator configures without an API. Validated at start-up
+ * with the other variables, so one message names everything wrong.
+ */
+export interface TransmitterConfig {
+  /** `iss` of every SET; undefined means `http://<host>:<port>` of the all-in-one itself. */
+  readonly issuer: string | undefined;
+  /** Private JWKs kept like the revoker's; undefined means a key generated at start, in memory. */
+  readonly signingKeyFile: string | undefined;
+  readonly signingAlg: SigningAlg;
+  readonly pushTimeoutMs: number;
+  readonly push: ConfiguredPush | undefined;
+}
+
+export interface ConfiguredPush {
+  readonly url: string;
+  readonly audience: string;
+  /** Sent as the Authorization header; never logged. */
+  readonly authorization: string | undefined;
+  readonly events: readonly string[];
+}
+
+export const DEFAULT_PUSH_TIMEOUT_MS = 10_000;
+
+/** `session-revoked,account-disabled` or full URIs → event type URIs. Pure. */
+export function parseEventList(text: string): readonly string[] {
+  const known = Object.values(AGENT_EVENT_TYPES);
+  const events = text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0)
+    .map((item) => {
+      const uri = known.includes(item) ? item : AGENT_EVENT_TYPES[item];
+      if (uri === undefined)
+        throw new Error(
+          `unknown event "${item}" (one of ${SHORT_EVENT_NAMES.join(", ")})`,
+        );
+      return uri;
+    });
+  if (events.length === 0) throw new Error("at least one event type");
+  return [...new Set(events)];
+}
+
+const eventList = makeValidator<readonly string[]>(parseEventList);
+const secretText = makeValidator<string>((input) => input);
+const HTTP_URL = /^https?:\/\/\S+$/;
+
+export function loadTransmitterConfig(
+  env: Record<string, string | undefined>,
+): TransmitterConfig {
+  const raw = readEnv(env, {
+    WARDEN_ISSUER: matching(
+      /^$|^https?:\/\/\S+$/,
+      "an http(s) URL",
+    )({
+      default: "",
+      desc: "iss of every SET (empty: the all-in-one's own URL)",
+    }),
+    WARDEN_SIGNING_KEY_FILE: matching(
+      /^\S*$/,
+      "a file path",
+    )({
+      default: "",
+      desc: "private signing keys (empty: a key generated at start)",
+    }),
+    WARDEN_SIGNING_ALG: matching(
+      /^(RS256|ES256)$/,
+      "RS256 or ES256",
+    )({
+      default: "RS256",
+    }),
+    WARDEN_PUSH_TIMEOUT: durationMs({ default: DEFAULT_PUSH_TIMEOUT_MS }),
+    WARDEN_PUSH_URL: matching(
+      /^$|^https?:\/\/\S+$/,
+      "an http(s) URL",
+    )({
+      default: "",
+      desc: "push endpoint of an SSF receiver (empty: none)",
+    }),
+    WARDEN_PUSH_AUDIENCE: matching(/^\S*$/, "an audience")({ default: "" }),
+    // Any text is a valid header value; a validator that never fails never echoes the secret.
+    WARDEN_PUSH_AUTHORIZATION: secretText({ default: "" }),
+    WARDEN_PUSH_EVENTS: eventList({
+      default: [EventType.sessionRevoked],
+      desc: "comma-separated event names, e.g. session-revoked,account-disabled",
+    }),
+  });
+  const url = raw.WARDEN_PUSH_URL;
+  return {
+    issuer: raw.WARDEN_ISSUER || undefined,
+    signingKeyFile: raw.WARDEN_SIGNING_KEY_FILE || undefined,
+    signingAlg: raw.WARDEN_SIGNING_ALG as SigningAlg,
+    pushTimeoutMs: raw.WARDEN_PUSH_TIMEOUT,
+    push: HTTP_URL.test(url)
+      ? {
+          url,
+          audience: raw.WARDEN_PUSH_AUDIENCE || url,
+          authorization: raw.WARDEN_PUSH_AUTHORIZATION || undefined,
+          events: raw.WARDEN_PUSH_EVENTS,
+        }
+      : undefined,
+  };
+}
