@@ -287,12 +287,12 @@ describe("warden agents / warden agent <id>", () => {
     expect(badSince.stderr).toMatch(/--since takes a duration/);
 
     const noToken = await warden(["agents"], { WARDEN_BASELINE_TOKEN: "" });
-    expect(noToken.code).toBe(1);
+    expect(noToken.code).toBe(2);
     expect(noToken.stderr).toContain("WARDEN_BASELINE_TOKEN");
 
     const wrong = "wrong-token-never-printed";
     const refused = await warden(["agents"], { WARDEN_BASELINE_TOKEN: wrong });
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(4);
     expect(refused.stderr).toMatch(/refused the token \(401\)/);
     expect(refused.stderr + refused.stdout).not.toContain(wrong);
     expect(refused.stderr + refused.stdout).not.toContain(TOKEN);

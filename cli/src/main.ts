@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `warden`: one binary with subcommands. `start` runs the all-in-one mode on embedded defaults.
+import { createRequire } from "node:module";
 import { Command } from "commander";
 import { describeError } from "@warden/shared";
 import { registerStart } from "./all-in-one-command.js";
@@ -11,9 +12,19 @@ import { registerReplay } from "./replay/command.js";
 import { registerKeys } from "./ssf/keys-command.js";
 import { registerReceivers } from "./ssf/receivers-command.js";
 import { registerSimulate } from "./simulate/command.js";
+import { withUsageExitCodes } from "./usage-exit.js";
 
-const program = new Command("warden").description(
-  "Runtime behavioural monitor with automated revocation for AI agents",
+const { version } = createRequire(import.meta.url)("../package.json") as {
+  version: string;
+};
+
+// Commander's own usage errors exit 2 like ours; subcommands inherit this.
+const program = withUsageExitCodes(
+  new Command("warden")
+    .description(
+      "Runtime behavioural monitor with automated revocation for AI agents",
+    )
+    .version(version),
 );
 
 registerStart(program);

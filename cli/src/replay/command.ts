@@ -15,16 +15,63 @@ import {
   DEFAULT_POLICY,
   parsePolicy,
 } from "@warden/detector";
+import { loadBaselineConfig } from "@warden/baseline";
 import {
+  createEventTimeBaselines,
+  type EventTimeBaselines,
+} from "./event-time-baselines.js";
+import {
+  acceptLine,
+  createExpiryCursor,
   createReplaySummary,
   formatReplaySummary,
-  replayLine,
+  scoreEvent,
 } from "./replay.js";
 
 interface ReplayOptions {
   readonly input: string;
   readonly output: string;
   readonly policy?: string;
+  readonly baselines: boolean;
+}
+
+function openLines(path: string): AsyncIterator<string> {
+  const file = createReadStream(path);
+  const text = path.endsWith(".gz") ? file.pipe(createGunzip()) : file;
+  return createInterface({ input: text, crlfDelay: Infinity })[
+    Symbol.asyncIterator
+  ]();
+}
+
+/**
+ * The second, trailing pass over the file that removes events from the baselines' history
+ * once they leave the window. Opened only when the window first starts after the file's
+ * first event, so a file shorter than the window is read once.
+ */
+function createTrailingPass(
+  path: string,
+  baselines: EventTimeBaselines,
+): (windowStartMs: number, firstEventMs: number) => Promise<void> {
+  const cursor = createExpiryCursor(baselines);
+  let lines: AsyncIterator<string> | undefined;
+  let held: string | undefined;
+  let ended = false;
+  return async (windowStartMs, firstEventMs) => {
+    if (ended || windowStartMs <= firstEventMs) return;
+    lines ??= openLines(path);
+    for (;;) {
+      if (held === undefined) {
+        const next = await lines.next();
+        if (next.done) {
+          ended = true;
+          return;
+        }
+        held = next.value;
+      }
+      if (!cursor.offer(held, windowStartMs)) return;
+      held = undefined;
+    }
+  };
 }
 
 /** Agents kept in state during a replay: a whole fleet fits; the bound only guards memory. */
@@ -46,6 +93,10 @@ export function registerReplay(program: Command): void {
       "--policy <file>",
       "detector policy (JSON); default: the built-in policy",
     )
+    .option(
+      "--no-baselines",
+      "score every agent on the absolute limits only (no baselines from the file's history)",
+    )
     .action(async (options: ReplayOptions) => {
       const policy = options.policy
         ? parsePolicy(JSON.parse(readFileSync(options.policy, "utf8")))
@@ -56,6 +107,14 @@ export function registerReplay(program: Command): void {
         maxAgents: REPLAY_MAX_AGENTS,
         idleEvictMs: REPLAY_IDLE_EVICT_MS,
       });
+      // The baseline service's own settings (BASELINE_WINDOW, BASELINE_REFRESH_INTERVAL, …).
+      const baselines = options.baselines
+        ? createEventTimeBaselines(loadBaselineConfig(process.env).model)
+        : undefined;
+      const expire = baselines
+        ? createTrailingPass(options.input, baselines)
+        : undefined;
+      let firstEventMs = Infinity;
       const totalBytes = statSync(options.input).size;
       const file = createReadStream(options.input);
       const text = options.input.endsWith(".gz")
@@ -77,7 +136,12 @@ export function registerReplay(program: Command): void {
         input: text,
         crlfDelay: Infinity,
       })) {
-        const decision = replayLine(line, engine, summary);
+        const event = acceptLine(line, summary);
+        const windowStart = event && baselines?.advance(event.time_ms);
+        if (event) firstEventMs = Math.min(firstEventMs, event.time_ms);
+        if (windowStart !== undefined && expire)
+          await expire(windowStart, firstEventMs);
+        const decision = event && scoreEvent(event, engine, summary, baselines);
         if (decision) {
           decisions++;
           if (!output.write(`${JSON.stringify(decision)}\n`))
@@ -90,6 +154,11 @@ export function registerReplay(program: Command): void {
       bar?.stop();
       output.end();
       await once(output, "finish");
-      process.stdout.write(`${formatReplaySummary(summary).join("\n")}\n`);
+      const lines = formatReplaySummary(summary);
+      if (baselines)
+        lines.push(
+          `baselines: ${baselines.modelsBuilt} models built in event time (${baselines.history.scopes} scopes in the window at the end)`,
+        );
+      process.stdout.write(`${lines.join("\n")}\n`);
     });
 }

@@ -8,7 +8,7 @@ import { validateDecision } from "@warden/shared";
 import {
   createReplaySummary,
   formatReplaySummary,
-  replayLine,
+  replayLines,
 } from "./replay.js";
 
 const T0 = Date.parse("2026-11-20T09:00:00.000Z");
@@ -34,9 +34,7 @@ function replayAll(lines: readonly string[]) {
     idleEvictMs: 3_600_000,
   });
   const summary = createReplaySummary();
-  const decisions = lines.flatMap(
-    (line) => replayLine(line, engine, summary) ?? [],
-  );
+  const decisions = replayLines(lines, engine, summary);
   return { summary, decisions };
 }
 

@@ -4,7 +4,8 @@ import {
   type Rejection,
 } from "@warden/ingest";
 import type { ScoringEngine } from "@warden/detector";
-import type { DecisionV1 } from "@warden/shared";
+import type { CanonicalEvent, DecisionV1 } from "@warden/shared";
+import type { EventTimeBaselines } from "./event-time-baselines.js";
 
 /**
  * `warden replay`'s core: audit events (one JSON per line) → the ingest's acceptance checks →
@@ -46,24 +47,43 @@ const HISTORY = {
 
 const encoder = new TextEncoder();
 
-/** Replays one line; returns the decision it caused, if any, and updates `summary`. */
-export function replayLine(
+/** The ingest's acceptance checks on one line; the event, or undefined (counted in `summary`). */
+export function acceptLine(
   line: string,
-  engine: ScoringEngine,
   summary: ReplaySummary,
-): DecisionV1 | undefined {
+): CanonicalEvent | undefined {
   if (line.trim() === "") return undefined;
   summary.lines++;
   const accepted = acceptAuditMessage(encoder.encode(line), HISTORY);
-  if (!accepted.ok) {
-    summary.rejected[accepted.reason] =
-      (summary.rejected[accepted.reason] ?? 0) + 1;
-    return undefined;
-  }
-  const event = accepted.event;
+  if (accepted.ok) return accepted.event;
+  summary.rejected[accepted.reason] =
+    (summary.rejected[accepted.reason] ?? 0) + 1;
+  return undefined;
+}
+
+/** An event read again to leave the baselines' window: the same checks, nothing counted. */
+export function reacceptLine(line: string): CanonicalEvent | undefined {
+  if (line.trim() === "") return undefined;
+  const accepted = acceptAuditMessage(encoder.encode(line), HISTORY);
+  return accepted.ok ? accepted.event : undefined;
+}
+
+/**
+ * Scores one accepted event; returns the decision it caused, if any. With `baselines` the
+ * agent is scored against the models as of the current refresh tick (the caller has advanced
+ * the clock and expired what left the window), and the event then joins the history.
+ */
+export function scoreEvent(
+  event: CanonicalEvent,
+  engine: ScoringEngine,
+  summary: ReplaySummary,
+  baselines?: EventTimeBaselines,
+): DecisionV1 | undefined {
   summary.events++;
   summary.agents.add(`${event.tenant}/${event.agent.id}`);
+  baselines?.prepare(event, engine.baselines);
   const { decision } = engine.observe(event, event.time);
+  baselines?.record(event);
   if (!decision) return undefined;
   const detector = decision.reasons[0]?.detector ?? "none";
   const agent = `${event.tenant}/${event.agent.id}`;
@@ -76,6 +96,55 @@ export function replayLine(
     (summary.decisionsByAgent.get(agent) ?? 0) + 1,
   );
   return decision;
+}
+
+/**
+ * Replays a whole in-memory list of lines (tests, small files): expiry reads the same list
+ * a second time behind the first, as the command reads the file twice.
+ */
+export function replayLines(
+  lines: readonly string[],
+  engine: ScoringEngine,
+  summary: ReplaySummary,
+  baselines?: EventTimeBaselines,
+): DecisionV1[] {
+  const decisions: DecisionV1[] = [];
+  const expiry = createExpiryCursor(baselines);
+  let behind = 0;
+  for (const line of lines) {
+    const event = acceptLine(line, summary);
+    if (!event) continue;
+    const windowStart = baselines?.advance(event.time_ms);
+    if (windowStart !== undefined)
+      while (
+        behind < lines.length &&
+        expiry.offer(lines[behind] as string, windowStart)
+      )
+        behind++;
+    const decision = scoreEvent(event, engine, summary, baselines);
+    if (decision) decisions.push(decision);
+  }
+  return decisions;
+}
+
+/**
+ * The trailing reader of the baselines' window. `offer` takes the next line of the second
+ * pass: an event older than the window start is removed from the history and true returned
+ * (take the next line); an event still inside keeps the cursor there (false). Lines that were
+ * rejected the first time are skipped.
+ */
+export function createExpiryCursor(baselines: EventTimeBaselines | undefined): {
+  offer(line: string, windowStartMs: number): boolean;
+} {
+  return {
+    offer(line, windowStartMs) {
+      const event = reacceptLine(line);
+      if (!event) return true;
+      if (event.time_ms >= windowStartMs) return false;
+      baselines?.expire(event);
+      return true;
+    },
+  };
 }
 
 /** The summary as human lines: events, agents, decisions by action and detector, top agents. */

@@ -4,7 +4,6 @@ import {
   formatRotation,
   type KeyDescription,
 } from "./format.js";
-import { withUsageExitCodes } from "./run.js";
 import { readRevokerConnection, revokerRequest } from "./ssf-client.js";
 
 const ENV_HELP = `
@@ -24,15 +23,13 @@ function connection() {
 
 /** `warden keys list|rotate`: the revoker's SET signing keys (admin API). */
 export function registerKeys(program: Command): void {
-  const keys = withUsageExitCodes(
-    program
-      .command("keys")
-      .description("the revoker's SET signing keys: list, rotate")
-      .addHelpText(
-        "after",
-        `\nExample:\n  $ warden keys list\n  $ warden keys rotate\n${ENV_HELP}`,
-      ),
-  );
+  const keys = program
+    .command("keys")
+    .description("the revoker's SET signing keys: list, rotate")
+    .addHelpText(
+      "after",
+      `\nExample:\n  $ warden keys list\n  $ warden keys rotate\n${ENV_HELP}`,
+    );
 
   keys
     .command("list")

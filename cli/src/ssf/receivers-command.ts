@@ -18,7 +18,6 @@ import {
   type StreamOptions,
   type SubjectOptions,
 } from "./options.js";
-import { withUsageExitCodes } from "./run.js";
 import { openSsfClient, readRevokerConnection } from "./ssf-client.js";
 
 const ENV_HELP = `
@@ -118,20 +117,18 @@ function withStatus(
 
 /** `warden receivers …`: SSF 1.0 stream management (§8.1) against the revoker. */
 export function registerReceivers(program: Command): void {
-  const receivers = withUsageExitCodes(
-    program
-      .command("receivers")
-      .description(
-        "manage SSF event streams at the revoker: list, show, add, update, remove, status, subjects, verify",
-      )
-      .addHelpText(
-        "after",
-        example(
-          "warden receivers list",
-          "warden receivers add --push https://idp.example/ssf/events --authorization-env IDP_PUSH_AUTH --events session-revoked,account-disabled",
-        ),
+  const receivers = program
+    .command("receivers")
+    .description(
+      "manage SSF event streams at the revoker: list, show, add, update, remove, status, subjects, verify",
+    )
+    .addHelpText(
+      "after",
+      example(
+        "warden receivers list",
+        "warden receivers add --push https://idp.example/ssf/events --authorization-env IDP_PUSH_AUTH --events session-revoked,account-disabled",
       ),
-  );
+    );
 
   receivers
     .command("list")

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../api-client.js";
-import { usageExitCode } from "./run.js";
+import { usageExitCode } from "../usage-exit.js";
 import {
   checkMetadata,
   metadataUrl,

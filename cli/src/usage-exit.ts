@@ -1,5 +1,5 @@
 import type { Command, CommanderError } from "commander";
-import { ExitCode } from "../api-client.js";
+import { ExitCode } from "./api-client.js";
 
 /** Commander's own usage errors (unknown option, missing argument, no subcommand) exit 2, not 1. */
 export function usageExitCode(error: CommanderError): number {

@@ -1,0 +1,353 @@
+import {
+  baselineKey,
+  HOURS_PER_WEEK,
+  type BaselineScope,
+  type CanonicalEvent,
+  type RobustStats,
+} from "@warden/shared";
+import type { ScopeAggregates, VocabularyRow } from "./baseline-builder.js";
+import { OrderedSample, robustStatsOf } from "./ordered-sample.js";
+
+/**
+ * The replay's stand-in for the baseline service's ClickHouse queries
+ * (services/baseline/src/store/baseline-queries.ts): the same aggregates per agent, peer group
+ * and tenant, kept in memory and updated event by event. Every update has an exact inverse
+ * (`remove` undoes `add` of the same event), so the window slides by removing what fell out
+ * of it. Rates and volumes are per agent-minute and agent-hour at every level, as in the SQL.
+ *
+ * Two deliberate differences, both at the window's trailing edge: an hour bucket holds only
+ * the events still in the window (the SQL keeps the whole first hour), and once events have
+ * left the window, first-seen is the window start (a min cannot be undone without keeping
+ * every time stamp).
+ */
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+const DIMENSIONS = [
+  "actions",
+  "verbs",
+  "resources",
+  "resourceTypes",
+  "sensitivities",
+  "sourceIps",
+  "gateways",
+  "instances",
+  "credentials",
+  "delegationParents",
+  "scopes",
+] as const;
+
+/** The values an event contributes to each vocabulary (empty ones are not counted, as in SQL). */
+function vocabularyValues(event: CanonicalEvent): (string | undefined)[] {
+  const chain = event.delegation;
+  return [
+    event.action.name,
+    event.action.verb,
+    event.resource?.id,
+    event.resource?.type,
+    event.resource?.sensitivity,
+    event.source?.ip,
+    event.source?.gateway,
+    event.agent.instance,
+    event.credential.id,
+    chain.length >= 2 ? chain[chain.length - 2] : undefined,
+  ];
+}
+
+/**
+ * Per-agent-minute and per-agent-hour sums of one agent (as one kind), and the three scopes
+ * its events count in (kept while the agent has events, so they are looked up once).
+ */
+interface AgentBuckets {
+  readonly scopes: readonly ScopeHistory[];
+  readonly callsPerMinute: Map<number, number>;
+  readonly callsPerHour: Map<number, number>;
+  readonly bytesPerHour: Map<number, number>;
+}
+
+class ScopeHistory {
+  scope: BaselineScope;
+  readonly key: string;
+  events = 0;
+  denied = 0;
+  errors = 0;
+  firstSeenMs = Infinity;
+  lastSeenMs = -Infinity;
+  readonly agents = new Map<string, number>();
+  readonly depths = new Map<number, number>();
+  readonly hoursOfDay = new Uint32Array(24);
+  readonly hourOfWeekCalls = new Float64Array(HOURS_PER_WEEK);
+  readonly callsPerMinute = new OrderedSample();
+  readonly callsPerHour = new OrderedSample();
+  readonly bytesPerHour = new OrderedSample();
+  readonly bytesPerCall = new OrderedSample();
+  readonly bytesByVerb = new Map<string, OrderedSample>();
+  readonly bytesBySensitivity = new Map<string, OrderedSample>();
+  readonly vocabularies = DIMENSIONS.map(() => new Map<string, number>());
+
+  constructor(scope: BaselineScope) {
+    this.scope = scope;
+    this.key = baselineKey(scope);
+  }
+}
+
+function bump(map: Map<string, number>, key: string, by: number): void {
+  const next = (map.get(key) ?? 0) + by;
+  if (next <= 0) map.delete(key);
+  else map.set(key, next);
+}
+
+function bumpNumber(map: Map<number, number>, key: number, by: number): void {
+  const next = (map.get(key) ?? 0) + by;
+  if (next <= 0) map.delete(key);
+  else map.set(key, next);
+}
+
+function sampleIn(map: Map<string, OrderedSample>, key: string): OrderedSample {
+  let sample = map.get(key);
+  if (!sample) map.set(key, (sample = new OrderedSample()));
+  return sample;
+}
+
+/** Moves one agent-bucket sum from `before` to `after` in a sample (0 = no sample). */
+function moveSum(sample: OrderedSample, before: number, after: number): void {
+  if (before > 0) sample.remove(before);
+  if (after > 0) sample.insert(after);
+}
+
+/** Keeps the `top` most frequent values, most frequent first, ties by value (the SQL's order). */
+function topValues(
+  counts: ReadonlyMap<string, number>,
+  top: number,
+): [string, number][] {
+  const kept: [string, number][] = [];
+  const before = (a: [string, number], b: [string, number]): boolean =>
+    a[1] > b[1] || (a[1] === b[1] && a[0] < b[0]);
+  for (const entry of counts) {
+    if (kept.length === top && !before(entry, kept[top - 1] as never)) continue;
+    let at = kept.length;
+    while (at > 0 && before(entry, kept[at - 1] as never)) at--;
+    kept.splice(at, 0, entry);
+    if (kept.length > top) kept.pop();
+  }
+  return kept;
+}
+
+export interface HistoryWindow {
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+export interface AggregateOptions {
+  readonly vocabularyTop: number;
+  /** Scopes active in more hours of the day than this get no hour-of-week slots (the SQL's HAVING). */
+  readonly maxActiveHours: number;
+}
+
+/** Every scope's history; `add` and `remove` keep it equal to the events in the window. */
+export interface EventHistory {
+  add(event: CanonicalEvent): void;
+  remove(event: CanonicalEvent): void;
+  /** The scope's aggregates over what was added and not removed; undefined when it has none. */
+  aggregates(
+    key: string,
+    window: HistoryWindow,
+    options: AggregateOptions,
+  ): ScopeAggregates | undefined;
+  readonly scopes: number;
+}
+
+export function createEventHistory(): EventHistory {
+  const scopes = new Map<string, ScopeHistory>();
+  const buckets = new Map<string, AgentBuckets>();
+
+  function scopesOf(event: CanonicalEvent): readonly ScopeHistory[] {
+    const { tenant } = event;
+    const agentKind = event.agent.kind ?? "";
+    const wanted: BaselineScope[] = [
+      { level: "agent", tenant, agentId: event.agent.id, agentKind },
+      { level: "peer", tenant, agentKind },
+      { level: "tenant", tenant },
+    ];
+    return wanted.map((scope) => {
+      const key = baselineKey(scope);
+      let history = scopes.get(key);
+      if (!history) scopes.set(key, (history = new ScopeHistory(scope)));
+      return history;
+    });
+  }
+
+  function update(event: CanonicalEvent, sign: 1 | -1): void {
+    const t = event.time_ms;
+    const bytes = Math.max(0, Math.floor(event.bytes_out ?? 0));
+    const depth = Math.min(255, Math.max(0, Math.floor(event.chain_depth)));
+    const minute = Math.floor(t / MINUTE_MS);
+    const hour = Math.floor(t / HOUR_MS);
+    const hourOfDay = hour % 24;
+    // Day 0 of the epoch was a Thursday; index 0 is Monday 00:00 UTC.
+    const hourOfWeek = ((Math.floor(hour / 24) + 3) % 7) * 24 + hourOfDay;
+    const bucketKey = `${event.tenant}\u0000${event.agent.id}\u0000${event.agent.kind ?? ""}`;
+    let agentBuckets = buckets.get(bucketKey);
+    if (!agentBuckets)
+      buckets.set(
+        bucketKey,
+        (agentBuckets = {
+          scopes: scopesOf(event),
+          callsPerMinute: new Map(),
+          callsPerHour: new Map(),
+          bytesPerHour: new Map(),
+        }),
+      );
+    const minuteBefore = agentBuckets.callsPerMinute.get(minute) ?? 0;
+    const hourBefore = agentBuckets.callsPerHour.get(hour) ?? 0;
+    const hourBytesBefore = agentBuckets.bytesPerHour.get(hour) ?? 0;
+    const hourBytesAfter = hourBytesBefore + sign * bytes;
+    bumpNumber(agentBuckets.callsPerMinute, minute, sign);
+    bumpNumber(agentBuckets.callsPerHour, hour, sign);
+    if (hourBefore + sign > 0)
+      agentBuckets.bytesPerHour.set(hour, hourBytesAfter);
+    else agentBuckets.bytesPerHour.delete(hour);
+    if (agentBuckets.callsPerMinute.size === 0) buckets.delete(bucketKey);
+    const own = agentBuckets.scopes[0] as ScopeHistory;
+    const kind = event.agent.kind ?? "";
+    // The SQL's anyLast(agent_kind): the agent's newest kind names its scope.
+    if (sign > 0 && own.scope.level === "agent" && own.scope.agentKind !== kind)
+      own.scope = { ...own.scope, agentKind: kind };
+
+    const values = vocabularyValues(event);
+    const sensitivity = event.resource?.sensitivity ?? "";
+    for (const history of agentBuckets.scopes) {
+      history.events += sign;
+      if (event.outcome === "denied") history.denied += sign;
+      if (event.outcome === "error") history.errors += sign;
+      if (sign > 0) {
+        history.firstSeenMs = Math.min(history.firstSeenMs, t);
+        history.lastSeenMs = Math.max(history.lastSeenMs, t);
+      }
+      bump(history.agents, event.agent.id, sign);
+      bumpNumber(history.depths, depth, sign);
+      history.hoursOfDay[hourOfDay] =
+        (history.hoursOfDay[hourOfDay] ?? 0) + sign;
+      history.hourOfWeekCalls[hourOfWeek] =
+        (history.hourOfWeekCalls[hourOfWeek] ?? 0) + sign;
+      moveSum(history.callsPerMinute, minuteBefore, minuteBefore + sign);
+      moveSum(history.callsPerHour, hourBefore, hourBefore + sign);
+      moveSum(
+        history.bytesPerHour,
+        hourBefore > 0 ? hourBytesBefore + 1 : 0,
+        hourBefore + sign > 0 ? hourBytesAfter + 1 : 0,
+      );
+      const perCall = [
+        history.bytesPerCall,
+        sampleIn(history.bytesByVerb, event.action.verb),
+        sampleIn(history.bytesBySensitivity, sensitivity),
+      ];
+      for (const sample of perCall)
+        if (sign > 0) sample.insert(bytes);
+        else sample.remove(bytes);
+      values.forEach((value, dimension) => {
+        if (value)
+          bump(
+            history.vocabularies[dimension] as Map<string, number>,
+            value,
+            sign,
+          );
+      });
+      const scopeCounts = history.vocabularies[DIMENSIONS.length - 1] as Map<
+        string,
+        number
+      >;
+      for (const scope of event.credential.scopes ?? [])
+        if (scope) bump(scopeCounts, scope, sign);
+      if (history.events === 0) scopes.delete(history.key);
+    }
+  }
+
+  return {
+    add: (event) => update(event, 1),
+    remove: (event) => update(event, -1),
+    get scopes() {
+      return scopes.size;
+    },
+    aggregates(key, window, options) {
+      const history = scopes.get(key);
+      if (!history) return undefined;
+      let mask = 0;
+      history.hoursOfDay.forEach((count, hour) => {
+        if (count > 0) mask |= 1 << hour;
+      });
+      const periodicEnough = bitsSet(mask) <= options.maxActiveHours;
+      const slots: [number, number][] = [];
+      history.hourOfWeekCalls.forEach((calls, index) => {
+        if (calls > 0) slots.push([index, calls]);
+      });
+      const statsMap = (
+        map: Map<string, OrderedSample>,
+      ): Record<string, RobustStats> => {
+        const result: Record<string, RobustStats> = {};
+        for (const [key, sample] of [...map].sort((a, b) =>
+          a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
+        )) {
+          const stats = robustStatsOf(sample);
+          if (stats) result[key] = stats;
+        }
+        return result;
+      };
+      const vocabularies: VocabularyRow[] = [];
+      history.vocabularies.forEach((counts, index) => {
+        if (counts.size === 0) return;
+        let total = 0;
+        for (const count of counts.values()) total += count;
+        vocabularies.push({
+          dimension: DIMENSIONS[index] as string,
+          distinct: counts.size,
+          total,
+          top: topValues(counts, options.vocabularyTop),
+        });
+      });
+      return {
+        scope: history.scope,
+        events: history.events,
+        agents: history.agents.size,
+        firstSeenMs: Math.max(history.firstSeenMs, window.startMs),
+        lastSeenMs: history.lastSeenMs,
+        denied: history.denied,
+        errors: history.errors,
+        maxChainDepth: Math.max(0, ...history.depths.keys()),
+        activeHoursOfDay: mask,
+        activeMinutes: history.callsPerMinute.size,
+        activeHours: history.callsPerHour.size,
+        ratePerMinute: robustStatsOf(history.callsPerMinute),
+        ratePerHour: robustStatsOf(history.callsPerHour),
+        bytesPerCall: robustStatsOf(history.bytesPerCall),
+        bytesPerHour: shifted(robustStatsOf(history.bytesPerHour)),
+        bytesPerCallByVerb: statsMap(history.bytesByVerb),
+        bytesPerCallBySensitivity: statsMap(history.bytesBySensitivity),
+        vocabularies,
+        hourOfWeekCalls: periodicEnough ? slots : null,
+      };
+    },
+  };
+}
+
+function bitsSet(mask: number): number {
+  let count = 0;
+  for (let bits = mask >>> 0; bits !== 0; bits &= bits - 1) count++;
+  return count;
+}
+
+/**
+ * Hourly byte sums are stored plus one, so that an hour with calls but no bytes still counts
+ * as a sample (0 means "no sample" in moveSum); this takes the one back off.
+ */
+function shifted(stats: RobustStats | undefined): RobustStats | undefined {
+  if (!stats) return undefined;
+  return {
+    median: stats.median - 1,
+    mad: stats.mad,
+    p95: stats.p95 - 1,
+    p99: stats.p99 - 1,
+    max: stats.max - 1,
+  };
+}
