@@ -1,22 +1,23 @@
 // Benchmark of the baseline service's ClickHouse side on embedded chDB (not a test: figures go
 // to bench/results/baseline.md). Usage:
-//   npx tsc -b services/baseline && node bench/baseline-bench.mjs [agents] [eventsPerAgent]
+//   npx tsc -b services/baseline && node bench/baseline-bench.mjs [agents] [eventsPerAgent] [batchRows]
 // 1. sink: canonical events → rows → batched inserts into `events` (with both roll-up views).
 // 2. refresh: every agent, peer-group and tenant baseline computed and encoded (no KV).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createClickHouse } from "@warden/shared";
-import { encodeBaseline } from "../services/baseline/dist/baseline-format.js";
+import { createClickHouse, encodeBaseline } from "@warden/shared";
 import { buildModel } from "../services/baseline/dist/model/build-model.js";
 import { queryAggregates } from "../services/baseline/dist/store/baseline-queries.js";
 import { migrate } from "../services/baseline/dist/store/migrations.js";
 import { eventRow } from "../services/baseline/dist/store/rows.js";
+import { machineDetails } from "./lib/machine.mjs";
 
 const agents = Number(process.argv[2] ?? 2_000);
 const perAgent = Number(process.argv[3] ?? 250);
-const batchRows = 20_000;
+// The service's default BASELINE_SINK_MAX_BATCH_ROWS.
+const batchRows = Number(process.argv[4] ?? 20_000);
 const DAY = 86_400_000;
 const end = Math.floor(Date.now() / 60_000) * 60_000;
 const kinds = ["support", "etl", "coder", "sales", "ops"];
@@ -79,6 +80,7 @@ function cpuSeconds(since) {
   return (used.user + used.system) / 1e6;
 }
 
+console.log(machineDetails());
 const path = mkdtempSync(join(tmpdir(), "warden-bench-"));
 const clickhouse = await createClickHouse({
   database: "bench",
@@ -121,6 +123,7 @@ try {
     JSON.stringify({
       stage: "sink",
       events: inserted,
+      batchRows,
       seconds: sinkSeconds,
       eventsPerSecond: Math.round(total / sinkSeconds),
       cpuSeconds: sinkCpuSeconds,
@@ -144,6 +147,7 @@ try {
   const window = { startMs: end - settings.windowMs, endMs: end };
   for (const level of ["agent", "peer", "tenant"]) {
     const levelStart = performance.now();
+    const levelCpu = process.cpuUsage();
     const scopes = await queryAggregates(clickhouse, "bench", level, window, {
       vocabularyTop: 16,
       maxActiveHours: 20,
@@ -166,6 +170,7 @@ try {
         stage: `refresh:${level}`,
         scopes: scopes.length,
         seconds: (performance.now() - levelStart) / 1000,
+        cpuSeconds: cpuSeconds(levelCpu),
       }),
     );
   }

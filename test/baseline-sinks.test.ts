@@ -144,10 +144,20 @@ describe("baseline sinks over the real broker and embedded ClickHouse", () => {
     service: RunningService,
   ): Promise<void> {
     try {
-      await eventually(`${total} committed on ${topic}`, async () => {
-        const done = await committedTotal(admin, names.groups.baseline, topic);
-        return done >= total ? done : undefined;
-      });
+      // A restarted member may wait out the killed one's session and the group's rebalance
+      // (kafkajs: 30 s and 60 s by default) before it is given partitions.
+      await eventually(
+        `${total} committed on ${topic}`,
+        async () => {
+          const done = await committedTotal(
+            admin,
+            names.groups.baseline,
+            topic,
+          );
+          return done >= total ? done : undefined;
+        },
+        150_000,
+      );
     } catch (error) {
       throw new Error(`${String(error)}\n${service.output()}`);
     }
@@ -222,7 +232,7 @@ describe("baseline sinks over the real broker and embedded ClickHouse", () => {
       decisions: decisions.length,
       revocations: revocations.length,
     });
-  });
+  }, 300_000);
 
   it("loses and repeats nothing when killed with SIGKILL mid-insert and restarted", async () => {
     const { names, chdbPath, start } = await setUp("baseline-kill");
@@ -260,5 +270,5 @@ describe("baseline sinks over the real broker and embedded ClickHouse", () => {
     expect(stored.distinct_events).toBe(events.length);
     expect(stored.minute_calls).toBe(events.length);
     expect(stored.hour_calls).toBe(events.length);
-  });
+  }, 300_000);
 });

@@ -8,6 +8,7 @@ import {
   createLogger,
   createNames,
   createShutdown,
+  describeError,
   openBaselinesBucket,
   runService,
   startOpsServer,
@@ -49,6 +50,18 @@ async function main(): Promise<void> {
     settings: config.sink,
     logger,
     metrics,
+  });
+  // kafkajs restarts its consumer after a retriable crash and leaves it stopped after any
+  // other; a sink that no longer consumes must not linger as a live process, so the service
+  // stops with an error and its supervisor starts it again (offsets resume where committed).
+  sinks.consumer.on(sinks.consumer.events.CRASH, (event) => {
+    if (event.payload.restart) return;
+    logger.error(
+      { err: describeError(event.payload.error) },
+      "Kafka consumer stopped after a crash it does not recover from",
+    );
+    process.exitCode = 1;
+    void shutdown.stop("Kafka consumer crashed");
   });
   const nats = await connectNats({
     config: config.nats,

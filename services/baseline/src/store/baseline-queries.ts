@@ -1,5 +1,9 @@
 import type { ClickHouseClient } from "@clickhouse/client";
-import type { BaselineLevel, RobustStats } from "@warden/shared";
+import {
+  EMPTY_STATS,
+  type BaselineLevel,
+  type RobustStats,
+} from "@warden/shared";
 import type { ScopeAggregates, VocabularyRow } from "../model/build-model.js";
 
 /**
@@ -46,70 +50,123 @@ function keyOf(row: Keyed, columns: readonly string[]): string {
   return JSON.stringify(columns.map((column) => row[column]));
 }
 
-/** Median, MAD, p95, p99 and max of `x` per group, nearest-rank (quantileExact). */
-function robustStatsSql(source: string, groups: readonly string[]): string {
+/**
+ * Median, MAD, p95, p99 and max of each of `values` per group, nearest-rank (quantileExact),
+ * in one pass: each group's values are collected once and the MAD is taken over that array,
+ * so the source (often itself an aggregation of a roll-up) is read once, never joined with
+ * itself, and several statistics of one source share the read.
+ */
+function robustStatsSql(
+  source: string,
+  groups: readonly string[],
+  values: readonly string[],
+): string {
   const cols = groups.join(", ");
-  return `WITH src AS (${source})
-SELECT ${cols},
-  any(m.med) AS median,
-  quantileExact(0.5)(abs(toFloat64(src.x) - m.med)) AS mad,
-  quantilesExact(0.95, 0.99)(toFloat64(src.x)) AS q,
-  max(toFloat64(src.x)) AS max,
-  count() AS n
-FROM src
-INNER JOIN (SELECT ${cols}, toFloat64(quantileExact(0.5)(x)) AS med FROM src GROUP BY ${cols}) AS m
-USING (${cols})
-GROUP BY ${cols}`;
+  const collected = values.map(
+    (v) =>
+      `groupArray(toFloat64(${v})) AS ${v}_xs, arrayReduce('quantileExact(0.5)', ${v}_xs) AS ${v}_med`,
+  );
+  const stats = values.map(
+    (v) => `${v}_med AS ${v}_median,
+  arrayReduce('quantileExact(0.5)', arrayMap(d -> abs(d - ${v}_med), ${v}_xs)) AS ${v}_mad,
+  arrayReduce('quantilesExact(0.95, 0.99)', ${v}_xs) AS ${v}_q,
+  arrayMax(${v}_xs) AS ${v}_max`,
+  );
+  return `SELECT ${cols}, ${stats.join(",\n  ")}, length(${values[0] ?? "x"}_xs) AS n
+FROM (SELECT ${cols}, ${collected.join(", ")} FROM (${source}) GROUP BY ${cols})`;
 }
 
-interface StatsRow extends Keyed {
-  median: number;
-  mad: number;
-  q: [number, number];
-  max: number;
-  n: string | number;
-}
+type StatsRow = Keyed & { n: string | number };
 
-function toStats(row: StatsRow): RobustStats {
+function toStats(row: StatsRow, value: string): RobustStats {
+  const q = row[`${value}_q`] as [number, number];
   return {
-    median: Number(row.median),
-    mad: Number(row.mad),
-    p95: Number(row.q[0]),
-    p99: Number(row.q[1]),
-    max: Number(row.max),
+    median: Number(row[`${value}_median`]),
+    mad: Number(row[`${value}_mad`]),
+    p95: Number(q[0]),
+    p99: Number(q[1]),
+    max: Number(row[`${value}_max`]),
   };
 }
 
+interface GroupStats {
+  /** By value column. */
+  readonly stats: Readonly<Record<string, RobustStats>>;
+  readonly n: number;
+  readonly row: StatsRow;
+}
+
+/** Statistics of `values` (columns of `source`) per group, listed by the scope's key. */
 async function statsBy(
   client: ClickHouseClient,
   source: string,
   groups: readonly string[],
   keyColumns: readonly string[],
   window: Window,
-): Promise<Map<string, { stats: RobustStats; n: number; row: StatsRow }[]>> {
-  const result = new Map<
-    string,
-    { stats: RobustStats; n: number; row: StatsRow }[]
-  >();
+  values: readonly string[] = ["x"],
+): Promise<Map<string, GroupStats[]>> {
+  const result = new Map<string, GroupStats[]>();
   for (const row of await rows<StatsRow>(
     client,
-    robustStatsSql(source, groups),
+    robustStatsSql(source, groups, values),
     window,
   )) {
     const key = keyOf(row, keyColumns);
     const list = result.get(key) ?? [];
-    list.push({ stats: toStats(row), n: Number(row.n), row });
+    list.push({
+      stats: Object.fromEntries(values.map((v) => [v, toStats(row, v)])),
+      n: Number(row.n),
+      row,
+    });
     result.set(key, list);
   }
   return result;
 }
 
-const VOCABULARY_PAIRS = `arrayConcat([
-  ('actions', action_name), ('verbs', toString(verb)), ('resources', resource_id),
-  ('resourceTypes', toString(resource_type)), ('sensitivities', toString(sensitivity)),
-  ('sourceIps', source_ip), ('gateways', toString(gateway)), ('instances', instance),
-  ('credentials', credential_id), ('delegationParents', delegation_parent)
-], arrayMap(s -> ('scopes', s), scopes))`;
+/** Each vocabulary dimension and the column expression its values come from. */
+const VOCABULARY_COLUMNS: readonly (readonly [string, string])[] = [
+  ["actions", "action_name"],
+  ["verbs", "toString(verb)"],
+  ["resources", "resource_id"],
+  ["resourceTypes", "toString(resource_type)"],
+  ["sensitivities", "toString(sensitivity)"],
+  ["sourceIps", "source_ip"],
+  ["gateways", "toString(gateway)"],
+  ["instances", "instance"],
+  ["credentials", "credential_id"],
+  ["delegationParents", "delegation_parent"],
+];
+
+// Scopes are the one array column: each entry of a credential's scopes counts once.
+const VOCABULARY_DIMS = [...VOCABULARY_COLUMNS.map(([dim]) => dim), "scopes"];
+
+/**
+ * Per scope, every dimension's value counts in one pass over the events: a `sumMap` per
+ * dimension (values → calls, empty values left out; scopes count each entry of the array),
+ * then the distinct count, the total and the `top` most frequent, ties by value.
+ */
+function vocabularySql(db: string, colList: string): string {
+  const maps = [
+    ...VOCABULARY_COLUMNS.map(
+      ([dim, value]) =>
+        `sumMap(if(${value} = '', [], [${value}]), if(${value} = '', [], [toUInt64(1)])) AS m_${dim}`,
+    ),
+    "sumMap(arrayFilter(s -> s != '', scopes), arrayMap(s -> toUInt64(1), arrayFilter(s -> s != '', scopes))) AS m_scopes",
+  ];
+  const outer = VOCABULARY_DIMS.map(
+    (dim) =>
+      `(length(m_${dim}.1), arraySum(m_${dim}.2), arraySlice(arraySort(p -> (-p.2, p.1), arrayZip(m_${dim}.1, m_${dim}.2)), 1, {top:UInt32})) AS ${dim}`,
+  );
+  return `SELECT ${colList}, ${outer.join(",\n  ")}
+    FROM (SELECT ${colList}, ${maps.join(",\n    ")}
+      FROM ${db}.events WHERE ${windowFilter("time")} GROUP BY ${colList})`;
+}
+
+type VocabularyCell = [
+  string | number,
+  string | number,
+  [string, string | number][],
+];
 
 interface HistoryRow extends Keyed {
   events: string;
@@ -157,19 +214,14 @@ export async function queryAggregates(
   const hourly = `SELECT ${perAgent}, hour, sum(calls) AS calls, sum(bytes_out) AS bytes
     FROM ${db}.events_per_hour WHERE hour >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64}))
       AND hour < fromUnixTimestamp64Milli({to:Int64}) GROUP BY ${perAgent}, hour`;
+  // Calls and bytes per agent-hour share one read of the hourly roll-up.
   const perHour = await statsBy(
     client,
-    `SELECT ${colList}, calls AS x FROM (${hourly})`,
+    `SELECT ${colList}, calls, bytes FROM (${hourly})`,
     cols,
     cols,
     window,
-  );
-  const bytesPerHour = await statsBy(
-    client,
-    `SELECT ${colList}, bytes AS x FROM (${hourly})`,
-    cols,
-    cols,
-    window,
+    ["calls", "bytes"],
   );
   const perCall = (extra: string): string =>
     `SELECT ${colList}${extra}, bytes_out AS x FROM ${db}.events WHERE ${windowFilter("time")}`;
@@ -189,35 +241,24 @@ export async function queryAggregates(
     window,
   );
   const vocabularies = new Map<string, VocabularyRow[]>();
-  for (const row of await rows<
-    Keyed & {
-      dim: string;
-      distinct: string;
-      total: string;
-      top: [string, string][];
-    }
-  >(
+  for (const row of await rows<Keyed>(
     client,
-    `SELECT ${colList}, dim, count() AS distinct, sum(n) AS total,
-      arraySlice(arraySort(p -> (-p.2, p.1), groupArray((value, n))), 1, {top:UInt32}) AS top
-    FROM (
-      SELECT ${colList}, pair.1 AS dim, pair.2 AS value, count() AS n
-      FROM ${db}.events ARRAY JOIN ${VOCABULARY_PAIRS} AS pair
-      WHERE ${windowFilter("time")} AND pair.2 != ''
-      GROUP BY ${colList}, dim, value)
-    GROUP BY ${colList}, dim`,
+    vocabularySql(db, colList),
     window,
     { top: options.vocabularyTop },
   )) {
-    const key = keyOf(row, cols);
-    const list = vocabularies.get(key) ?? [];
-    list.push({
-      dimension: row.dim,
-      distinct: Number(row.distinct),
-      total: Number(row.total),
-      top: row.top.map(([value, count]) => [value, Number(count)] as const),
-    });
-    vocabularies.set(key, list);
+    const list: VocabularyRow[] = [];
+    for (const dimension of VOCABULARY_DIMS) {
+      const [distinct, total, top] = row[dimension] as VocabularyCell;
+      if (Number(distinct) === 0) continue;
+      list.push({
+        dimension,
+        distinct: Number(distinct),
+        total: Number(total),
+        top: top.map(([value, count]) => [value, Number(count)] as const),
+      });
+    }
+    vocabularies.set(keyOf(row, cols), list);
   }
   const hourOfWeek = new Map<string, (readonly [number, number])[]>();
   for (const row of await rows<Keyed & { slots: [number, string][] }>(
@@ -244,13 +285,13 @@ export async function queryAggregates(
     const minute = perMinute.get(key)?.[0];
     const hour = perHour.get(key)?.[0];
     const statsMap = (
-      source: Map<string, { stats: RobustStats; row: StatsRow }[]>,
+      source: Map<string, GroupStats[]>,
       column: string,
     ): Record<string, RobustStats> =>
       Object.fromEntries(
         (source.get(key) ?? []).map(({ stats, row: statsRow }) => [
           String(statsRow[column]),
-          stats,
+          stats["x"] ?? EMPTY_STATS,
         ]),
       );
     return {
@@ -275,10 +316,10 @@ export async function queryAggregates(
       activeHoursOfDay: Number(row.mask),
       activeMinutes: minute?.n ?? 0,
       activeHours: hour?.n ?? 0,
-      ratePerMinute: minute?.stats,
-      ratePerHour: hour?.stats,
-      bytesPerCall: bytesPerCall.get(key)?.[0]?.stats,
-      bytesPerHour: bytesPerHour.get(key)?.[0]?.stats,
+      ratePerMinute: minute?.stats["x"],
+      ratePerHour: hour?.stats["calls"],
+      bytesPerCall: bytesPerCall.get(key)?.[0]?.stats["x"],
+      bytesPerHour: hour?.stats["bytes"],
       bytesPerCallByVerb: statsMap(byVerb, "verb"),
       bytesPerCallBySensitivity: statsMap(bySensitivity, "sensitivity"),
       vocabularies: vocabularies.get(key) ?? [],
