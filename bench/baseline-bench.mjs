@@ -150,7 +150,6 @@ try {
     const levelCpu = process.cpuUsage();
     const scopes = await queryAggregates(clickhouse, "bench", level, window, {
       vocabularyTop: 16,
-      maxActiveHours: 20,
     });
     for (const scope of scopes) {
       const size = encodeBaseline(

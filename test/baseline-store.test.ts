@@ -165,7 +165,7 @@ describe("baseline store on embedded ClickHouse", () => {
       db,
       "agent",
       { startMs: end - 14 * 86_400_000, endMs: end + 60_000 },
-      { vocabularyTop: 10, maxActiveHours: 20 },
+      { vocabularyTop: 10 },
     );
     expect(agent?.scope).toEqual({
       level: "agent",

@@ -46,10 +46,7 @@ export function createEventTimeBaselines(
   const built = new Map<string, number>();
   let tick = -Infinity;
   let modelsBuilt = 0;
-  const options = {
-    vocabularyTop: settings.vocabularyTop,
-    maxActiveHours: 24 - settings.minQuietHours,
-  };
+  const options = { vocabularyTop: settings.vocabularyTop };
 
   /** Builds the model of `key` for the current tick; returns whether it is trusted. */
   function ensure(key: string, index: BaselineIndex): boolean {

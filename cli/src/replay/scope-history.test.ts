@@ -9,7 +9,7 @@ import {
 import { createEventHistory } from "./scope-history.js";
 
 const T0 = Date.parse("2026-11-16T00:00:00.000Z");
-const OPTIONS = { vocabularyTop: 4, maxActiveHours: 20 };
+const OPTIONS = { vocabularyTop: 4 };
 const WINDOW = { startMs: 0, endMs: T0 + 30 * 86_400_000 };
 
 function event(

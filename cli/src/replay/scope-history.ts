@@ -141,8 +141,6 @@ export interface HistoryWindow {
 
 export interface AggregateOptions {
   readonly vocabularyTop: number;
-  /** Scopes active in more hours of the day than this get no hour-of-week slots (the SQL's HAVING). */
-  readonly maxActiveHours: number;
 }
 
 /** Every scope's history; `add` and `remove` keep it equal to the events in the window. */
@@ -277,7 +275,6 @@ export function createEventHistory(): EventHistory {
       history.hoursOfDay.forEach((count, hour) => {
         if (count > 0) mask |= 1 << hour;
       });
-      const periodicEnough = bitsSet(mask) <= options.maxActiveHours;
       const slots: [number, number][] = [];
       history.hourOfWeekCalls.forEach((calls, index) => {
         if (calls > 0) slots.push([index, calls]);
@@ -325,16 +322,10 @@ export function createEventHistory(): EventHistory {
         bytesPerCallByVerb: statsMap(history.bytesByVerb),
         bytesPerCallBySensitivity: statsMap(history.bytesBySensitivity),
         vocabularies,
-        hourOfWeekCalls: periodicEnough ? slots : null,
+        hourOfWeekCalls: slots.length > 0 ? slots : null,
       };
     },
   };
-}
-
-function bitsSet(mask: number): number {
-  let count = 0;
-  for (let bits = mask >>> 0; bits !== 0; bits &= bits - 1) count++;
-  return count;
 }
 
 /**

@@ -84,10 +84,7 @@ export function startRefresher(options: {
         options.database,
         level,
         { startMs: windowStartMs, endMs: windowEndMs },
-        {
-          vocabularyTop: settings.vocabularyTop,
-          maxActiveHours: 24 - settings.minQuietHours,
-        },
+        { vocabularyTop: settings.vocabularyTop },
       );
       for (
         let start = 0;

@@ -87,7 +87,10 @@ describe("buildModel", () => {
     // 70 calls at Monday 09:00, which occurs twice in the 14 days observed.
     expect(periodic.hourOfWeek?.[9]).toBe(35);
     const around = buildModel(
-      aggregates({ activeHoursOfDay: 0xffffff }),
+      aggregates({
+        activeHoursOfDay: 0xffffff,
+        hourOfWeekCalls: Array.from({ length: 24 }, (_, hour) => [hour, 50]),
+      }),
       context,
     );
     expect(around.hourOfWeek).toBeNull();
@@ -195,10 +198,45 @@ describe("hour-of-week helpers", () => {
     expect(profile[1]).toBe(0);
   });
 
-  it("calls activity periodic only with enough idle hours", () => {
+  const hoursWith = (calls: (hour: number) => number) =>
+    Array.from({ length: 24 }, (_, hour) => [hour, calls(hour)] as const);
+
+  it("calls activity periodic only with enough quiet hours", () => {
     expect(bitCount(0xffffff)).toBe(24);
-    expect(isPeriodic(0xffffff, 1)).toBe(false);
-    expect(isPeriodic(0xfffff, 4)).toBe(true);
-    expect(isPeriodic(0x1fffff, 4)).toBe(false);
+    expect(
+      isPeriodic(
+        hoursWith(() => 10),
+        1,
+      ),
+    ).toBe(false);
+    expect(
+      isPeriodic(
+        hoursWith((h) => (h < 20 ? 10 : 0)),
+        4,
+      ),
+    ).toBe(true);
+    expect(
+      isPeriodic(
+        hoursWith((h) => (h < 21 ? 10 : 0)),
+        4,
+      ),
+    ).toBe(false);
+    expect(isPeriodic([], 4)).toBe(false);
+  });
+
+  it("counts a trickle of night calls as quiet (under 5 % of the busiest hour)", () => {
+    const businessHours = hoursWith((h) => (h >= 8 && h < 18 ? 600 : 8));
+    expect(isPeriodic(businessHours, 4)).toBe(true);
+    const evenlyBusy = hoursWith((h) => (h >= 8 && h < 18 ? 600 : 200));
+    expect(isPeriodic(evenlyBusy, 4)).toBe(false);
+  });
+
+  it("sums the same hour of the day over every day of the week", () => {
+    // Hour 3 is quiet on Monday but busy on Tuesday (slot 24 + 3): not quiet overall.
+    const slots = [
+      ...hoursWith((h) => (h === 3 ? 0 : 100)),
+      [27, 100] as const,
+    ];
+    expect(isPeriodic(slots, 1)).toBe(false);
   });
 });

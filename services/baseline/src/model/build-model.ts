@@ -44,7 +44,7 @@ export interface ScopeAggregates {
   readonly bytesPerCallByVerb: Readonly<Record<string, RobustStats>>;
   readonly bytesPerCallBySensitivity: Readonly<Record<string, RobustStats>>;
   readonly vocabularies: readonly VocabularyRow[];
-  /** `[hour of week, calls]` summed over the window's agents; null when not fetched. */
+  /** `[hour of week, calls]` summed over the window's agents; null when there are none. */
   readonly hourOfWeekCalls: readonly (readonly [number, number])[] | null;
 }
 
@@ -81,12 +81,36 @@ export function bitCount(mask: number): number {
   return count;
 }
 
-/** Periodic activity leaves some hours of the day idle; 24/7 agents are not periodic. */
+/**
+ * An hour of the day is quiet when it has under this share of the busiest hour's calls: a
+ * business-hours agent still trickles a few calls at night (retries, a stray user), and those
+ * must not make it look 24/7.
+ */
+export const QUIET_HOUR_SHARE = 0.05;
+
+/** Calls per hour of the day (0–23, UTC), summed over the hour-of-week slots. */
+export function callsByHourOfDay(
+  slots: readonly (readonly [number, number])[],
+): number[] {
+  const calls = new Array<number>(HOURS_PER_DAY).fill(0);
+  for (const [index, count] of slots)
+    if (index >= 0 && index < HOURS_PER_WEEK) {
+      const hour = index % HOURS_PER_DAY;
+      calls[hour] = (calls[hour] ?? 0) + count;
+    }
+  return calls;
+}
+
+/** Periodic activity leaves some hours of the day quiet; 24/7 agents are not periodic. */
 export function isPeriodic(
-  activeHoursOfDay: number,
+  slots: readonly (readonly [number, number])[],
   minQuietHours: number,
 ): boolean {
-  return HOURS_PER_DAY - bitCount(activeHoursOfDay & 0xffffff) >= minQuietHours;
+  const calls = callsByHourOfDay(slots);
+  const busiest = Math.max(...calls);
+  if (busiest <= 0) return false;
+  const quiet = calls.filter((count) => count < QUIET_HOUR_SHARE * busiest);
+  return quiet.length >= minQuietHours;
 }
 
 /** Index of the hour of the week (0 = Monday 00:00 UTC) that `timeMs` falls in. */
@@ -169,7 +193,7 @@ export function buildModel(
   const periodic =
     trusted &&
     a.hourOfWeekCalls !== null &&
-    isPeriodic(a.activeHoursOfDay, settings.minQuietHours);
+    isPeriodic(a.hourOfWeekCalls, settings.minQuietHours);
   const calls = Math.max(1, a.events);
   return {
     version: BASELINE_FORMAT_VERSION,

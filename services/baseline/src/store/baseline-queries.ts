@@ -186,7 +186,7 @@ export async function queryAggregates(
   database: string,
   level: BaselineLevel,
   window: Window,
-  options: { readonly vocabularyTop: number; readonly maxActiveHours: number },
+  options: { readonly vocabularyTop: number },
 ): Promise<ScopeAggregates[]> {
   const db = database;
   const cols = SCOPE_COLUMNS[level];
@@ -268,10 +268,8 @@ export async function queryAggregates(
       FROM ${db}.events_per_hour
       WHERE hour >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64})) AND hour < fromUnixTimestamp64Milli({to:Int64})
       GROUP BY ${colList}, how)
-    GROUP BY ${colList}
-    HAVING bitCount(groupBitOr(bitShiftLeft(toUInt32(1), how % 24))) <= {max_active:UInt8}`,
+    GROUP BY ${colList}`,
     window,
-    { max_active: options.maxActiveHours },
   )) {
     hourOfWeek.set(
       keyOf(row, cols),
