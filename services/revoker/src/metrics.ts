@@ -11,6 +11,7 @@ export const DELIVERY_OUTCOMES = [
   "retry",
   "refused",
   "dead_lettered",
+  "already_delivered",
 ] as const;
 export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
 export const DECISION_OUTCOMES = [

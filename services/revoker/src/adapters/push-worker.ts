@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { JsMsg } from "nats";
 import {
   backoffDelayMs,
@@ -58,6 +59,8 @@ export class Breakers {
 }
 
 const IDLE_WAIT_MS = 250;
+/** SETs a worker remembers as accepted; far more than are ever in flight for one stream. */
+const ACCEPTED_MEMORY_ENTRIES = 100_000;
 const FETCH_EXPIRES_MS = 1_000;
 
 /**
@@ -88,6 +91,14 @@ export function startPushWorker(options: {
   });
   const abort = new AbortController();
   const agents = createPushAgents(policy.concurrency);
+  // JetStream may hand back a SET the receiver already accepted: its ack was lost in a NATS
+  // restart, or the audit write after the 202 failed and the SET was nak'ed. Remembering
+  // what was accepted (and whether its audit record is written) makes the push exactly once
+  // per worker lifetime; the value says whether the audit record still needs writing.
+  const accepted = new LRUCache<string, { audited: boolean }>({
+    max: ACCEPTED_MEMORY_ENTRIES,
+    ttl: policy.deadLetterAfterMs,
+  });
 
   async function settle(
     message: JsMsg,
@@ -120,6 +131,21 @@ export function startPushWorker(options: {
       message.ack();
       return;
     }
+    const known = accepted.get(set.jti);
+    if (known) {
+      metrics.deliveries.labels(receiver, "already_delivered").inc();
+      if (!known.audited && set.action) {
+        await audit.write([
+          auditRecord(set.action, AuditStep.delivered, now(), {
+            ...detail,
+            outcome: "202",
+          }),
+        ]);
+        known.audited = true;
+      }
+      message.ack();
+      return;
+    }
     const end = metrics.pushSeconds.startTimer();
     try {
       await pushSet(
@@ -132,6 +158,8 @@ export function startPushWorker(options: {
         agents,
       );
       end();
+      const remembered = { audited: false };
+      accepted.set(set.jti, remembered);
       breakers.record(receiver, true, Date.now());
       options.onOutcome?.(record, true);
       metrics.deliveries.labels(receiver, "delivered").inc();
@@ -145,6 +173,7 @@ export function startPushWorker(options: {
             outcome: "202",
           }),
         ]);
+      remembered.audited = true;
       message.ack();
     } catch (error) {
       end();
