@@ -17,7 +17,7 @@ import {
   testLogger,
   uniqueNames,
 } from "./support/stack.js";
-import { canonicalEvent } from "./support/events.js";
+import { agentEvent } from "./support/detector-events.js";
 import { readTopic } from "./support/kafka.js";
 
 describe("detector service over the real broker and NATS", () => {
@@ -68,10 +68,10 @@ describe("detector service over the real broker and NATS", () => {
     const start = Date.now();
     const events = [
       ...Array.from({ length: 8 }, (_, i) =>
-        canonicalEvent("agent-burst", start + i * 100, i),
+        agentEvent("agent-burst", start + i * 100, i),
       ),
-      canonicalEvent("agent-calm", start, 0),
-      canonicalEvent("agent-calm", start + 500, 1),
+      agentEvent("agent-calm", start, 0),
+      agentEvent("agent-calm", start + 500, 1),
     ];
     const producer = kafka.producer();
     await producer.connect();

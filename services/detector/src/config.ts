@@ -21,6 +21,8 @@ import { DEFAULT_POLICY, parsePolicy, type Policy } from "./core/policy.js";
 export const DEFAULT_DETECTOR_OPS_PORT = 9103;
 export const DEFAULT_MAX_AGENTS = 500_000;
 export const DEFAULT_IDLE_EVICT_MS = 2 * 60 * 60 * 1000;
+export const DEFAULT_RESTORE_TAIL_MS = 60 * 60 * 1000;
+export const DEFAULT_RESTORE_MAX_MESSAGES = 200_000;
 
 export interface DetectorConfig {
   readonly common: CommonConfig;
@@ -32,6 +34,10 @@ export interface DetectorConfig {
   readonly policy: Policy;
   /** Where the policy came from ("" = the built-in default). */
   readonly policyFile: string;
+  /** Re-read this much of each partition's tail at start (0 = off)… */
+  readonly restoreTailMs: number;
+  /** …but at most this many messages per partition. */
+  readonly restoreMaxMessages: number;
 }
 
 /** A JSON policy file, read and validated at start-up; empty means the built-in default. */
@@ -74,6 +80,14 @@ export function loadDetectorConfig(
           default: DEFAULT_IDLE_EVICT_MS,
           desc: "event time without events after which an agent's state is dropped",
         }),
+        DETECTOR_RESTORE_TAIL: durationMs({
+          default: DEFAULT_RESTORE_TAIL_MS,
+          desc: "events re-read at start to rebuild state, by age (0 = off)",
+        }),
+        DETECTOR_RESTORE_MAX_MESSAGES: integer(0)({
+          default: DEFAULT_RESTORE_MAX_MESSAGES,
+          desc: "events re-read at start per partition at most",
+        }),
         DETECTOR_POLICY_FILE: policyFile({
           default: { path: "", policy: DEFAULT_POLICY },
           desc: "JSON policy file (empty: the built-in default policy)",
@@ -94,5 +108,7 @@ export function loadDetectorConfig(
     idleEvictMs: d.DETECTOR_IDLE_EVICT,
     policy: d.DETECTOR_POLICY_FILE.policy,
     policyFile: d.DETECTOR_POLICY_FILE.path,
+    restoreTailMs: d.DETECTOR_RESTORE_TAIL,
+    restoreMaxMessages: d.DETECTOR_RESTORE_MAX_MESSAGES,
   });
 }

@@ -4,10 +4,7 @@ export type {
   ScoringEngine,
 } from "./core/engine.js";
 export { DETECTORS, createScoringEngine, decisionId } from "./core/engine.js";
-export type {
-  BaselineIndex,
-  ResolvedBaseline,
-} from "./core/baseline-index.js";
+export type { BaselineIndex, ResolvedBaseline } from "./core/baseline-index.js";
 export type {
   DetectorLimits,
   DetectorName,

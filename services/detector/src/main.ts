@@ -14,6 +14,7 @@ import {
 } from "@warden/shared";
 import { watchBaselines } from "./adapters/baseline-watcher.js";
 import { startDecisionPipeline } from "./adapters/decision-pipeline.js";
+import { watchPolicyFile } from "./adapters/policy-watcher.js";
 import { createScoringEngine } from "./core/engine.js";
 import { loadDetectorConfig } from "./config.js";
 import { createDetectorMetrics } from "./metrics.js";
@@ -47,6 +48,15 @@ async function main(): Promise<void> {
     evictedAgents: () => engine.evictedAgents,
     baselines: () => engine.baselines.size,
   });
+  // Hot reload: a valid new policy applies to the next event; an invalid one is refused.
+  const policyWatcher = config.policyFile
+    ? watchPolicyFile({
+        path: config.policyFile,
+        apply: (policy) => engine.setPolicy(policy),
+        logger,
+        metrics,
+      })
+    : undefined;
   const baselines = await watchBaselines({
     bucket: await openBaselinesBucket(nats, names),
     index: engine.baselines,
@@ -74,6 +84,7 @@ async function main(): Promise<void> {
     ],
     logger,
   });
+  shutdown.add("policy watcher", () => policyWatcher?.stop());
   shutdown.add("decision pipeline", () => pipeline.stop());
   shutdown.add("baseline watcher", () => baselines.stop());
   shutdown.add("nats", () => nats.drain());

@@ -24,9 +24,13 @@ export interface DetectorMetrics {
   readonly suppressed: Counter<"rule">;
   readonly invalidDecisions: Counter;
   readonly scoringSeconds: Histogram;
-  readonly eventToDecisionSeconds: Histogram;
+  readonly decisionLatencySeconds: Histogram;
+  readonly consumerLag: Gauge<"partition">;
   readonly baselineAgeSeconds: Histogram;
   readonly baselineUpdates: Counter<"result">;
+  readonly policyReloads: Counter<"result">;
+  readonly restoredEvents: Counter;
+  readonly publishRetries: Counter;
   observe(sources: DetectorGaugeSources): void;
 }
 
@@ -41,17 +45,29 @@ export function createDetectorMetrics(): DetectorMetrics {
     labelNames: ["action", "detector"] as const,
     registers,
   });
+  // prom-client creates a labelled series on its first change: inc(0) makes every
+  // action × detector series exist (at 0) from the start, so rates and alerts see them.
   for (const action of ACTIONS)
-    for (const detector of DETECTOR_NAMES) decisions.labels(action, detector);
+    for (const detector of DETECTOR_NAMES)
+      decisions.labels(action, detector).inc(0);
   const dryRunDecisions = new Counter({
     name: "warden_detector_dry_run_decisions_total",
     help: "Decisions recorded but not sent to the revoker because the policy is dry-run",
     labelNames: ["action"] as const,
     registers,
   });
+  for (const action of ACTIONS) dryRunDecisions.labels(action).inc(0);
+  const policyReloads = new Counter({
+    name: "warden_detector_policy_reloads_total",
+    help: "Policy file changes applied or rejected (invalid: the policy in force stays)",
+    labelNames: ["result"] as const,
+    registers,
+  });
+  for (const result of ["applied", "rejected"])
+    policyReloads.labels(result).inc(0);
   new Gauge({
-    name: "warden_detector_agents",
-    help: "Agents whose state is in memory",
+    name: "warden_detector_active_agents",
+    help: "Agents whose state is in memory (active within DETECTOR_IDLE_EVICT of event time)",
     registers,
     collect() {
       this.set(sources?.agents() ?? 0);
@@ -104,10 +120,16 @@ export function createDetectorMetrics(): DetectorMetrics {
       buckets: [1e-6, 5e-6, 2e-5, 1e-4, 5e-4, 2e-3, 1e-2],
       registers,
     }),
-    eventToDecisionSeconds: new Histogram({
-      name: "warden_detector_event_to_decision_seconds",
-      help: "Wall-clock time of a published decision minus its trigger event's time",
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60],
+    decisionLatencySeconds: new Histogram({
+      name: "warden_detector_decision_latency_seconds",
+      help: "Wall-clock time of a published decision minus its trigger event's time (event → decision)",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60],
+      registers,
+    }),
+    consumerLag: new Gauge({
+      name: "warden_detector_consumer_lag_messages",
+      help: "Messages of agent.events.v1 behind the partition's high watermark, as of the partition's last batch",
+      labelNames: ["partition"] as const,
       registers,
     }),
     baselineAgeSeconds: new Histogram({
@@ -120,6 +142,17 @@ export function createDetectorMetrics(): DetectorMetrics {
       name: "warden_detector_baseline_updates_total",
       help: "Baseline KV entries applied, deleted or rejected (undecodable)",
       labelNames: ["result"] as const,
+      registers,
+    }),
+    policyReloads,
+    restoredEvents: new Counter({
+      name: "warden_detector_restored_events_total",
+      help: "Events re-read at start to rebuild agent state (their decisions were published before)",
+      registers,
+    }),
+    publishRetries: new Counter({
+      name: "warden_detector_publish_retries_total",
+      help: "Failed attempts to publish a batch's decisions (NATS or Kafka unavailable), each retried",
       registers,
     }),
     observe(next) {

@@ -3,6 +3,7 @@ import type { JetStreamClient } from "nats";
 import {
   kafkaUnreachable,
   parseCanonicalEvent,
+  retry,
   validateDecision,
   type CanonicalEvent,
   type DecisionV1,
@@ -13,6 +14,9 @@ import type { ScoringEngine } from "../core/engine.js";
 
 import type { DetectorConfig } from "../config.js";
 import type { DetectorMetrics } from "../metrics.js";
+import { planRestore, type RestoreRange } from "./state-restore.js";
+
+const PUBLISH_RETRY_MAX_DELAY_MS = 5_000;
 
 /**
  * agent.events.v1 → scoring engine → decisions, published to JetStream
@@ -36,6 +40,56 @@ export async function startDecisionPipeline(options: {
   const encoder = new TextEncoder();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const consumer = kafka.consumer({ groupId: names.groups.detector });
+  const restoring = new Map<number, RestoreRange>();
+  const stopping = new AbortController();
+  let restored: Promise<void> = Promise.resolve();
+  let firstJoin = true;
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const partitions = payload.memberAssignment[names.topics.events] ?? [];
+    // Every assigned partition's lag series exists from the join (0 until its first batch).
+    for (const partition of partitions)
+      metrics.consumerLag.labels(String(partition)).set(0);
+    // Only after a start: on a later rebalance the engine still holds what it had.
+    if (!firstJoin) return;
+    firstJoin = false;
+    restored = restoreTail(partitions).catch((error: unknown) =>
+      log.error(
+        { err: error },
+        "state restore failed; scoring from the committed offsets with empty state",
+      ),
+    );
+  });
+
+  async function restoreTail(partitions: readonly number[]): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const plan = await planRestore({
+        admin,
+        groupId: names.groups.detector,
+        topic: names.topics.events,
+        partitions,
+        tailMs: config.restoreTailMs,
+        maxMessages: config.restoreMaxMessages,
+        nowMs: Date.now(),
+      });
+      for (const [partition, range] of plan) {
+        restoring.set(partition, range);
+        consumer.seek({
+          topic: names.topics.events,
+          partition,
+          offset: String(range.from),
+        });
+      }
+      if (plan.size > 0)
+        log.info(
+          { partitions: Object.fromEntries(plan) },
+          "re-reading the tail of the events topic to restore state",
+        );
+    } finally {
+      await admin.disconnect();
+    }
+  }
   try {
     await producer.connect();
     await consumer.connect();
@@ -50,7 +104,10 @@ export async function startDecisionPipeline(options: {
     autoCommit: false,
     eachBatch: async (payload) => {
       const { batch } = payload;
+      // A batch fetched before the restore's seek is stale and comes again from the tail.
+      await restored;
       if (!payload.isRunning() || payload.isStale()) return;
+      const restore = restoring.get(batch.partition);
       const decisions: DecisionV1[] = [];
       const nowIso = new Date().toISOString();
       for (const message of batch.messages) {
@@ -62,6 +119,12 @@ export async function startDecisionPipeline(options: {
             { partition: batch.partition, offset: message.offset, err: error },
             "skipping a message that is not canonical event JSON",
           );
+          continue;
+        }
+        if (restore && Number(message.offset) < restore.until) {
+          // Rebuilding state: the decisions this causes were published before the restart.
+          engine.observe(event, nowIso);
+          metrics.restoredEvents.inc();
           continue;
         }
         metrics.events.inc();
@@ -95,30 +158,51 @@ export async function startDecisionPipeline(options: {
           value: JSON.stringify(decision),
         }));
         const toRevoker = engine.policy.dryRun ? [] : decisions;
-        await Promise.all([
-          ...toRevoker.map((decision) =>
-            jetstream.publish(
-              names.decisionSubject(
-                decision.tenant ?? "default",
-                decision.agent_id,
+        // The engine has already observed this batch (an incident is open at its action), so
+        // handing the batch back to kafkajs would re-observe it and hold the decision for good.
+        // Both publications are idempotent (Nats-Msg-Id = decision id; idempotent producer),
+        // so they are retried here until they succeed or the service stops.
+        await retry(
+          () =>
+            Promise.all([
+              ...toRevoker.map((decision) =>
+                jetstream.publish(
+                  names.decisionSubject(
+                    decision.tenant ?? "default",
+                    decision.agent_id,
+                  ),
+                  encoder.encode(JSON.stringify(decision)),
+                  { msgID: decision.decision_id },
+                ),
               ),
-              encoder.encode(JSON.stringify(decision)),
-              { msgID: decision.decision_id },
-            ),
-          ),
-          producer.send({
-            topic: names.topics.decisions,
-            messages,
-            acks: -1,
-          }),
-        ]);
+              producer.send({
+                topic: names.topics.decisions,
+                messages,
+                acks: -1,
+              }),
+            ]),
+          {
+            attempts: Number.POSITIVE_INFINITY,
+            maxDelayMs: PUBLISH_RETRY_MAX_DELAY_MS,
+            shouldRetry: () => true,
+            signal: stopping.signal,
+            onRetry: (error, attempt, delayMs) => {
+              metrics.publishRetries.inc();
+              log.warn(
+                { err: error, attempt, delayMs, decisions: decisions.length },
+                "publishing decisions failed; retrying",
+              );
+              payload.heartbeat().catch(() => undefined);
+            },
+          },
+        );
         const decidedMs = Date.now();
         for (const decision of decisions) {
           const detector = decision.reasons[0]?.detector ?? "none";
           if (engine.policy.dryRun)
             metrics.dryRunDecisions.labels(decision.action).inc();
           else metrics.decisions.labels(decision.action, detector).inc();
-          metrics.eventToDecisionSeconds.observe(
+          metrics.decisionLatencySeconds.observe(
             (decidedMs - Date.parse(decision.at)) / 1000,
           );
           log.info(
@@ -133,13 +217,20 @@ export async function startDecisionPipeline(options: {
           );
         }
       }
-      await consumer.commitOffsets([
-        {
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: String(Number(batch.lastOffset()) + 1),
-        },
-      ]);
+      const next = Number(batch.lastOffset()) + 1;
+      // While restoring, the committed offset is ahead: never move it back.
+      if (restore && next >= restore.until) restoring.delete(batch.partition);
+      if (!restore || next > restore.until)
+        await consumer.commitOffsets([
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: String(next),
+          },
+        ]);
+      metrics.consumerLag
+        .labels(String(batch.partition))
+        .set(Number(batch.offsetLag()));
       await payload.heartbeat();
       log.debug(
         {
@@ -155,7 +246,9 @@ export async function startDecisionPipeline(options: {
     consumer,
     producer,
     async stop() {
-      // Stop intake first (in-flight batch finishes and commits), then the producer.
+      // Stop intake first (in-flight batch finishes and commits, or gives up publishing and
+      // is read again after the restart), then the producer.
+      stopping.abort(new Error("detector stopping"));
       await consumer.disconnect();
       await producer.disconnect();
     },

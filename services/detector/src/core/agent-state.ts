@@ -73,6 +73,12 @@ export interface AgentState {
   /** Credential ids recently used, newest last (for the decision). */
   readonly credentials: Map<string, number>;
   incident: Incident | undefined;
+  /** Slow drift (detectors/temporal.ts): the open hour, its bytes out, and two moving averages. */
+  driftHour: number;
+  driftBytes: number;
+  driftHours: number;
+  driftShort: number;
+  driftLong: number;
 }
 
 export function createAgentState(
@@ -97,6 +103,11 @@ export function createAgentState(
     newSourceIps: new Map(),
     credentials: new Map(),
     incident: undefined,
+    driftHour: -1,
+    driftBytes: 0,
+    driftHours: 0,
+    driftShort: 0,
+    driftLong: 0,
   };
 }
 
@@ -145,4 +156,36 @@ export function recordEvent(
     t,
     STATE_CAPS.credentials,
   );
+  recordDrift(state, t, event.bytes_out ?? 0);
+}
+
+const HOUR_MS = MINUTES_PER_HOUR * MINUTE_MS;
+/** Smoothing of the two moving averages of bytes out per active hour: ~6 h and ~24 h. */
+const DRIFT_SHORT_ALPHA = 1 / 6;
+const DRIFT_LONG_ALPHA = 1 / 24;
+
+/**
+ * Folds finished active hours into the agent's moving averages of bytes out per active hour
+ * (the baseline's bytesPerHour is per active hour too, so idle hours are not zeros). A late
+ * event from an hour already folded is left out: the averages only move forward.
+ */
+function recordDrift(state: AgentState, timeMs: number, bytes: number): void {
+  const hour = Math.floor(timeMs / HOUR_MS);
+  if (hour > state.driftHour) {
+    if (state.driftHour >= 0) {
+      if (state.driftHours === 0) {
+        state.driftShort = state.driftBytes;
+        state.driftLong = state.driftBytes;
+      } else {
+        state.driftShort +=
+          DRIFT_SHORT_ALPHA * (state.driftBytes - state.driftShort);
+        state.driftLong +=
+          DRIFT_LONG_ALPHA * (state.driftBytes - state.driftLong);
+      }
+      state.driftHours++;
+    }
+    state.driftHour = hour;
+    state.driftBytes = 0;
+  }
+  if (hour === state.driftHour) state.driftBytes += bytes;
 }

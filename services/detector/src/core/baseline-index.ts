@@ -38,6 +38,7 @@ export interface ResolvedBaseline {
 export interface BaselineIndex {
   set(key: string, model: BaselineModel): void;
   delete(key: string): void;
+  get(key: string): BaselineModel | undefined;
   /** `keys` from baselineKeysOf, computed once per agent (the key encoding is not free). */
   resolve(keys: BaselineKeys): ResolvedBaseline | undefined;
   readonly size: number;
@@ -52,6 +53,7 @@ export function createBaselineIndex(): BaselineIndex {
   return {
     set: (key, model) => void models.set(key, model),
     delete: (key) => void models.delete(key),
+    get: (key) => models.get(key),
     resolve(keys) {
       if (models.size === 0) return undefined;
       const own = trusted(keys.agent);

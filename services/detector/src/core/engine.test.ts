@@ -104,15 +104,15 @@ describe("scoring engine", () => {
       ratePerMinute: { median: 1, mad: 0, p95: 1, p99: 1, max: 1 },
     });
     scoring.baselines.set(tenantBaselineKey("acme"), strict);
-    const tenantOnly = burst("fresh", 21).map((e) =>
+    const tenantOnly = burst("fresh", 17).map((e) =>
       scoring.observe(e, DECIDED_AT),
     );
-    // Limit from the baseline: max(20 minimum, 3 × 1) = 20 calls per window.
+    // Limit from the baseline: max(16 minimum, 1 × 1) = 16 calls per window.
     const burstAt = (i: number) =>
       tenantOnly[i]?.results.find((r) => r.detector === "burst");
-    expect(burstAt(19)).toBeUndefined();
-    expect(burstAt(20)?.summary).toContain("tenant baseline allows 20");
-    expect(tenantOnly[20]?.decision?.action).toBe("revoke");
+    expect(burstAt(15)).toBeUndefined();
+    expect(burstAt(16)?.summary).toContain("tenant baseline allows 16");
+    expect(tenantOnly[16]?.decision?.action).toBe("revoke");
     scoring.baselines.set(peerBaselineKey("acme", "support"), baseline());
     const peer = burst("newcomer", 1).map((e) =>
       scoring.observe(e, DECIDED_AT),

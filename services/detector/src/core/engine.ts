@@ -25,6 +25,8 @@ import {
   novelActionDetector,
   privilegeEscalationDetector,
 } from "./detectors/identity.js";
+import { denyRuleDetector } from "./detectors/rules.js";
+import { offHoursDetector, slowDriftDetector } from "./detectors/temporal.js";
 import type {
   Detector,
   DetectorInput,
@@ -47,6 +49,9 @@ export const DETECTORS: readonly Detector[] = [
   credentialMisuseDetector,
   deniedProbingDetector,
   delegationAnomalyDetector,
+  offHoursDetector,
+  slowDriftDetector,
+  denyRuleDetector,
 ];
 
 /** Agents sharing one credential that are remembered per credential. */
@@ -164,6 +169,7 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
     baseline: undefined,
     limits,
     credentialAgents: 0,
+    denyRules: policy.denyRules,
   };
   return {
     baselines,
@@ -182,8 +188,9 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
       const key = `${event.tenant}\u0000${event.agent.id}`;
       const state = agents.touch(key, t, () => createAgentState(layout, event));
       recordEvent(layout, state, event);
+      // Keyed by the credential alone: one used across tenants is as suspect as within one.
       const users = credentialUsers.touch(
-        `${event.tenant}\u0000${event.credential.id}`,
+        `${event.credential.type}\u0000${event.credential.id}`,
         t,
         () => new Map(),
       );
@@ -196,6 +203,7 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
       input.state = state;
       input.baseline = baseline;
       input.credentialAgents = credentialAgents;
+      input.denyRules = policy.denyRules;
       let raw: DetectorResult[] | undefined;
       for (const detector of DETECTORS) {
         const result = detector(input);

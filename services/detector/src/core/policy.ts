@@ -1,4 +1,5 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
+import type { DenyRule } from "./detectors/rules.js";
 import { DETECTOR_NAMES, type DetectorName } from "./detectors/types.js";
 
 export const ACTIONS = ["alert", "step_up", "revoke"] as const;
@@ -39,6 +40,8 @@ export interface Policy {
   readonly thresholds: Readonly<Record<Action, number>>;
   readonly detectors: Readonly<Partial<Record<DetectorName, DetectorPolicy>>>;
   readonly suppressions: readonly Suppression[];
+  /** Static deny-list: a match scores 1 on the `deny_rule` detector. */
+  readonly denyRules: readonly DenyRule[];
   /** An incident closes after this long (event time) without risk above alert − hysteresis. */
   readonly cooldownSeconds: number;
   readonly hysteresis: number;
@@ -64,8 +67,11 @@ export const DEFAULT_POLICY: Policy = {
         { weight: SINGLE_SIGNAL_WEIGHT },
       ]),
     ),
+    // A deny-list match steps up at least; a policy that wants it to revoke says so.
+    deny_rule: { weight: SINGLE_SIGNAL_WEIGHT, action: "step_up", minScore: 1 },
   },
   suppressions: [],
+  denyRules: [],
   cooldownSeconds: 900,
   hysteresis: 0.1,
   dryRun: false,
@@ -73,6 +79,11 @@ export const DEFAULT_POLICY: Policy = {
 
 const unit = { type: "number", minimum: 0, maximum: 1 } as const;
 const actionSchema = { enum: [...ACTIONS] } as const;
+const stringList = {
+  type: "array",
+  minItems: 1,
+  items: { type: "string", minLength: 1 },
+} as const;
 export const POLICY_SCHEMA = {
   type: "object",
   additionalProperties: false,
@@ -109,6 +120,26 @@ export const POLICY_SCHEMA = {
           actions: { type: "array", items: actionSchema },
           from: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}T" },
           until: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}T" },
+        },
+      },
+    },
+    denyRules: {
+      type: "array",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["id"],
+        properties: {
+          id: { type: "string", minLength: 1 },
+          tenant: { type: "string" },
+          agent: { type: "string" },
+          agentKind: { type: "string" },
+          actions: stringList,
+          verbs: stringList,
+          resourceTypes: stringList,
+          sensitivities: stringList,
+          scopes: stringList,
+          sourceIps: stringList,
         },
       },
     },

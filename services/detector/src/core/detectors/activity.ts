@@ -48,11 +48,17 @@ export const burstDetector: Detector = (input) => {
   };
 };
 
-/** z above which the rate starts to count, and z at which it is certain. */
+/** Excess (in robust-scale units) over the busiest minute where the rate starts to count, and where it is certain. */
 const RATE_Z_START = 4;
 const RATE_Z_FULL = 12;
+/** The scale is at least this share of the busiest minute, so bursty agents need a proportionate jump. */
+const RATE_SCALE_SHARE = 0.25;
 
-/** Calls in the current minute against the baseline's per-minute median and MAD. */
+/**
+ * Calls in the current minute against the busiest minutes of the baseline (p99, max): an
+ * agent whose normal work comes in bursts (deploys, batch runs) has those in its history, so
+ * only a minute well beyond them counts. z = (calls − busiest) / max(1.4826·MAD, ¼·busiest, 1).
+ */
 export const rateSpikeDetector: Detector = (input) => {
   const { baseline, state, layout } = input;
   if (!baseline) return undefined;
@@ -63,18 +69,18 @@ export const rateSpikeDetector: Detector = (input) => {
     state.minuteHead,
     1,
   );
-  if (calls <= rate.p99) return undefined;
-  // 1.4826 × MAD estimates σ for normal data; the floors keep a flat history from exploding z.
-  const scale = Math.max(1.4826 * rate.mad, 0.1 * rate.median, 1);
-  const z = (calls - rate.median) / scale;
+  const busiest = Math.max(rate.p99, rate.max);
+  if (calls <= busiest) return undefined;
+  const scale = Math.max(1.4826 * rate.mad, RATE_SCALE_SHARE * busiest, 1);
+  const z = (calls - busiest) / scale;
   const score = clamp01((z - RATE_Z_START) / (RATE_Z_FULL - RATE_Z_START));
   if (score === 0) return undefined;
   return {
     detector: "rate_spike",
     score,
-    summary: `${formatCount(calls)} calls this minute; the ${baseline.level} baseline's median is ${formatCount(rate.median)} (p99 ${formatCount(rate.p99)}), z = ${formatCount(z)}`,
+    summary: `${formatCount(calls)} calls this minute; the ${baseline.level} baseline's busiest minute had ${formatCount(busiest)} (median ${formatCount(rate.median)})`,
     observed: calls,
-    expected: rate.median,
+    expected: busiest,
   };
 };
 
@@ -83,6 +89,8 @@ const PROBING_MINUTES = 10;
 const PROBING_SLACK = 3;
 const PROBING_FULL_EXCESS = 10;
 const PROBING_FULL_RESOURCES = 5;
+/** Share of calls denied that is normal for any agent (permissions drift, expired grants). */
+const DENIED_RATE_FLOOR = 0.05;
 
 /** Many denied calls across many resources within ten minutes. */
 export const deniedProbingDetector: Detector = (input) => {
@@ -110,7 +118,8 @@ export const deniedProbingDetector: Detector = (input) => {
     state.minuteHead,
     PROBING_MINUTES,
   );
-  const expected = baseline ? baseline.model.deniedRate * calls : 0;
+  const expected =
+    Math.max(baseline?.model.deniedRate ?? 0, DENIED_RATE_FLOOR) * calls;
   const excess = denied - expected - PROBING_SLACK;
   const score =
     clamp01(excess / PROBING_FULL_EXCESS) *

@@ -20,9 +20,11 @@ const UNLABELLED_WEIGHT = 0.3;
 /** A value missing from a truncated vocabulary may just be rare: it counts half. */
 const RARE_FACTOR = 0.5;
 /** Hourly bytes no baseline considers suspicious. */
-const MIN_EXPECTED_BYTES_PER_HOUR = 1024 ** 2;
-const EXFIL_RATIO_START = 1.5;
-const EXFIL_RATIO_FULL = 5;
+const MIN_EXPECTED_BYTES_PER_HOUR = 16 * 1024 ** 2;
+// Hours of heavy-tailed agents (clones, copies) reach several times their busiest hour of a
+// few days' history; bulk exports are orders of magnitude beyond it.
+const EXFIL_RATIO_START = 3;
+const EXFIL_RATIO_FULL = 10;
 const RESTRICTED_EXPORT_SCORE = 0.9;
 /** An export of restricted data this many times the agent's usual per-call bytes is bulk. */
 const RESTRICTED_EXPORT_FACTOR = 10;
@@ -33,7 +35,13 @@ export const volumeExfilDetector: Detector = (input) => {
   const bytes = bytesLastHour(input);
   const hourly = baseline?.model.bytesPerHour;
   const expected = hourly
-    ? Math.max(hourly.p99, 3 * hourly.median, MIN_EXPECTED_BYTES_PER_HOUR)
+    ? // The busiest hour in the window: heavy-tailed agents (clones, nightly copies) had one.
+      Math.max(
+        hourly.p99,
+        hourly.max,
+        3 * hourly.median,
+        MIN_EXPECTED_BYTES_PER_HOUR,
+      )
     : limits.fallbackBytesPerHour;
   const ratio = bytes / expected;
   const volumeScore = clamp01(
@@ -44,7 +52,7 @@ export const volumeExfilDetector: Detector = (input) => {
       ? {
           detector: "volume_exfil",
           score: volumeScore,
-          summary: `${formatBytes(bytes)} out in the last hour; the ${baseline ? `${baseline.level} baseline's p99` : "absolute limit"} is ${formatBytes(expected)} per hour`,
+          summary: `${formatBytes(bytes)} out in the last hour; the ${baseline ? `${baseline.level} baseline's busiest hour` : "absolute limit"} is ${formatBytes(expected)} per hour`,
           observed: bytes,
           expected,
         }

@@ -45,6 +45,7 @@ function run(
       baseline: model ? { model, level: "agent" } : undefined,
       limits: DEFAULT_DETECTOR_LIMITS,
       credentialAgents,
+      denyRules: [],
     });
   });
 }
@@ -77,27 +78,38 @@ describe("burst", () => {
   });
 
   it("derives the limit from the baseline's busiest minute", () => {
-    // p99 = max = 20 calls a minute → limit 3 × 20 = 60.
-    const results = run(burstDetector, calls(61, 10), baseline());
-    expect(results[59]).toBeUndefined();
+    // Busiest minute (p99 = max) 20 calls → limit 1 × 20 = 20 per window.
+    const results = run(burstDetector, calls(21, 10), baseline());
+    expect(results[19]).toBeUndefined();
     expect(last(results)).toMatchObject({
       score: 1,
-      observed: 61,
-      expected: 60,
+      observed: 21,
+      expected: 20,
     });
+    // Never below 16 calls, however quiet the agent was.
+    const quiet = baseline({
+      ratePerMinute: { median: 1, mad: 0, p95: 1, p99: 1, max: 2 },
+    });
+    const strict = run(burstDetector, calls(17, 10), quiet);
+    expect(strict[15]).toBeUndefined();
+    expect(last(strict)?.expected).toBe(16);
   });
 });
 
 describe("rate_spike", () => {
-  it("scores a minute far above the median robustly and stays quiet within p99", () => {
+  it("scores a minute far beyond the busiest ones and stays quiet within them", () => {
     expect(
       last(run(rateSpikeDetector, calls(20, 2_000), baseline())),
     ).toBeUndefined();
-    const spike = last(run(rateSpikeDetector, calls(58, 1_000), baseline()));
+    // Twice the busiest minute is where it starts to count (scale = ¼ of the busiest).
+    expect(
+      last(run(rateSpikeDetector, calls(40, 1_000), baseline())),
+    ).toBeUndefined();
+    const spike = last(run(rateSpikeDetector, calls(70, 800), baseline()));
     expect(spike?.score).toBeGreaterThan(0.5);
     expect(spike?.score).toBeLessThanOrEqual(1);
-    expect(spike?.summary).toMatch(
-      /^58 calls this minute; the agent baseline's median is 10/,
+    expect(spike?.summary).toBe(
+      "70 calls this minute; the agent baseline's busiest minute had 20 (median 10)",
     );
   });
 });
@@ -158,15 +170,19 @@ describe("novel_resource", () => {
 });
 
 describe("volume_exfil", () => {
-  it("scores hourly bytes far over the baseline's p99", () => {
+  it("scores hourly bytes far over the baseline's busiest hour (16 MiB at least)", () => {
     const results = run(
       volumeExfilDetector,
-      calls(10, 1_000, { bytes_out: 1_000_000 }),
+      calls(10, 1_000, { bytes_out: 20_000_000 }),
       baseline(),
     );
+    // Ratio 3 (48 MiB) is where it starts; 10 (160 MiB) is certain.
     expect(results[1]).toBeUndefined();
+    expect(results[2]?.score).toBeGreaterThan(0);
     expect(last(results)?.score).toBe(1);
-    expect(last(results)?.summary).toMatch(/^9\.5 MiB out in the last hour/);
+    expect(last(results)?.summary).toBe(
+      "190.7 MiB out in the last hour; the agent baseline's busiest hour is 16 MiB per hour",
+    );
   });
 
   it("flags an export of restricted data by an agent that never read any", () => {
@@ -212,12 +228,14 @@ describe("privilege_escalation", () => {
 
 describe("credential_misuse", () => {
   it("scores one credential from many new IPs within the hour", () => {
-    const events = Array.from({ length: 6 }, (_, i) =>
+    const events = Array.from({ length: 9 }, (_, i) =>
       event("bot", T0 + i * 100, { source: { ip: `203.0.113.${i}` } }),
     );
     const results = run(credentialMisuseDetector, events, baseline());
-    expect(results[1]).toMatchObject({ score: 0.25 });
-    expect(last(results)).toMatchObject({ score: 1, observed: 6, expected: 1 });
+    // Four new addresses an hour are allowed (roaming, a new runner); the fifth counts.
+    expect(results[3]).toBeUndefined();
+    expect(results[4]).toMatchObject({ score: 0.25 });
+    expect(last(results)).toMatchObject({ score: 1, observed: 9, expected: 4 });
   });
 
   it("does not count the baseline's own IP, and scores a credential shared by agents", () => {

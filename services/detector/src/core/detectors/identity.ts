@@ -81,10 +81,12 @@ export const privilegeEscalationDetector: Detector = (input) => {
 };
 
 /** Source IPs outside the baseline allowed per hour before it counts (more without a baseline). */
-const NEW_IPS_ALLOWED = 1;
+const NEW_IPS_ALLOWED = 4;
 const NEW_IPS_ALLOWED_COLD = 16;
 const NEW_IPS_FULL_EXCESS = 4;
-const SHARED_CREDENTIAL_FULL_AGENTS = 4;
+/** One credential, two agent ids: credentials are issued per agent, so this alone alerts. */
+const SHARED_CREDENTIAL_SCORE = 0.7;
+const SHARED_CREDENTIAL_STEP = 0.15;
 
 /** One credential from many new source IPs, or used by several agent ids, within an hour. */
 export const credentialMisuseDetector: Detector = (input) => {
@@ -105,20 +107,30 @@ export const credentialMisuseDetector: Detector = (input) => {
       );
     const cutoff = event.time_ms - MINUTES_PER_HOUR * MINUTE_MS;
     const newIps = forgetBefore(state.newSourceIps, cutoff);
-    const allowed = baseline ? NEW_IPS_ALLOWED : NEW_IPS_ALLOWED_COLD;
+    // A truncated vocabulary (a peer group's or tenant's hundreds of addresses) cannot say an
+    // address is new, only that it is not among the most frequent: the cold allowance applies.
+    const complete =
+      baseline !== undefined &&
+      baseline.model.vocabulary.sourceIps.distinct <=
+        baseline.model.vocabulary.sourceIps.top.length;
+    const allowed = complete ? NEW_IPS_ALLOWED : NEW_IPS_ALLOWED_COLD;
     const score = clamp01((newIps - allowed) / NEW_IPS_FULL_EXCESS);
     if (score > 0)
       best = {
         detector: "credential_misuse",
         score,
-        summary: `credential ${credential} used from ${formatCount(newIps)} source IPs ${baseline ? `outside the ${baseline.level} baseline` : "with no baseline"} in the last hour; ${allowed} expected at most`,
+        summary: `credential ${credential} used from ${formatCount(newIps)} source IPs ${baseline ? `outside the ${baseline.level} baseline's most frequent` : "with no baseline"} in the last hour; ${allowed} expected at most`,
         observed: newIps,
         expected: allowed,
       };
   }
-  const shared = clamp01(
-    (credentialAgents - 1) / (SHARED_CREDENTIAL_FULL_AGENTS - 1),
-  );
+  const shared =
+    credentialAgents < 2
+      ? 0
+      : clamp01(
+          SHARED_CREDENTIAL_SCORE +
+            SHARED_CREDENTIAL_STEP * (credentialAgents - 2),
+        );
   if (shared > (best?.score ?? 0))
     best = {
       detector: "credential_misuse",

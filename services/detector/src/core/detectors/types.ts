@@ -2,6 +2,7 @@ import type { CanonicalEvent, Vocabulary } from "@warden/shared";
 import type { AgentState, WindowLayout } from "../agent-state.js";
 import { rememberBounded } from "../bounded.js";
 import type { ResolvedBaseline } from "../baseline-index.js";
+import type { DenyRule } from "./rules.js";
 
 export const DETECTOR_NAMES = [
   "burst",
@@ -13,6 +14,9 @@ export const DETECTOR_NAMES = [
   "credential_misuse",
   "denied_probing",
   "delegation_anomaly",
+  "off_hours",
+  "slow_drift",
+  "deny_rule",
 ] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
@@ -34,8 +38,10 @@ export interface DetectorLimits {
 export const DEFAULT_DETECTOR_LIMITS: DetectorLimits = {
   burstMaxCalls: 100,
   burstWindowMs: 10_000,
-  burstBaselineFactor: 3,
-  burstMinCalls: 20,
+  // More calls in one burst window than in the agent's busiest whole minute of the baseline
+  // window: a loop at 4 calls/s crosses it within 4–5 s (the 5 s goal).
+  burstBaselineFactor: 1,
+  burstMinCalls: 16,
   fallbackBytesPerHour: 1024 ** 3,
   fallbackMaxChainDepth: 5,
 };
@@ -49,6 +55,8 @@ export interface DetectorInput {
   readonly limits: DetectorLimits;
   /** Distinct agents that used this event's credential in the last hour (this one included). */
   readonly credentialAgents: number;
+  /** The policy's static deny-list. */
+  readonly denyRules: readonly DenyRule[];
 }
 
 /** One detector's verdict on one event: a score in [0, 1] and one sentence saying why. */

@@ -1,0 +1,239 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { BaselineModel, CanonicalEvent } from "@warden/shared";
+import {
+  createAgentState,
+  createWindowLayout,
+  recordEvent,
+  type AgentState,
+} from "../agent-state.js";
+import type { BaselineLevel } from "@warden/shared";
+import { baseline, event, stats } from "../fixtures.test-support.js";
+import { parsePolicy } from "../policy.js";
+import { denyRuleDetector, type DenyRule } from "./rules.js";
+import { hourOfWeek, offHoursDetector, slowDriftDetector } from "./temporal.js";
+import {
+  DEFAULT_DETECTOR_LIMITS,
+  type Detector,
+  type DetectorResult,
+} from "./types.js";
+
+const layout = createWindowLayout(DEFAULT_DETECTOR_LIMITS.burstWindowMs);
+const HOUR = 3_600_000;
+// Monday 2026-11-23 00:00 UTC.
+const MONDAY = Date.parse("2026-11-23T00:00:00.000Z");
+
+function run(
+  detector: Detector,
+  events: readonly CanonicalEvent[],
+  model: BaselineModel | undefined,
+  options: { level?: BaselineLevel; denyRules?: readonly DenyRule[] } = {},
+): (DetectorResult | undefined)[] {
+  let state: AgentState | undefined;
+  return events.map((e) => {
+    state ??= createAgentState(layout, e);
+    recordEvent(layout, state, e);
+    return detector({
+      event: e,
+      state,
+      layout,
+      baseline: model ? { model, level: options.level ?? "agent" } : undefined,
+      limits: DEFAULT_DETECTOR_LIMITS,
+      credentialAgents: 1,
+      denyRules: options.denyRules ?? [],
+    });
+  });
+}
+
+const last = <T>(values: readonly T[]): T | undefined =>
+  values[values.length - 1];
+
+/** Business hours: 08:00–18:00 UTC on weekdays 30 calls an hour, otherwise nothing. */
+function businessHours(): number[] {
+  return Array.from({ length: 168 }, (_, slot) =>
+    slot < 120 && slot % 24 >= 8 && slot % 24 < 18 ? 30 : 0,
+  );
+}
+
+describe("off_hours", () => {
+  it("indexes hours of the week from Monday 00:00 UTC", () => {
+    expect(hourOfWeek(MONDAY)).toBe(0);
+    expect(hourOfWeek(MONDAY + 26 * HOUR + 5)).toBe(26);
+    expect(hourOfWeek(MONDAY - 1)).toBe(167);
+  });
+
+  it("fires on many calls in a quiet hour of a periodic agent's own profile, and says why", () => {
+    const model = baseline({ hourOfWeek: businessHours() });
+    // Tuesday 02:00–02:50: 60 calls, one every 50 s.
+    const night = Array.from({ length: 60 }, (_, i) =>
+      event("bot", MONDAY + 26 * HOUR + i * 50_000),
+    );
+    const results = run(offHoursDetector, night, model);
+    expect(results[4]).toBeUndefined();
+    const verdict = last(results);
+    expect(verdict?.score).toBe(1);
+    expect(verdict?.summary).toBe(
+      "60 calls in the last hour at Tue 02:00 UTC, a quiet hour of the day for this agent; its profile expects 0 (busiest hour 21.4)",
+    );
+    // 20 calls: partly suspicious.
+    const some = last(run(offHoursDetector, night.slice(0, 20), model));
+    expect(some?.score).toBeCloseTo(15 / 30, 5);
+  });
+
+  it("stays quiet in busy hours, without a profile, and on a peer group's profile", () => {
+    const model = baseline({ hourOfWeek: businessHours() });
+    const day = Array.from({ length: 60 }, (_, i) =>
+      event("bot", MONDAY + 34 * HOUR + i * 50_000),
+    );
+    expect(run(offHoursDetector, day, model).every((r) => !r)).toBe(true);
+    const night = Array.from({ length: 60 }, (_, i) =>
+      event("bot", MONDAY + 26 * HOUR + i * 50_000),
+    );
+    expect(run(offHoursDetector, night, baseline()).every((r) => !r)).toBe(
+      true,
+    );
+    expect(
+      run(offHoursDetector, night, model, { level: "peer" }).every((r) => !r),
+    ).toBe(true);
+  });
+});
+
+describe("slow_drift", () => {
+  /** `hours` active hours, each with 10 calls of `bytes` bytes out. */
+  function hourly(
+    hours: number,
+    bytes: (hour: number) => number,
+  ): CanonicalEvent[] {
+    return Array.from({ length: hours * 10 }, (_, i) => {
+      const hour = Math.floor(i / 10);
+      return event("bot", MONDAY + hour * HOUR + (i % 10) * 60_000, {
+        bytes_out: bytes(hour),
+      });
+    });
+  }
+  // p99 of the hourly bytes: 300 kB.
+  const model = baseline({ bytesPerHour: stats(50_000, 10_000, 300_000) });
+
+  it("fires when both averages stay well above the baseline's p99 hour", () => {
+    // 3 MB an hour (10 × the p99) for a day.
+    const verdict = last(
+      run(
+        slowDriftDetector,
+        hourly(24, () => 300_000),
+        model,
+      ),
+    );
+    expect(verdict?.detector).toBe("slow_drift");
+    expect(verdict?.score).toBe(1);
+    expect(verdict?.summary).toMatch(
+      /^2\.9 MiB out per active hour over ~6 h and 2\.9 MiB over ~24 h; the agent baseline's usual heavy hour \(p99\) is 293 KiB$/,
+    );
+  });
+
+  it("ignores one big hour and normal volume", () => {
+    // One hour of 3 MB (10 × the p99; volume_exfil's business), then normal hours.
+    const spike = run(
+      slowDriftDetector,
+      hourly(24, (hour) => (hour === 6 ? 300_000 : 5_000)),
+      model,
+    );
+    expect(spike.every((r) => !r)).toBe(true);
+    const normal = run(
+      slowDriftDetector,
+      hourly(24, () => 5_000),
+      model,
+    );
+    expect(normal.every((r) => !r)).toBe(true);
+    expect(
+      run(
+        slowDriftDetector,
+        hourly(24, () => 300_000),
+        undefined,
+      ).every((r) => !r),
+    ).toBe(true);
+  });
+
+  it("keeps its score in [0, 1] for any traffic", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 50_000_000 }), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        (perHour) => {
+          const events = perHour.map((bytes, hour) =>
+            event("bot", MONDAY + hour * HOUR, { bytes_out: bytes }),
+          );
+          for (const r of run(slowDriftDetector, events, model)) {
+            if (!r) continue;
+            expect(r.score).toBeGreaterThan(0);
+            expect(r.score).toBeLessThanOrEqual(1);
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe("deny_rule", () => {
+  const rules: DenyRule[] = [
+    { id: "no-iam-for-bots", agentKind: "support", verbs: ["admin"] },
+    { id: "no-public-egress", sourceIps: ["203.0.113."] },
+  ];
+
+  it("scores 1 on the first matching rule and names it", () => {
+    const verdict = last(
+      run(
+        denyRuleDetector,
+        [
+          event("bot", MONDAY, {
+            action: { name: "iam.roles.assign", verb: "admin" },
+            resource: { id: "role:1", type: "iam_role" },
+          }),
+        ],
+        undefined,
+        { denyRules: rules },
+      ),
+    );
+    expect(verdict).toMatchObject({ detector: "deny_rule", score: 1 });
+    expect(verdict?.summary).toBe(
+      "iam.roles.assign on iam_role role:1 matches deny rule no-iam-for-bots; the policy forbids it",
+    );
+    const fromBadIp = run(
+      denyRuleDetector,
+      [event("bot", MONDAY, { source: { ip: "203.0.113.9" } })],
+      undefined,
+      { denyRules: rules },
+    );
+    expect(fromBadIp[0]?.summary).toContain("no-public-egress");
+  });
+
+  it("needs every given field to match", () => {
+    const results = run(
+      denyRuleDetector,
+      [
+        event("bot", MONDAY, {
+          agent: { kind: "ci" },
+          action: { verb: "admin" },
+        }),
+        event("bot", MONDAY, { source: { ip: "203.0.1.9" } }),
+        event("bot", MONDAY),
+      ],
+      undefined,
+      { denyRules: rules },
+    );
+    expect(results).toEqual([undefined, undefined, undefined]);
+  });
+
+  it("is read from the policy file, validated, and steps up by default", () => {
+    const policy = parsePolicy({ version: 1, denyRules: rules });
+    expect(policy.denyRules).toEqual(rules);
+    expect(policy.detectors.deny_rule).toMatchObject({
+      action: "step_up",
+      minScore: 1,
+    });
+    expect(() =>
+      parsePolicy({ version: 1, denyRules: [{ id: "x", verbs: [] }] }),
+    ).toThrow(/denyRules\/0\/verbs/);
+  });
+});
