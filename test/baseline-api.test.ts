@@ -182,7 +182,10 @@ describe("baseline query API", () => {
         peer: { scope: unknown } | null;
         tenant: { history: { agents: number } } | null;
       };
-      return body.agent?.history.events === own ? body : undefined;
+      // A refresh publishes agents, then peer groups, then tenants: wait for all three.
+      return body.agent?.history.events === own && body.peer && body.tenant
+        ? body
+        : undefined;
     });
     expect(baselines.peer?.scope).toEqual({
       level: "peer",

@@ -367,12 +367,15 @@ describe("baselines of simulated traffic, through ingest and the query API", () 
         if (mean >= 14)
           expect((model.activeHoursOfDay >>> hour) & 1, `hour ${hour}`).toBe(1);
       });
-      // Periodic (hour-of-week profile) exactly when ≥ 4 hours of the day stayed idle
-      // (BASELINE_MIN_QUIET_HOURS's default).
-      let quiet = 0;
-      for (let hour = 0; hour < 24; hour += 1)
-        if (((model.activeHoursOfDay >>> hour) & 1) === 0) quiet += 1;
-      expect(model.hourOfWeek === null, where).toBe(quiet < 4);
+      // Periodic (an hour-of-week profile) when ≥ 4 hours of the day (BASELINE_MIN_QUIET_HOURS)
+      // have under 5 % of the busiest hour's calls. Judged from the generator's means with a
+      // margin either side of 5 % so Poisson noise cannot flip it: an hour below 2 % is
+      // surely quiet, one above 10 % surely not; in between, no expectation.
+      const busiest = Math.max(...perHourOfDay);
+      const surelyQuiet = perHourOfDay.filter((m) => m < 0.02 * busiest).length;
+      const maybeQuiet = perHourOfDay.filter((m) => m <= 0.1 * busiest).length;
+      if (surelyQuiet >= 4) expect(model.hourOfWeek, where).not.toBeNull();
+      if (maybeQuiet < 4) expect(model.hourOfWeek, where).toBeNull();
     });
 
   it("learns scheduled and bursty kinds' vocabularies (CI agent, data sync)", async () => {

@@ -123,7 +123,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       await sendContractExamples((messages) => warden.ingest(messages), print);
       const { runaway } = traffic;
       print(
-        `traffic: ${options.agents} simulated agents, about ${options.rate} events/s (seed ${options.seed}); ` +
+        `traffic: ${options.agents} simulated agents, ${options.rate} events/s on average over a simulated day, more in business hours (seed ${options.seed}); ` +
           `after ${Math.round(options.learningMs / 1000)} s of learning, ${runaway.agentId} (tenant ${runaway.tenant}) goes into a runaway loop`,
       );
       await driveTraffic({ options, warden, traffic, stats, output });
