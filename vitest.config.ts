@@ -12,6 +12,7 @@ export default defineConfig({
             "shared/src/**/*.test.ts",
             "services/*/src/**/*.test.ts",
             "cli/src/**/*.test.ts",
+            "simulator/src/**/*.test.ts",
             "sdk/*/src/**/*.test.ts",
           ],
           environment: "node",

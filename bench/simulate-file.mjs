@@ -21,7 +21,7 @@ import {
   createFileSink,
   planSimulation,
   runSimulation,
-} from "../cli/dist/simulate/index.js";
+} from "@warden/simulator";
 
 const quick = process.argv.includes("--quick");
 const START = Date.parse("2026-11-02T00:00:00Z");

@@ -29,7 +29,7 @@ import {
   readKafkaConfig,
   readNatsConfig,
 } from "@warden/shared";
-import { generateEvents, planSimulation } from "../cli/dist/simulate/index.js";
+import { generateEvents, planSimulation } from "@warden/simulator";
 import { machineDetails } from "./lib/machine.mjs";
 import {
   lagVerdict,

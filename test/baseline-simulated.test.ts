@@ -15,14 +15,14 @@ import {
   generateEvents,
   planSimulation,
   type Plan,
-} from "../cli/src/simulate/generator.js";
-import { KINDS, type KindSpec } from "../cli/src/simulate/kinds.js";
+} from "@warden/simulator";
+import { KINDS, type KindSpec } from "@warden/simulator";
 import {
   agentAt,
   agentIp,
   credentialAt,
-} from "../cli/src/simulate/population.js";
-import { hashHex } from "../cli/src/simulate/random.js";
+} from "@warden/simulator";
+import { hashHex } from "@warden/simulator";
 import {
   bucketMeans,
   expectedShares,

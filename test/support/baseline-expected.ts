@@ -1,5 +1,5 @@
-import { hourlyFactor, type KindSpec } from "../../cli/src/simulate/kinds.js";
-import type { Plan } from "../../cli/src/simulate/generator.js";
+import { hourlyFactor, type KindSpec } from "@warden/simulator";
+import type { Plan } from "@warden/simulator";
 
 /**
  * What a baseline *should* say about a simulated agent, derived from the simulator's own

@@ -3,7 +3,7 @@ import { sleep } from "@warden/shared";
 import {
   generateEvents,
   planSimulation,
-} from "../../cli/src/simulate/index.js";
+} from "@warden/simulator";
 
 /**
  * One round of audit traffic from the simulator's generator (`warden simulate`'s core): a

@@ -1,5 +1,5 @@
 import type { AllInOne } from "../all-in-one.js";
-import type { EventSink } from "../simulate/index.js";
+import type { EventSink } from "@warden/simulator";
 
 /** The tenant of events that name none (the audit-event contract's default). */
 const DEFAULT_TENANT = "default";

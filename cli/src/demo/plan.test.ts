@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { generateEvents } from "../simulate/index.js";
+import { generateEvents } from "@warden/simulator";
 import { DEMO_LOOP_RATE, planDemoTraffic } from "./plan.js";
 
 const options = {

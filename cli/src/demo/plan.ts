@@ -1,5 +1,5 @@
-import { agentAt } from "../simulate/population.js";
-import { planSimulation, type Plan } from "../simulate/index.js";
+import { agentAt } from "@warden/simulator";
+import { planSimulation, type Plan } from "@warden/simulator";
 
 /**
  * The demo's traffic: the simulator's seeded population in live mode, with one runaway loop

@@ -3,7 +3,7 @@ import { sleep, type ClickHouseConfig, type Logger } from "@warden/shared";
 import { startAllInOne, type AllInOne } from "../all-in-one.js";
 import type { TransmitterConfig } from "../all-in-one-config.js";
 import { EventType } from "@warden/revoker";
-import { runSimulation } from "../simulate/index.js";
+import { runSimulation } from "@warden/simulator";
 import { formatSetLine } from "../live-view/format.js";
 import { shortEventName } from "../ssf/event-types.js";
 import { createLiveView } from "../live-view/view.js";

@@ -8,7 +8,7 @@ import {
   readKafkaConfig,
   type Logger,
 } from "@warden/shared";
-import { DEFAULT_LEARNING_FRACTION, planSimulation } from "./generator.js";
+import { DEFAULT_LEARNING_FRACTION, planSimulation } from "@warden/simulator";
 import {
   DEFAULT_AGENTS,
   DEFAULT_BATCH,
@@ -24,11 +24,11 @@ import {
   type SimulateSettings,
 } from "./options.js";
 import { createProgressView } from "./progress.js";
-import { runSimulation, type RunSummary } from "./run.js";
-import { createFileSink } from "./sinks/file-sink.js";
-import { createHttpSink } from "./sinks/http-sink.js";
-import { createKafkaSink } from "./sinks/kafka-sink.js";
-import type { EventSink } from "./sinks/sink.js";
+import { runSimulation, type RunSummary } from "@warden/simulator";
+import { createFileSink } from "@warden/simulator";
+import { createHttpSink } from "@warden/simulator";
+import { createKafkaSink } from "@warden/simulator";
+import type { EventSink } from "@warden/simulator";
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), after flushing and writing labels. */
 export const EXIT_INTERRUPTED = 130;

@@ -6,7 +6,7 @@ import {
   type AttackKind,
   type EpisodeRequest,
   type TrapKind,
-} from "./scenario.js";
+} from "@warden/simulator";
 
 /**
  * `warden simulate`'s options, checked together and compiled once into complete settings.

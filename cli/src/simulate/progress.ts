@@ -1,5 +1,5 @@
 import { SingleBar } from "cli-progress";
-import type { Progress } from "./run.js";
+import type { Progress } from "@warden/simulator";
 
 export interface ProgressView {
   update(progress: Progress): void;

@@ -1,6 +1,15 @@
-// The simulator's public surface, for the demo and benchmarks: plan, generate, run into a sink.
+// The simulator's public surface, for the CLI, the demo, benchmarks and tests: plan, generate,
+// run into a sink; the kinds and population behind a plan, so tests derive what a baseline should say.
 export type { Generated, Plan, SimulationOptions } from "./generator.js";
-export { generateEvents, planSimulation } from "./generator.js";
+export {
+  DEFAULT_LEARNING_FRACTION,
+  generateEvents,
+  planSimulation,
+} from "./generator.js";
+export type { KindSpec } from "./kinds.js";
+export { KINDS, hourlyFactor } from "./kinds.js";
+export { agentAt, agentIp, credentialAt } from "./population.js";
+export { hashHex } from "./random.js";
 export type { LabelRecord } from "./labels.js";
 export { LABEL_SCHEMA, createLabelTracker } from "./labels.js";
 export type {
