@@ -1,0 +1,124 @@
+import { randomUUID } from "node:crypto";
+import type { FastifyInstance, FastifyPluginCallback } from "fastify";
+import { manualAction } from "../../core/action.js";
+import { Scope } from "../../core/receivers.js";
+import { bodyOf, sendError, type SsfApiContext } from "./context.js";
+
+/** Warden's own operations (scope warden.admin): manual revoke / reinstate, approvals, keys. */
+export const adminRoutes: FastifyPluginCallback<SsfApiContext> = (
+  app,
+  api,
+  done,
+) => {
+  const { transmitter, approvals, keyRing } = api.options;
+  const admin = { preHandler: api.guard(Scope.admin) };
+
+  for (const kind of ["revoke", "reinstate"] as const) {
+    app.post(`/admin/${kind}`, admin, async (request, reply) => {
+      const body = bodyOf(request);
+      const { tenant, agent_id: agentId, reason } = body;
+      const credentialIds = body["credential_ids"] ?? [];
+      if (
+        typeof tenant !== "string" ||
+        typeof agentId !== "string" ||
+        typeof reason !== "string" ||
+        reason === ""
+      )
+        return sendError(
+          reply,
+          400,
+          "invalid_request",
+          "tenant, agent_id and a non-empty reason are required",
+        );
+      if (
+        !Array.isArray(credentialIds) ||
+        !credentialIds.every((id) => typeof id === "string")
+      )
+        return sendError(
+          reply,
+          400,
+          "invalid_request",
+          "credential_ids must be an array of strings",
+        );
+      const action = manualAction({
+        kind,
+        id: `manual-${randomUUID()}`,
+        tenant,
+        agentId,
+        credentialIds,
+        reason: `${reason} (by ${request.receiver?.id ?? "?"})`,
+        nowSeconds: Date.now() / 1000,
+      });
+      await transmitter.handleAction(action);
+      return reply.code(202).send({ txn: action.id });
+    });
+  }
+
+  app.get("/admin/approvals", admin, async () =>
+    (await approvals.list()).map((pending) => ({
+      decision_id: pending.action.id,
+      tenant: pending.action.tenant,
+      agent_id: pending.action.agentId,
+      reason: pending.action.reasonAdmin,
+      requested_at: new Date(pending.requested_at_ms).toISOString(),
+      deadline: new Date(pending.deadline_ms).toISOString(),
+    })),
+  );
+  for (const verdict of ["approve", "deny"] as const) {
+    app.post(
+      `/admin/approvals/:decision_id/${verdict}`,
+      admin,
+      async (request, reply) => {
+        const decisionId = String(
+          (request.params as Record<string, unknown>)["decision_id"],
+        );
+        const done = await approvals.decide(
+          decisionId,
+          verdict,
+          request.receiver?.id ?? "?",
+        );
+        if (!done)
+          return sendError(
+            reply,
+            404,
+            "not_found",
+            "no pending approval for that decision",
+          );
+        return { decision_id: decisionId, verdict };
+      },
+    );
+  }
+
+  if (keyRing) registerKeyRoutes(app, api, keyRing);
+  done();
+};
+
+function registerKeyRoutes(
+  app: FastifyInstance,
+  api: SsfApiContext,
+  keyRing: NonNullable<SsfApiContext["options"]["keyRing"]>,
+): void {
+  const admin = { preHandler: api.guard(Scope.admin) };
+  app.get("/admin/keys", admin, () => {
+    const keys = keyRing.describe();
+    return { active_kid: keys[0]?.kid, keys };
+  });
+  app.post("/admin/keys/rotate", admin, async (request) => {
+    const rotated = await keyRing.rotateNow();
+    // The audit trail of key changes: who, which kids (never key material).
+    api.log.info(
+      {
+        audit: "signing_key_rotated",
+        by: request.receiver?.id,
+        kid: rotated.activeKid,
+        previous_kid: rotated.previousKid,
+      },
+      "signing key rotated by hand",
+    );
+    return {
+      previous_kid: rotated.previousKid,
+      active_kid: rotated.activeKid,
+      keys: keyRing.describe(),
+    };
+  });
+}
