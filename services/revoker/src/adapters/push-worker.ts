@@ -1,5 +1,4 @@
 import { LRUCache } from "lru-cache";
-import type { JsMsg } from "nats";
 import {
   backoffDelayMs,
   describeError,
@@ -26,7 +25,7 @@ import {
   pushSet,
   type PushPolicy,
 } from "./push.js";
-import type { QueueKind, QueuedSet, SetQueue } from "./set-queue.js";
+import type { QueueKind, SetQueue, TakenSet } from "../core/ports.js";
 
 export interface DeliveryPolicy extends PushPolicy, BreakerPolicy {
   readonly concurrency: number;
@@ -65,7 +64,7 @@ const FETCH_EXPIRES_MS = 1_000;
 
 /**
  * Pushes one SSF stream's queue (its agent events or its control events) to the receiver:
- * fetch a batch, push in parallel, ack on 202; retriable failures are nak'ed with jittered
+ * take a batch, push in parallel, ack on 202; retriable failures are nak'ed with jittered
  * back-off and count against the receiver's circuit breaker; refusals and SETs older than
  * the dead-letter age go to the dead-letter subject. Agent events wait while the stream is
  * not enabled; control events always go.
@@ -101,11 +100,11 @@ export function startPushWorker(options: {
   });
 
   async function settle(
-    message: JsMsg,
-    set: QueuedSet,
+    message: TakenSet,
     record: StreamRecord,
   ): Promise<void> {
-    const attempt = message.info.redeliveryCount;
+    const { set } = message;
+    const attempt = message.redeliveries + 1;
     const receiver = record.owner;
     const detail = {
       streamId,
@@ -128,7 +127,7 @@ export function startPushWorker(options: {
           }),
         ]);
       metrics.deliveries.labels(receiver, "dead_lettered").inc();
-      message.ack();
+      await message.ack();
       return;
     }
     const known = accepted.get(set.jti);
@@ -143,7 +142,7 @@ export function startPushWorker(options: {
         ]);
         known.audited = true;
       }
-      message.ack();
+      await message.ack();
       return;
     }
     const end = metrics.pushSeconds.startTimer();
@@ -174,7 +173,7 @@ export function startPushWorker(options: {
           }),
         ]);
       remembered.audited = true;
-      message.ack();
+      await message.ack();
     } catch (error) {
       end();
       const failure =
@@ -206,7 +205,7 @@ export function startPushWorker(options: {
               }),
             ])
             .catch(() => undefined);
-        message.nak(delayMs);
+        await message.nak(delayMs);
       } else {
         metrics.deliveries.labels(receiver, "refused").inc();
         log.error(
@@ -221,42 +220,34 @@ export function startPushWorker(options: {
               outcome: failure.outcome,
             }),
           ]);
-        message.ack();
+        await message.ack();
       }
     }
   }
 
   async function handle(
-    message: JsMsg,
+    message: TakenSet,
     fetchedFor: StreamRecord,
   ): Promise<void> {
     // The stream may have been paused, disabled or deleted while this batch was being fetched.
     const record = options.stream() ?? fetchedFor;
     if (kind === "events" && record.status !== "enabled") {
-      message.nak(IDLE_WAIT_MS);
-      return;
-    }
-    let set: QueuedSet;
-    try {
-      set = JSON.parse(message.string()) as QueuedSet;
-    } catch {
-      message.term("not a queued SET");
+      await message.nak(IDLE_WAIT_MS);
       return;
     }
     try {
-      await settle(message, set, record);
+      await settle(message, record);
     } catch (error) {
       // Dead-letter or audit write failed: leave the SET queued for another try.
       log.warn(
-        { jti: set.jti, error: describeError(error) },
+        { jti: message.set.jti, error: describeError(error) },
         "could not settle a SET; will retry",
       );
-      message.nak(policy.retryInitialMs);
+      await message.nak(policy.retryInitialMs);
     }
   }
 
   const loop = (async () => {
-    const consumer = await queue.consumer(streamId, kind);
     while (!abort.signal.aborted) {
       const record = options.stream();
       if (!record) return;
@@ -270,16 +261,15 @@ export function startPushWorker(options: {
         // Half-open: one trial SET, not a batch.
         const batchSize =
           breaker.state === CircuitState.halfOpen ? 1 : policy.concurrency;
-        const messages = await consumer.fetch({
-          max_messages: batchSize,
-          expires: FETCH_EXPIRES_MS,
-        });
-        const inFlight: Promise<void>[] = [];
-        for await (const message of messages)
-          inFlight.push(handle(message, record));
-        await Promise.all(inFlight);
+        const messages = await queue.take(
+          streamId,
+          kind,
+          batchSize,
+          FETCH_EXPIRES_MS,
+        );
+        await Promise.all(messages.map((message) => handle(message, record)));
       } catch (error) {
-        // NATS unreachable for a moment: the SETs stay queued; try again shortly.
+        // The queue unreachable for a moment (NATS restarting): the SETs stay queued; try again shortly.
         log.warn(
           { error: describeError(error) },
           "fetching SETs failed; retrying",

@@ -4,53 +4,44 @@ import {
   RetentionPolicy,
   StorageType,
   nanos,
-  type Consumer,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
   type NatsConnection,
 } from "nats";
-import type { AgentAction } from "../core/action.js";
 import type { RevokerNames } from "@warden/shared";
+import type {
+  QueueKind,
+  QueuedSet,
+  SetQueue,
+  TakenSet,
+} from "../core/ports.js";
 
-/**
- * The durable queue of signed SETs, one JetStream subject per SSF stream (and one for its
- * control events), so a receiver that is down for hours loses nothing. Message id = jti:
- * JetStream drops a second copy within the duplicate window, so a redelivered decision
- * never queues the same SET twice.
- */
-export interface QueuedSet {
-  readonly jti: string;
-  readonly jwt: string;
-  readonly event_type: string;
-  /** When the cause (decision) was queued, ms: start of the delivery-latency measurement. */
-  readonly queued_at_ms: number;
-  /** For audit; absent for SSF control events. */
-  readonly action?: AgentAction;
-}
-
-export type QueueKind = "events" | "control";
-
-export interface SetQueue {
-  enqueue(streamId: string, kind: QueueKind, set: QueuedSet): Promise<void>;
-  consumer(streamId: string, kind: QueueKind): Promise<Consumer>;
-  /**
-   * Up to `max` messages available now, redeliveries included (a pull with no_wait, which the
-   * consumer API lacks: its fetch waits for a full batch or its expiry).
-   */
-  take(streamId: string, kind: QueueKind, max: number): Promise<JsMsg[]>;
-  /** Creates the stream's two durable consumers if missing. */
-  ensureConsumers(streamId: string, ackWaitMs: number): Promise<void>;
-  deleteConsumers(streamId: string): Promise<void>;
-  /** Drops the stream's queued agent events (disabled stream); returns how many. */
-  purgeEvents(streamId: string): Promise<number>;
-  deadLetter(streamId: string, set: QueuedSet, reason: string): Promise<void>;
-  /** Pending + unacknowledged messages of a consumer. */
-  depth(streamId: string, kind: QueueKind): Promise<number>;
+/** The port's view of a JetStream message; one that is not a queued SET is terminated. */
+function taken(message: JsMsg): TakenSet | undefined {
+  let set: QueuedSet;
+  try {
+    set = JSON.parse(message.string()) as QueuedSet;
+  } catch {
+    message.term("not a queued SET");
+    return undefined;
+  }
+  return {
+    set,
+    redeliveries: message.info.redeliveryCount - 1,
+    ack: () => Promise.resolve(message.ack()),
+    nak: (delayMs) => Promise.resolve(message.nak(delayMs)),
+  };
 }
 
 export const DUPLICATE_WINDOW_MS = 10 * 60_000;
 
+/**
+ * The SET queue port over JetStream: one subject per SSF stream (and one for its control
+ * events), so a receiver that is down for hours loses nothing. Message id = jti: JetStream
+ * drops a second copy within the duplicate window, so a redelivered decision never queues the
+ * same SET twice.
+ */
 export async function openSetQueue(options: {
   readonly connection: NatsConnection;
   readonly names: RevokerNames;
@@ -80,27 +71,47 @@ export async function openSetQueue(options: {
       ? names.eventsSubject(streamId)
       : names.controlSubject(streamId);
 
+  const wrap = (message: JsMsg): TakenSet[] => {
+    const set = taken(message);
+    return set ? [set] : [];
+  };
+  /** Up to `max` messages available now (a pull with no_wait: the consumer API's fetch waits). */
+  async function available(
+    streamId: string,
+    kind: QueueKind,
+    max: number,
+  ): Promise<JsMsg[]> {
+    const messages: JsMsg[] = [];
+    if (max <= 0) return messages;
+    for await (const message of js.fetch(
+      names.setsStream,
+      names.consumer(kind, streamId),
+      { batch: max, no_wait: true },
+    ))
+      messages.push(message);
+    return messages;
+  }
+
   return {
     async enqueue(streamId, kind, set) {
       await js.publish(subjectOf(streamId, kind), JSON.stringify(set), {
         msgID: set.jti,
       });
     },
-    consumer: (streamId, kind) =>
-      js.consumers.get(names.setsStream, names.consumer(kind, streamId)),
-    async take(streamId, kind, max) {
-      const messages: JsMsg[] = [];
-      if (max <= 0) return messages;
-      for await (const message of js.fetch(
+    async take(streamId, kind, max, waitMs) {
+      if (max <= 0) return [];
+      const now = await available(streamId, kind, max);
+      if (now.length > 0 || waitMs <= 0) return now.flatMap(wrap);
+      // Nothing now: wait for one (a long poll), then take whatever else came with it.
+      const consumer = await js.consumers.get(
         names.setsStream,
         names.consumer(kind, streamId),
-        {
-          batch: max,
-          no_wait: true,
-        },
-      ))
-        messages.push(message);
-      return messages;
+      );
+      const first = await consumer.next({ expires: Math.max(1_000, waitMs) });
+      if (!first) return [];
+      return [first, ...(await available(streamId, kind, max - 1))].flatMap(
+        wrap,
+      );
     },
     async ensureConsumers(streamId, ackWaitMs) {
       for (const kind of ["events", "control"] as const) {
@@ -152,6 +163,13 @@ export async function openSetQueue(options: {
         names.consumer(kind, streamId),
       );
       return info.num_pending + info.num_ack_pending;
+    },
+    async pending(streamId, kind) {
+      const info = await manager.consumers.info(
+        names.setsStream,
+        names.consumer(kind, streamId),
+      );
+      return info.num_pending;
     },
   };
 }

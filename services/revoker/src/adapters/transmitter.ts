@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { JsMsg } from "nats";
 import { describeError, type Logger } from "@warden/shared";
 import type { AgentAction } from "../core/action.js";
 import { AuditStep, auditRecord, type AuditRecord } from "../core/audit.js";
@@ -35,7 +34,12 @@ import {
   startPushWorker,
   type DeliveryPolicy,
 } from "./push-worker.js";
-import type { QueueKind, QueuedSet, SetQueue } from "./set-queue.js";
+import type {
+  QueueKind,
+  QueuedSet,
+  SetQueue,
+  TakenSet,
+} from "../core/ports.js";
 import type { StreamStore } from "./stream-store.js";
 
 /** Operator-configured streams (REVOKER_PUSH_URL) may point anywhere, e.g. a loopback receiver. */
@@ -94,10 +98,7 @@ export function createTransmitter(options: {
   const log = options.logger.child({ component: "transmitter" });
   const breakers = new Breakers(options.delivery, metrics);
   const workers = new Map<string, { stop(): Promise<void> }[]>();
-  const outstanding = new Map<
-    string,
-    Map<string, { message: JsMsg; set: QueuedSet }>
-  >();
+  const outstanding = new Map<string, Map<string, TakenSet>>();
   let stopping = false;
   const failureClocks = new Map<string, FailureClock>();
   const pausing = new Set<string>();
@@ -234,23 +235,6 @@ export function createTransmitter(options: {
     await queueSet(record.stream_id, "control", claims);
   }
 
-  /** Up to `max` SETs; when none is there and `waitMs` > 0, waits for one (long poll). */
-  async function pull(
-    record: StreamRecord,
-    kind: QueueKind,
-    max: number,
-    waitMs: number,
-  ): Promise<JsMsg[]> {
-    if (max <= 0) return [];
-    const now = await queue.take(record.stream_id, kind, max);
-    if (now.length > 0 || waitMs <= 0) return now;
-    const consumer = await queue.consumer(record.stream_id, kind);
-    const first = await consumer.next({ expires: Math.max(1_000, waitMs) });
-    return first
-      ? [first, ...(await queue.take(record.stream_id, kind, max - 1))]
-      : [];
-  }
-
   /** Signs and queues one action's SETs for every stream covering its agent; audit records into `records`. */
   function queueActionSets(
     action: AgentAction,
@@ -369,8 +353,7 @@ export function createTransmitter(options: {
 
     async poll(record, request, waitMs) {
       const held =
-        outstanding.get(record.stream_id) ??
-        new Map<string, { message: JsMsg; set: QueuedSet }>();
+        outstanding.get(record.stream_id) ?? new Map<string, TakenSet>();
       outstanding.set(record.stream_id, held);
       const nowIso = new Date().toISOString();
       const records: AuditRecord[] = [];
@@ -385,7 +368,7 @@ export function createTransmitter(options: {
         const entry = held.get(jti);
         if (!entry) continue;
         held.delete(jti);
-        entry.message.ack();
+        await entry.ack();
         metrics.deliveries.labels(record.owner, "delivered").inc();
         metrics.latency
           .labels("poll")
@@ -405,7 +388,7 @@ export function createTransmitter(options: {
         if (!entry) continue;
         held.delete(jti);
         await queue.deadLetter(record.stream_id, entry.set, error.err);
-        entry.message.ack();
+        await entry.ack();
         metrics.deliveries.labels(record.owner, "refused").inc();
         if (entry.set.action)
           records.push(
@@ -426,23 +409,22 @@ export function createTransmitter(options: {
         const last = index === kinds.length - 1;
         const wait =
           request.returnImmediately || count > 0 || !last ? 0 : waitMs;
-        for (const message of await pull(
-          record,
+        const max = request.maxEvents - count;
+        if (max <= 0) continue;
+        for (const taken of await queue.take(
+          record.stream_id,
           kind,
-          request.maxEvents - count,
+          max,
           wait,
         )) {
-          const set = JSON.parse(message.string()) as QueuedSet;
-          held.set(set.jti, { message, set });
-          sets[set.jti] = set.jwt;
+          held.set(taken.set.jti, taken);
+          sets[taken.set.jti] = taken.set.jwt;
           count += 1;
         }
       }
       let moreAvailable = false;
       for (const kind of kinds)
-        moreAvailable ||=
-          (await (await queue.consumer(record.stream_id, kind)).info())
-            .num_pending > 0;
+        moreAvailable ||= (await queue.pending(record.stream_id, kind)) > 0;
       return { sets, moreAvailable };
     },
 
