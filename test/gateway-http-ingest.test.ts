@@ -63,7 +63,7 @@ describe("the shipper over Warden's HTTP ingest", () => {
       WARDEN_OPS_PORT: "0",
       INGEST_HTTP_ENABLED: "true",
       INGEST_HTTP_PORT: String(port),
-      INGEST_HTTP_TOKENS: `gw-test:${createHash("sha256").update(token).digest("hex")}`,
+      INGEST_GATEWAY_TOKENS: `gw-test:${createHash("sha256").update(token).digest("hex")}:acme`,
     });
     services.push(ingest);
     await Promise.all(events.slice(50).map((event) => shipper.ship(event)));

@@ -38,7 +38,7 @@ describe("ingest HTTP endpoint over the real broker", () => {
       WARDEN_LOG_LEVEL: "debug",
       INGEST_HTTP_ENABLED: "true",
       INGEST_HTTP_PORT: String(httpPort),
-      INGEST_HTTP_TOKENS: `edge-1:${sha256(EDGE_TOKEN)},edge-2:${sha256(BURSTY_TOKEN)}`,
+      INGEST_GATEWAY_TOKENS: `edge-1:${sha256(EDGE_TOKEN)}:acme,edge-2:${sha256(BURSTY_TOKEN)}:acme`,
       INGEST_HTTP_MAX_BODY_BYTES: "64KiB",
       INGEST_HTTP_RATE_LIMIT: "3",
       INGEST_HTTP_RATE_WINDOW: "1m",

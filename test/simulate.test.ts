@@ -13,6 +13,7 @@ import {
   validateAuditEvent,
   type AuditEventV1,
 } from "@warden/shared";
+import { TENANTS } from "@warden/simulator";
 import { readTopic } from "./support/kafka.js";
 import { kafkaConfig, testLogger, uniqueNames } from "./support/stack.js";
 
@@ -360,7 +361,10 @@ describe("warden simulate --http", () => {
           ...process.env,
           CHDB_PATH: join(dir, "chdb"),
           WARDEN_LOG_LEVEL: "warn",
-          INGEST_HTTP_TOKENS: `simulator:${createHash("sha256").update(token).digest("hex")}`,
+          INGEST_GATEWAY_TOKENS: TENANTS.map(
+            (tenant) =>
+              `simulator-${tenant}:${createHash("sha256").update(`${token}-${tenant}`).digest("hex")}:${tenant}`,
+          ).join(","),
         },
       },
     );
@@ -408,7 +412,11 @@ describe("warden simulate --http", () => {
         `http://127.0.0.1:${port}/v1/events`,
         "--json",
       ],
-      { WARDEN_SIMULATE_HTTP_TOKEN: token },
+      {
+        WARDEN_SIMULATE_HTTP_TOKENS: TENANTS.map(
+          (tenant) => `${tenant}=${token}-${tenant}`,
+        ).join(","),
+      },
     );
     expect(posted.code, posted.stderr).toBe(0);
     const summary = JSON.parse(posted.stdout) as {

@@ -141,7 +141,7 @@ async function startAllInOneOrDemo(options: StartOptions): Promise<void> {
   const transmitter = loadTransmitterConfig(process.env);
   if (ingest.httpTokens.length === 0 && !isLoopback(options.host))
     throw new Error(
-      `--host ${options.host} is not loopback: set INGEST_HTTP_TOKENS so that only known gateways may post`,
+      `--host ${options.host} is not loopback: set INGEST_GATEWAY_TOKENS so that only known gateways may post`,
     );
   // The demo's screen is its output: logs go to stderr, and only errors unless asked for.
   const logger = options.demo

@@ -1,5 +1,6 @@
 import {
   acceptedKeys,
+  OPEN_BINDING,
   classifyBatch,
   createDeduplicator,
   createIngestMetrics,
@@ -119,12 +120,13 @@ export async function startAllInOne(options: {
   if (configuredPush)
     transmitter.addStream({ id: "configured-push", ...configuredPush });
 
-  const sink: IngestSink = async (messages, gateway) => {
+  const sink: IngestSink = async (messages, binding) => {
     const nowMs = Date.now();
     const outcomes = classifyBatch(
       messages,
       { ...ingest, nowMs },
       deduplicator,
+      binding,
     );
     const accepted = outcomes.flatMap((outcome) =>
       outcome.kind === "accepted" ? [outcome.event] : [],
@@ -140,7 +142,8 @@ export async function startAllInOne(options: {
                 received_at: nowMs,
                 reason: outcome.reason,
                 detail: outcome.detail,
-                gateway: gateway ?? "",
+                gateway:
+                  binding.kind === "gateway" ? binding.credential.gateway : "",
                 raw_base64: (messages[index] ?? Buffer.alloc(0)).toString(
                   "base64",
                 ),
@@ -233,7 +236,8 @@ export async function startAllInOne(options: {
     app,
     decisions,
     transmitter,
-    ingest: (messages) => sink(messages, undefined),
+    // In-process callers (the demo's own traffic) are this process, not a gateway.
+    ingest: (messages) => sink(messages, OPEN_BINDING),
     stats: () => ({
       ...counts,
       agents: engine.agents,

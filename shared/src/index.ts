@@ -96,6 +96,11 @@ export {
   ensureDecisionsStream,
   openBaselinesBucket,
 } from "./clients/nats.js";
+export {
+  AUDIT_RECORD_HEADER,
+  auditRecordSignature,
+  auditRecordSigningKey,
+} from "./audit-signature.js";
 export { createClickHouse } from "./clients/clickhouse.js";
 export { runService } from "./run-service.js";
 export type {

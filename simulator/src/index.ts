@@ -7,7 +7,7 @@ export {
   planSimulation,
 } from "./generator.js";
 export type { KindSpec } from "./kinds.js";
-export { KINDS, hourlyFactor } from "./kinds.js";
+export { KINDS, TENANTS, hourlyFactor } from "./kinds.js";
 export { agentAt, agentIp, credentialAt } from "./population.js";
 export { hashHex } from "./random.js";
 export type { LabelRecord } from "./labels.js";

@@ -121,7 +121,7 @@ export function registerSimulate(program: Command): void {
     )
     .option(
       "--http <url>",
-      "POST NDJSON batches to this ingest URL (token: WARDEN_SIMULATE_HTTP_TOKEN)",
+      "POST NDJSON batches to this ingest URL (token: WARDEN_SIMULATE_HTTP_TOKEN, or per tenant WARDEN_SIMULATE_HTTP_TOKENS)",
     )
     .option(
       "--batch <n>",
@@ -155,14 +155,32 @@ const simulateSpecs = {
     default: "",
     desc: "bearer token for --http (empty: none)",
   }),
+  WARDEN_SIMULATE_HTTP_TOKENS: matching(
+    /^(?:[A-Za-z0-9._-]{1,64}=[\x21-\x2b\x2d-\x7e]+(?:,[A-Za-z0-9._-]{1,64}=[\x21-\x2b\x2d-\x7e]+)*)?$/,
+    "<tenant>=<token> pairs separated by commas",
+  )({
+    default: "",
+    desc: "one bearer token per tenant for --http (ingest binds each token to one tenant)",
+  }),
 };
+
+function tenantTokens(spec: string): ReadonlyMap<string, string> {
+  return new Map(
+    spec === ""
+      ? []
+      : spec.split(",").map((pair) => {
+          const at = pair.indexOf("=");
+          return [pair.slice(0, at), pair.slice(at + 1)] as const;
+        }),
+  );
+}
 
 async function simulate(settings: SimulateSettings): Promise<RunSummary> {
   const common = readCommonConfig(process.env, 0);
-  const { WARDEN_SIMULATE_HTTP_TOKEN: token } = readEnv(
-    process.env,
-    simulateSpecs,
-  );
+  const {
+    WARDEN_SIMULATE_HTTP_TOKEN: token,
+    WARDEN_SIMULATE_HTTP_TOKENS: perTenant,
+  } = readEnv(process.env, simulateSpecs);
   // Logs go to stderr: stdout carries the NDJSON (--out -) or the --json summary.
   const logger = createLogger({
     level: common.logLevel,
@@ -177,6 +195,7 @@ async function simulate(settings: SimulateSettings): Promise<RunSummary> {
     const sink = await openSink(settings, {
       namespace: common.namespace,
       token,
+      tenantTokens: tenantTokens(perTenant),
       logger,
       signal: abort.signal,
     });
@@ -218,6 +237,7 @@ async function openSink(
   context: {
     namespace: string;
     token: string;
+    tenantTokens: ReadonlyMap<string, string>;
     logger: Logger;
     signal: AbortSignal;
   },
@@ -236,6 +256,7 @@ async function openSink(
       return createHttpSink({
         url: output.url,
         token: context.token || undefined,
+        tenantTokens: context.tenantTokens,
         signal: context.signal,
       });
   }

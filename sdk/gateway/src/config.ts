@@ -31,6 +31,8 @@ export interface GatewayConfig {
   };
   readonly ingest:
     { readonly url: string; readonly token: string | undefined } | undefined;
+  /** WARDEN_INGEST_TOKEN: the gateway's credential, a bearer token over HTTP, a record signature on Kafka. */
+  readonly gatewayToken: string | undefined;
   readonly nats: {
     readonly servers: readonly string[];
     readonly token: string | undefined;
@@ -194,6 +196,7 @@ export function loadGatewayConfig(
       option: "WARDEN_INGEST_URL",
       expected: "set when WARDEN_SHIP_TO=http",
     });
+  const gatewayToken = read.optional("WARDEN_INGEST_TOKEN");
   const natsToken = read.optional("NATS_TOKEN");
   const natsUser = read.optional("NATS_USER");
   if (natsToken !== undefined && natsUser !== undefined)
@@ -219,7 +222,8 @@ export function loadGatewayConfig(
     ingest:
       ingestUrl === undefined
         ? undefined
-        : { url: ingestUrl, token: read.optional("WARDEN_INGEST_TOKEN") },
+        : { url: ingestUrl, token: gatewayToken },
+    gatewayToken,
     nats: {
       servers: read.list("NATS_URL", [DEFAULT_NATS_URL]),
       token: natsToken,

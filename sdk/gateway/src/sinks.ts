@@ -8,6 +8,11 @@ import {
   type Producer,
 } from "kafkajs";
 import type { Logger } from "pino";
+import {
+  AUDIT_RECORD_HEADER,
+  auditRecordSignature,
+  auditRecordSigningKey,
+} from "@warden/shared/audit-signature";
 import { DeliveryError } from "./errors.js";
 
 /** One event on its way to Warden: the agent id (Kafka key) and the event's JSON bytes. */
@@ -41,6 +46,12 @@ export interface KafkaSinkOptions {
   readonly ssl?: KafkaConfig["ssl"];
   readonly sasl?: KafkaConfig["sasl"];
   readonly connectionTimeoutMs?: number;
+  /**
+   * The gateway's Warden credential (its name and token in ingest's INGEST_GATEWAY_TOKENS).
+   * Each record is signed with it, which is how ingest learns the record's tenant; without
+   * it ingest accepts the record only when it has no credentials configured at all.
+   */
+  readonly credential?: { readonly gateway: string; readonly token: string };
   readonly logger: Logger;
 }
 
@@ -87,6 +98,24 @@ export function createKafkaSink(options: KafkaSinkOptions): Sink {
         );
       },
   });
+  const signingKey = options.credential
+    ? auditRecordSigningKey(options.credential.token)
+    : undefined;
+  const gateway = options.credential?.gateway ?? "";
+  const record = (event: OutboundEvent) =>
+    signingKey
+      ? {
+          key: event.key,
+          value: event.value,
+          headers: {
+            [AUDIT_RECORD_HEADER.gateway]: gateway,
+            [AUDIT_RECORD_HEADER.signature]: auditRecordSignature(
+              signingKey,
+              event.value,
+            ),
+          },
+        }
+      : { key: event.key, value: event.value };
   let producer: Producer | undefined;
   let connecting: Promise<Producer> | undefined;
   let closed = false;
@@ -139,10 +168,7 @@ export function createKafkaSink(options: KafkaSinkOptions): Sink {
               topic: options.topic,
               acks: -1,
               compression: CompressionTypes.None,
-              messages: events.map((event) => ({
-                key: event.key,
-                value: event.value,
-              })),
+              messages: events.map(record),
             });
           })(),
           rejectOnAbort(signal),

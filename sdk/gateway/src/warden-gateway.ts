@@ -38,6 +38,14 @@ export async function createWardenGateway(options: {
           brokers: config.kafka.brokers,
           clientId: config.kafka.clientId,
           topic: names.topics.audit,
+          ...(config.gatewayToken
+            ? {
+                credential: {
+                  gateway: config.gatewayName,
+                  token: config.gatewayToken,
+                },
+              }
+            : {}),
           logger,
         });
   const shipper = createShipper({

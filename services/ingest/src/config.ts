@@ -24,11 +24,14 @@ import {
   DEFAULT_DEDUP_WINDOW_MS,
 } from "./core/dedup.js";
 import {
+  GATEWAY_TOKENS_FORMAT,
   parseGatewayTokens,
-  type GatewayToken,
+  type GatewayCredential,
 } from "./core/gateway-tokens.js";
 import {
   DEFAULT_HTTP_MAX_BODY_BYTES,
+  DEFAULT_HTTP_MAX_IN_FLIGHT_BYTES,
+  DEFAULT_HTTP_MAX_LINES,
   DEFAULT_HTTP_RATE_LIMIT,
   DEFAULT_HTTP_RATE_WINDOW_MS,
   type HttpIngestLimits,
@@ -47,8 +50,12 @@ export interface IngestConfig {
   readonly dedupMaxEntries: number;
   /** Partitions whose batches are processed at once (overlaps produce and commit round trips). */
   readonly concurrentPartitions: number;
-  /** Gateways allowed to post; empty means unauthenticated, which only loopback serves. */
-  readonly httpTokens: readonly GatewayToken[];
+  /**
+   * Gateway credentials, each bound to a tenant (issue 16). Empty means unauthenticated,
+   * which only loopback serves; otherwise HTTP posts need a bearer token and Kafka records a
+   * signature (shared/src/audit-signature.ts), and the credential's tenant is stamped.
+   */
+  readonly httpTokens: readonly GatewayCredential[];
   readonly httpLimits: HttpIngestLimits;
   /** Where HTTP ingest listens; undefined when it is off. */
   readonly httpListen:
@@ -56,9 +63,9 @@ export interface IngestConfig {
 }
 
 const gatewayTokens = (spec: {
-  default: readonly GatewayToken[];
+  default: readonly GatewayCredential[];
   desc: string;
-}) => makeValidator<readonly GatewayToken[]>(parseGatewayTokens)(spec);
+}) => makeValidator<readonly GatewayCredential[]>(parseGatewayTokens)(spec);
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -112,13 +119,21 @@ export function loadIngestConfig(
           default: DEFAULT_INGEST_HTTP_PORT,
           desc: "HTTP ingest port (0 = any)",
         }),
-        INGEST_HTTP_TOKENS: gatewayTokens({
+        INGEST_GATEWAY_TOKENS: gatewayTokens({
           default: [],
-          desc: "gateway:sha256hex pairs allowed to post",
+          desc: `comma-separated ${GATEWAY_TOKENS_FORMAT}`,
         }),
         INGEST_HTTP_MAX_BODY_BYTES: sizeBytes({
           default: DEFAULT_HTTP_MAX_BODY_BYTES,
           desc: "largest request body, after gunzip",
+        }),
+        INGEST_HTTP_MAX_LINES: integer(1)({
+          default: DEFAULT_HTTP_MAX_LINES,
+          desc: "most messages in one request",
+        }),
+        INGEST_HTTP_MAX_IN_FLIGHT_BYTES: sizeBytes({
+          default: DEFAULT_HTTP_MAX_IN_FLIGHT_BYTES,
+          desc: "request bytes held by all requests in progress",
         }),
         INGEST_HTTP_RATE_LIMIT: integer(1)({
           default: DEFAULT_HTTP_RATE_LIMIT,
@@ -131,14 +146,21 @@ export function loadIngestConfig(
       }),
   });
   const ingest = groups.ingest;
+  if (env["INGEST_HTTP_TOKENS"] !== undefined)
+    throw new ConfigError([
+      {
+        variable: "INGEST_HTTP_TOKENS",
+        expected: `nothing: it became INGEST_GATEWAY_TOKENS, whose entries also bind a tenant (${GATEWAY_TOKENS_FORMAT})`,
+      },
+    ]);
   if (
     ingest.INGEST_HTTP_ENABLED &&
-    ingest.INGEST_HTTP_TOKENS.length === 0 &&
+    ingest.INGEST_GATEWAY_TOKENS.length === 0 &&
     !isLoopback(ingest.INGEST_HTTP_HOST)
   )
     throw new ConfigError([
       {
-        variable: "INGEST_HTTP_TOKENS",
+        variable: "INGEST_GATEWAY_TOKENS",
         expected: `at least one gateway token when INGEST_HTTP_HOST (${ingest.INGEST_HTTP_HOST}) is not loopback; unauthenticated ingest is served on loopback only`,
       },
     ]);
@@ -151,11 +173,13 @@ export function loadIngestConfig(
     dedupWindowMs: ingest.INGEST_DEDUP_WINDOW,
     dedupMaxEntries: ingest.INGEST_DEDUP_MAX_ENTRIES,
     concurrentPartitions: ingest.INGEST_CONCURRENT_PARTITIONS,
-    httpTokens: ingest.INGEST_HTTP_TOKENS,
+    httpTokens: ingest.INGEST_GATEWAY_TOKENS,
     httpLimits: {
       maxBodyBytes: ingest.INGEST_HTTP_MAX_BODY_BYTES,
       rateLimit: ingest.INGEST_HTTP_RATE_LIMIT,
       rateWindowMs: ingest.INGEST_HTTP_RATE_WINDOW,
+      maxLines: ingest.INGEST_HTTP_MAX_LINES,
+      maxInFlightBytes: ingest.INGEST_HTTP_MAX_IN_FLIGHT_BYTES,
     },
     httpListen: ingest.INGEST_HTTP_ENABLED
       ? { host: ingest.INGEST_HTTP_HOST, port: ingest.INGEST_HTTP_PORT }

@@ -1,6 +1,7 @@
 export type {
   AcceptOptions,
   Accepted,
+  Binding,
   Rejected,
   Rejection,
 } from "./core/accept.js";
@@ -8,6 +9,7 @@ export {
   DEFAULT_LATE_AFTER_MS,
   DEFAULT_MAX_EVENT_BYTES,
   DEFAULT_MAX_FUTURE_SKEW_MS,
+  OPEN_BINDING,
   REJECTION,
   SUPPORTED_SCHEMA,
   acceptAuditMessage,
@@ -27,18 +29,27 @@ export {
   ORIGIN_HEADER,
   deadLetterHeaders,
 } from "./core/dead-letter.js";
-export type { GatewayToken } from "./core/gateway-tokens.js";
-export { hashToken, parseGatewayTokens } from "./core/gateway-tokens.js";
+export type { GatewayCredential } from "./core/gateway-tokens.js";
+export {
+  GATEWAY_TOKENS_FORMAT,
+  hashToken,
+  parseGatewayTokens,
+} from "./core/gateway-tokens.js";
 export type {
   HttpIngestLimits,
+  IngestGuardOptions,
   IngestSink,
   LineResult,
 } from "./adapters/http-ingest.js";
 export {
   DEFAULT_HTTP_MAX_BODY_BYTES,
+  DEFAULT_HTTP_MAX_IN_FLIGHT_BYTES,
+  DEFAULT_HTTP_MAX_LINES,
   DEFAULT_HTTP_RATE_LIMIT,
   DEFAULT_HTTP_RATE_WINDOW_MS,
+  guardIngestScope,
   registerHttpIngest,
+  requestBinding,
 } from "./adapters/http-ingest.js";
 export type { IngestMetrics, IngestSource } from "./metrics.js";
 export { createIngestMetrics } from "./metrics.js";

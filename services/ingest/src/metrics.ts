@@ -7,6 +7,7 @@ import {
 } from "@warden/shared";
 import { REJECTION } from "./core/accept.js";
 import type { Outcome } from "./core/classify.js";
+import { HTTP_REFUSAL_REASONS } from "./core/request-guard.js";
 
 /** Where a message entered Warden: a gateway producing to Kafka, or HTTP ingest. */
 export type IngestSource = "kafka" | "http";
@@ -92,6 +93,13 @@ export function createIngestMetrics(
     labelNames: ["code"] as const,
     registers: [registry],
   });
+  const httpRefused = new Counter({
+    name: "warden_ingest_http_refused_total",
+    help: "HTTP ingest requests refused before their lines were processed, by reason (caps, authentication, Origin/Host)",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  for (const reason of HTTP_REFUSAL_REASONS) httpRefused.labels(reason).inc(0);
 
   /** Counts one processed batch's outcomes; call once the batch is forwarded. */
   function countOutcomes(
@@ -122,5 +130,6 @@ export function createIngestMetrics(
     batchSeconds,
     dedupEntries,
     httpRequests,
+    httpRefused,
   };
 }

@@ -1,5 +1,9 @@
 import type { Producer } from "kafkajs";
-import type { WardenNames } from "@warden/shared";
+import {
+  AUDIT_RECORD_HEADER,
+  auditRecordSignature,
+  type WardenNames,
+} from "@warden/shared";
 import { acceptAuditMessage, type AcceptOptions } from "../core/accept.js";
 import { chunkBySize } from "../core/chunk.js";
 import { ORIGIN_HEADER } from "../core/dead-letter.js";
@@ -9,24 +13,36 @@ import type { IngestSink, LineResult } from "./http-ingest.js";
  * Cluster mode: every posted message goes to agent.audit.v1 exactly as sent (the ingest
  * consumer is the one place that forwards or dead-letters), and the 202 reports what the
  * same checks say about each line now. Duplicates are found later, by the consumer.
+ * Each record is signed for the authenticated gateway exactly as a Kafka-direct gateway
+ * signs its own, so the consumer binds both the same way and trusts no bare header.
  */
 export function kafkaIngestSink(options: {
   readonly producer: Producer;
   readonly names: WardenNames;
   readonly acceptOptions: () => AcceptOptions;
 }): IngestSink {
-  return async (messages, gateway) => {
+  return async (messages, binding) => {
     const acceptOptions = options.acceptOptions();
+    const credential =
+      binding.kind === "gateway" ? binding.credential : undefined;
     const checked = messages.map((bytes) => ({
       bytes,
-      outcome: acceptAuditMessage(bytes, acceptOptions),
+      outcome: acceptAuditMessage(bytes, acceptOptions, binding),
     }));
     const records = checked.map(({ bytes, outcome }) => ({
-      key: outcome.ok ? outcome.event.agent.id : (gateway ?? null),
+      key: outcome.ok ? outcome.event.agent.id : (credential?.gateway ?? null),
       value: bytes,
       headers: {
         [ORIGIN_HEADER.source]: "http",
-        ...(gateway ? { [ORIGIN_HEADER.gateway]: gateway } : {}),
+        ...(credential
+          ? {
+              [AUDIT_RECORD_HEADER.gateway]: credential.gateway,
+              [AUDIT_RECORD_HEADER.signature]: auditRecordSignature(
+                credential.sha256,
+                bytes,
+              ),
+            }
+          : {}),
       },
     }));
     for (const chunk of chunkBySize(records))

@@ -1,13 +1,19 @@
 import type { Consumer, IHeaders, Kafka, Message, Producer } from "kafkajs";
 import {
+  AUDIT_RECORD_HEADER,
   kafkaUnreachable,
   type Logger,
   type WardenNames,
 } from "@warden/shared";
+import { OPEN_BINDING, type Binding } from "../core/accept.js";
 import { chunkBySize } from "../core/chunk.js";
 import { acceptedKeys, classifyBatch } from "../core/classify.js";
 import { deadLetterHeaders, ORIGIN_HEADER } from "../core/dead-letter.js";
 import type { Deduplicator } from "../core/dedup.js";
+import {
+  authenticateRecord,
+  type GatewayCredential,
+} from "../core/gateway-tokens.js";
 import type { IngestConfig } from "../config.js";
 import type { IngestMetrics, IngestSource } from "../metrics.js";
 
@@ -18,6 +24,35 @@ function header(
   const value = headers?.[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? undefined : first.toString();
+}
+
+/** Only a verified gateway name reaches a dead letter; a bare header proves nothing. */
+function verifiedGateway(binding: Binding | undefined): string | undefined {
+  return binding?.kind === "gateway" ? binding.credential.gateway : undefined;
+}
+
+/**
+ * Which credential signed a record (issue 16). Without configured credentials every record is
+ * open (development on loopback); with them, an unsigned or mis-signed record is rejected.
+ */
+function recordBinding(
+  headers: IHeaders | undefined,
+  value: Buffer,
+  credentials: ReadonlyMap<string, GatewayCredential>,
+): Binding {
+  if (credentials.size === 0) return OPEN_BINDING;
+  const credential = authenticateRecord(
+    header(headers, AUDIT_RECORD_HEADER.gateway),
+    header(headers, AUDIT_RECORD_HEADER.signature),
+    value,
+    credentials,
+  );
+  return credential
+    ? { kind: "gateway", credential }
+    : {
+        kind: "unauthenticated",
+        detail: `record carries no valid ${AUDIT_RECORD_HEADER.signature} of a configured gateway`,
+      };
 }
 
 /**
@@ -36,6 +71,9 @@ export async function startKafkaPipeline(options: {
 }): Promise<{ consumer: Consumer; producer: Producer; stop(): Promise<void> }> {
   const { kafka, config, names, metrics, deduplicator } = options;
   const log = options.logger.child({ component: "kafka-pipeline" });
+  const credentials = new Map(
+    config.httpTokens.map((credential) => [credential.gateway, credential]),
+  );
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const consumer = kafka.consumer({ groupId: names.groups.ingest });
   try {
@@ -56,10 +94,17 @@ export async function startKafkaPipeline(options: {
       if (!payload.isRunning() || payload.isStale()) return;
       const endTimer = metrics.batchSeconds.startTimer();
       const receivedAt = new Date();
+      const values = batch.messages.map(
+        (message) => message.value ?? Buffer.alloc(0),
+      );
+      const bindings = batch.messages.map((message, index) =>
+        recordBinding(message.headers, values[index] as Buffer, credentials),
+      );
       const outcomes = classifyBatch(
-        batch.messages.map((message) => message.value ?? Buffer.alloc(0)),
+        values,
         { ...config, nowMs: receivedAt.getTime() },
         deduplicator,
+        (index) => bindings[index] ?? OPEN_BINDING,
       );
       const events: Message[] = [];
       const deadLetters: Message[] = [];
@@ -85,7 +130,7 @@ export async function startKafkaPipeline(options: {
               partition: batch.partition,
               offset: message.offset,
               receivedAt,
-              gateway: header(message.headers, ORIGIN_HEADER.gateway),
+              gateway: verifiedGateway(bindings[index]),
             }),
           });
         }

@@ -187,3 +187,69 @@ describe("acceptAuditMessage", () => {
     );
   });
 });
+
+describe("acceptAuditMessage's tenant binding (issue 16)", () => {
+  const credential = {
+    gateway: "edge-1",
+    sha256: Buffer.alloc(32),
+    tenant: "acme",
+    agentPrefixes: [] as string[],
+  };
+  const bound = { kind: "gateway", credential } as const;
+  const event = (fields: Record<string, unknown>) => ({
+    ...(JSON.parse(examples[2] ?? "{}") as Record<string, unknown>),
+    ...fields,
+  });
+
+  it("stamps the credential's tenant, never the body's", () => {
+    const stamped = acceptAuditMessage(encode(event({})), options, bound);
+    expect(stamped.ok && stamped.event.tenant).toBe("acme");
+    const same = acceptAuditMessage(
+      encode(event({ tenant: " acme " })),
+      options,
+      bound,
+    );
+    expect(same.ok && same.event.tenant).toBe("acme");
+  });
+
+  it("rejects a body naming another tenant, and an agent outside the prefixes", () => {
+    expect(
+      acceptAuditMessage(encode(event({ tenant: "globex" })), options, bound),
+    ).toMatchObject({ ok: false, reason: REJECTION.tenantMismatch });
+    const prefixed = {
+      kind: "gateway",
+      credential: { ...credential, agentPrefixes: ["bot-"] },
+    } as const;
+    expect(
+      acceptAuditMessage(encode(event({})), options, prefixed),
+    ).toMatchObject({ ok: false, reason: REJECTION.agentNotAllowed });
+    const allowed = acceptAuditMessage(
+      encode(event({ agent: { id: "bot-7" } })),
+      options,
+      prefixed,
+    );
+    expect(allowed.ok).toBe(true);
+  });
+
+  it("rejects unauthenticated bytes without parsing them", () => {
+    expect(
+      acceptAuditMessage(encode("{not json"), options, {
+        kind: "unauthenticated",
+        detail: "no signature",
+      }),
+    ).toEqual({
+      ok: false,
+      reason: REJECTION.unauthenticated,
+      detail: "no signature",
+    });
+  });
+
+  it("never lets a bound event carry a tenant other than its credential's", () => {
+    fc.assert(
+      fc.property(validAuditEvent(), (generated) => {
+        const result = acceptAuditMessage(encode(generated), options, bound);
+        return !result.ok || result.event.tenant === "acme";
+      }),
+    );
+  });
+});

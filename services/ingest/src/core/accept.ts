@@ -1,8 +1,10 @@
 import {
+  DEFAULT_TENANT,
   validateAuditEvent,
   type AuditEventV1,
   type CanonicalEvent,
 } from "@warden/shared";
+import type { GatewayCredential } from "./gateway-tokens.js";
 import { normalise } from "./normalise.js";
 import {
   MAX_NESTING_DEPTH,
@@ -17,6 +19,12 @@ export const REJECTION = {
   unsupportedSchemaVersion: "unsupported_schema_version",
   schemaViolation: "schema_violation",
   timeInFuture: "time_in_future",
+  /** Credentials are configured and the record carries none that verifies (issue 16). */
+  unauthenticated: "unauthenticated",
+  /** The body names a tenant other than the credential's. */
+  tenantMismatch: "tenant_mismatch",
+  /** The agent id is outside the credential's agent-id prefixes. */
+  agentNotAllowed: "agent_not_allowed",
 } as const;
 export type Rejection = (typeof REJECTION)[keyof typeof REJECTION];
 
@@ -32,6 +40,18 @@ export interface AcceptOptions {
   readonly lateAfterMs: number;
   readonly nowMs: number;
 }
+
+/**
+ * Who delivered a message, which decides its tenant (issue 16: from the credential, never
+ * from the body). `open` only when no gateway credential is configured at all — a
+ * loopback-only development set-up — and then the body's tenant stands.
+ */
+export type Binding =
+  | { readonly kind: "open" }
+  | { readonly kind: "gateway"; readonly credential: GatewayCredential }
+  | { readonly kind: "unauthenticated"; readonly detail: string };
+
+export const OPEN_BINDING: Binding = Object.freeze({ kind: "open" });
 
 export type Accepted = { readonly ok: true; readonly event: CanonicalEvent };
 export type Rejected = {
@@ -102,6 +122,33 @@ function checkSchema(value: unknown): AuditEventV1 | Rejected {
   return validation.value;
 }
 
+/** The tenant to stamp on an event, or why its credential may not send it. */
+function boundTenant(
+  event: AuditEventV1,
+  binding: Binding,
+): { readonly tenant: string } | Rejected {
+  const claimed = event.tenant?.trim() || undefined;
+  if (binding.kind === "open") return { tenant: claimed ?? DEFAULT_TENANT };
+  if (binding.kind === "unauthenticated")
+    return reject(REJECTION.unauthenticated, binding.detail);
+  const { credential } = binding;
+  if (claimed !== undefined && claimed !== credential.tenant)
+    return reject(
+      REJECTION.tenantMismatch,
+      `/tenant ${quote(claimed)} is not the tenant of gateway ${quote(credential.gateway)}`,
+    );
+  const agentId = event.agent.id.trim();
+  if (
+    credential.agentPrefixes.length > 0 &&
+    !credential.agentPrefixes.some((prefix) => agentId.startsWith(prefix))
+  )
+    return reject(
+      REJECTION.agentNotAllowed,
+      `/agent/id ${quote(agentId)} is outside the agent-id prefixes of gateway ${quote(credential.gateway)}`,
+    );
+  return { tenant: credential.tenant };
+}
+
 /**
  * Takes one raw message (bytes exactly as a gateway sent them) to a canonical event or a
  * precise rejection. Pure and total: it never throws, whatever the bytes.
@@ -109,7 +156,11 @@ function checkSchema(value: unknown): AuditEventV1 | Rejected {
 export function acceptAuditMessage(
   bytes: Uint8Array,
   options: AcceptOptions,
+  binding: Binding = OPEN_BINDING,
 ): Accepted | Rejected {
+  // Before parsing: an unauthenticated sender gets no work done on its bytes.
+  if (binding.kind === "unauthenticated")
+    return reject(REJECTION.unauthenticated, binding.detail);
   if (bytes.byteLength > options.maxEventBytes)
     return reject(
       REJECTION.tooLarge,
@@ -130,9 +181,12 @@ export function acceptAuditMessage(
       REJECTION.timeInFuture,
       `/time ${quote(event.time)} is more than ${options.maxFutureSkewMs} ms ahead of ingest's clock`,
     );
+  const bound = boundTenant(event, binding);
+  if ("ok" in bound) return bound;
   return {
     ok: true,
     event: normalise(event, {
+      tenant: bound.tenant,
       timeMs,
       receivedMs: options.nowMs,
       late: timeMs < options.nowMs - options.lateAfterMs,

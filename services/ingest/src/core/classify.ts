@@ -2,6 +2,7 @@ import type { CanonicalEvent } from "@warden/shared";
 import {
   acceptAuditMessage,
   type AcceptOptions,
+  type Binding,
   type Rejection,
 } from "./accept.js";
 import { dedupKey, type Deduplicator } from "./dedup.js";
@@ -22,15 +23,21 @@ export type Outcome =
 /**
  * One outcome per message, in order. Duplicates are found against the window and within
  * the batch itself; the caller remembers the accepted keys once they are forwarded.
+ * `binding` is one for the whole batch (an HTTP request) or one per message (Kafka records).
  */
 export function classifyBatch(
   messages: readonly Uint8Array[],
   options: AcceptOptions,
   deduplicator: Deduplicator,
+  binding?: Binding | ((index: number) => Binding),
 ): Outcome[] {
   const inBatch = new Set<string>();
-  return messages.map((bytes): Outcome => {
-    const outcome = acceptAuditMessage(bytes, options);
+  return messages.map((bytes, index): Outcome => {
+    const outcome = acceptAuditMessage(
+      bytes,
+      options,
+      typeof binding === "function" ? binding(index) : binding,
+    );
     if (!outcome.ok)
       return {
         kind: "rejected",

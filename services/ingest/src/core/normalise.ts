@@ -1,6 +1,5 @@
 import {
   CANONICAL_EVENT_SCHEMA_ID,
-  DEFAULT_TENANT,
   type AuditEventV1,
   type CanonicalEvent,
 } from "@warden/shared";
@@ -36,6 +35,8 @@ export const KNOWN_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 export interface NormaliseContext {
+  /** Decided by the credential that delivered the event (accept.ts), never read from it here. */
+  readonly tenant: string;
   readonly timeMs: number;
   readonly receivedMs: number;
   readonly late: boolean;
@@ -63,7 +64,7 @@ export function normalise(
     time_ms: context.timeMs,
     received_ms: context.receivedMs,
     late: context.late,
-    tenant: event.tenant?.trim() || DEFAULT_TENANT,
+    tenant: context.tenant,
     agent: { ...event.agent, id: agentId },
     credential: { ...event.credential, id: event.credential.id.trim() },
     action: event.action,

@@ -48,3 +48,33 @@ describe("splitRequestBody", () => {
     );
   });
 });
+
+describe("splitRequestBody's message cap", () => {
+  it("refuses more NDJSON lines than the cap, blank lines not counted", () => {
+    const body = Buffer.from("{}\n\n{}\n{}\n");
+    expect(splitRequestBody(body, "application/x-ndjson", 3).ok).toBe(true);
+    expect(splitRequestBody(body, "application/x-ndjson", 2)).toMatchObject({
+      ok: false,
+      tooMany: true,
+    });
+  });
+
+  it("counts a JSON array's top-level elements before parsing it", () => {
+    const body = Buffer.from('[{"a":[1,2,{"b":"x,]"}]}, "s,\\"", 3]');
+    expect(splitRequestBody(body, "application/json", 3).ok).toBe(true);
+    expect(splitRequestBody(body, "application/json", 2)).toMatchObject({
+      ok: false,
+      tooMany: true,
+    });
+    expect(splitRequestBody(Buffer.from("[ ]"), "application/json", 0)).toEqual(
+      { ok: true, messages: [] },
+    );
+  });
+
+  it("refuses a million-line gzip bomb's worth of {} without a message per line", () => {
+    const body = Buffer.from("{}\n".repeat(1_300_000));
+    expect(
+      splitRequestBody(body, "application/x-ndjson", 10_000),
+    ).toMatchObject({ ok: false, tooMany: true });
+  });
+});
