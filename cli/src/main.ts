@@ -8,6 +8,7 @@ import { registerAdminCommands } from "./admin/command.js";
 import { exitCodeOf } from "./api-client.js";
 import { registerAgentCommands } from "./agents/command.js";
 import { registerDlq } from "./dlq/command.js";
+import { registerImport } from "./import/command.js";
 import { registerReplay } from "./replay/command.js";
 import { registerKeys } from "./ssf/keys-command.js";
 import { registerReceivers } from "./ssf/receivers-command.js";
@@ -33,6 +34,7 @@ registerDlq(program);
 registerAdminCommands(program);
 registerAgentCommands(program);
 registerReplay(program);
+registerImport(program);
 registerReceivers(program);
 registerKeys(program);
 

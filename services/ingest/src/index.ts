@@ -56,3 +56,26 @@ export { createIngestMetrics } from "./metrics.js";
 export type { IngestConfig } from "./config.js";
 export { isLoopback, loadIngestConfig } from "./config.js";
 export { DEFAULT_MAX_REQUEST_BYTES, chunkBySize } from "./core/chunk.js";
+export type {
+  DecodedDocument,
+  DocumentMapper,
+  MapOutcome,
+  MappedFormat,
+  MappedRecord,
+  SkipKind,
+} from "./core/mappers/mapper.js";
+export { MAPPED_FORMAT, SKIP_KIND } from "./core/mappers/mapper.js";
+export type { CloudTrailMapper } from "./core/mappers/cloudtrail.js";
+export {
+  CLOUDTRAIL_SPEC,
+  DEFAULT_CLOUDTRAIL_SESSIONS,
+  cloudTrailDocumentMapper,
+  createCloudTrailMapper,
+  isCloudTrailDigest,
+} from "./core/mappers/cloudtrail.js";
+export type { CloudTrailAction } from "./core/mappers/cloudtrail-actions.js";
+export {
+  CONTROL_PLANE_SERVICES,
+  cloudTrailAction,
+  cloudTrailActionName,
+} from "./core/mappers/cloudtrail-actions.js";

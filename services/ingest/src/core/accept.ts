@@ -25,6 +25,8 @@ export const REJECTION = {
   tenantMismatch: "tenant_mismatch",
   /** The agent id is outside the credential's agent-id prefixes. */
   agentNotAllowed: "agent_not_allowed",
+  /** A foreign record (CloudTrail, OTLP span) that names no agent or action (issue 17). */
+  unmappableRecord: "unmappable_record",
 } as const;
 export type Rejection = (typeof REJECTION)[keyof typeof REJECTION];
 
