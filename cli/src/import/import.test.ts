@@ -136,5 +136,5 @@ describe("warden import cloudtrail", () => {
     expect(decisions.map((d) => d.agent_id)).toContain(
       "arn:aws:iam::123456789012:role/etl",
     );
-  });
+  }, 30_000);
 });
