@@ -308,6 +308,23 @@ describe("revoker SSF transmitter API and push delivery", () => {
         JSON.stringify(decodeJwt(s.jwt)["events"]).includes('"paused"'),
       ),
     );
+    const pausedUpdate = receiver.accepted.find((s) =>
+      JSON.stringify(decodeJwt(s.jwt)["events"]).includes('"paused"'),
+    );
+    expect(decodeJwt(pausedUpdate?.jwt ?? "")).toMatchObject({
+      txn: expect.any(String) as unknown,
+      events: {
+        [`${SSF}/stream-updated`]: { status: "paused", reason: "maintenance" },
+      },
+    });
+    // SSF 1.0 §8.1.2: nothing is transmitted on a paused stream, a verification SET neither.
+    const verifications = eventTypes().filter((t) => t === "verification");
+    const refused = await idp("POST", "/ssf/verify", {
+      stream_id: streamId,
+      state: "while-paused",
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ err: "invalid_request" });
     await publishDecision(
       connection,
       names,
@@ -341,6 +358,51 @@ describe("revoker SSF transmitter API and push delivery", () => {
       ),
     );
     expect(eventTypes()).toContain("stream-updated");
+    expect(eventTypes().filter((t) => t === "verification")).toEqual(
+      verifications,
+    );
+    // A status change without a reason still says why (SSF 1.0 §8.1.5).
+    await until("stream-updated enabled with a reason", () =>
+      receiver.accepted.some((s) => {
+        const update = (
+          decodeJwt(s.jwt)["events"] as Record<string, Record<string, unknown>>
+        )[`${SSF}/stream-updated`];
+        return (
+          update?.["status"] === "enabled" &&
+          update["reason"] === "status set to enabled by receiver idp"
+        );
+      }),
+    );
+  });
+
+  it("refuses a transmitter-supplied field that does not match, in PATCH and PUT (SSF 1.0 §8.1.1.3/4)", async () => {
+    const read = (await idp("GET", `/ssf/streams?stream_id=${streamId}`))
+      .body as Record<string, unknown>;
+    // The write-only header is not in what was read: a replace must give it again.
+    const replace = {
+      ...read,
+      delivery: {
+        ...(read["delivery"] as object),
+        authorization_header: "Bearer push-secret",
+      },
+    };
+    expect((await idp("PUT", "/ssf/streams", replace)).status).toBe(200);
+    for (const [field, value] of [
+      ["events_delivered", [`${CAEP}/assurance-level-change`]],
+      ["events_supported", [`${CAEP}/session-revoked`]],
+      ["min_verification_interval", 12345],
+    ] as const)
+      for (const method of ["PATCH", "PUT"]) {
+        const answer = await idp(method, "/ssf/streams", {
+          ...(method === "PUT" ? replace : { stream_id: streamId }),
+          [field]: value,
+        });
+        expect(answer.status, `${method} ${field}`).toBe(400);
+        expect(answer.body).toMatchObject({ err: "invalid_request" });
+      }
+    expect(
+      (await idp("GET", `/ssf/streams?stream_id=${streamId}`)).body,
+    ).toEqual(read);
   });
 
   it("drops events while disabled, counting them", async () => {
@@ -352,6 +414,9 @@ describe("revoker SSF transmitter API and push delivery", () => {
         })
       ).status,
     ).toBe(200);
+    expect(
+      (await idp("POST", "/ssf/verify", { stream_id: streamId })).status,
+    ).toBe(400);
     await publishDecision(
       connection,
       names,
@@ -397,14 +462,21 @@ describe("revoker SSF transmitter API and push delivery", () => {
         })
       ).status,
     ).toBe(204);
-    expect(
-      (
-        await idp("POST", "/ssf/subjects/add", {
-          stream_id: streamId,
-          subject: "agent-5",
-        })
-      ).status,
-    ).toBe(400);
+    for (const bad of [
+      "agent-5",
+      { format: "email" },
+      { format: "iss_sub", iss: "https://i" },
+      { format: "complex" },
+    ])
+      expect(
+        (
+          await idp("POST", "/ssf/subjects/add", {
+            stream_id: streamId,
+            subject: bad,
+          })
+        ).status,
+        JSON.stringify(bad),
+      ).toBe(400);
     const patched = await idp("PATCH", "/ssf/streams", {
       stream_id: streamId,
       description: "renamed",

@@ -233,7 +233,6 @@ export function createTransmitter(options: {
     send(decision) {
       if (controller.signal.aborted) return;
       const action = actionFromDecision(decision, now() / 1000);
-      if (!action) return;
       killSwitch(action);
       track(
         transmit(action).catch((error: unknown) =>

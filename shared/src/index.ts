@@ -136,3 +136,4 @@ export {
   peerBaselineKey,
   tenantBaselineKey,
 } from "./baseline-model/index.js";
+export { credentialLabel, isCredentialLabel } from "./credential-label.js";

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { KillSwitchMessage } from "@warden/shared/kill-switch";
+import { credentialLabel } from "@warden/shared/credential-label";
 import { createRevocationSet, rebuildRevocationSet } from "./revocations.js";
 
 const NOW = Date.parse("2026-11-23T12:00:00.000Z");
@@ -119,6 +120,27 @@ describe("createRevocationSet", () => {
     expect(set.mayAct("globex", "runaway", "key-1", NOW)).toEqual({
       allowed: true,
     });
+  });
+
+  it("refuses a credential a SET named by its label only, until reinstatement", () => {
+    const set = createRevocationSet();
+    set.apply(
+      message({ agent_id: "a", credential_ids: [credentialLabel("tok-1")] }),
+    );
+    expect(set.mayAct("acme", "b", "tok-1", NOW)).toMatchObject({
+      allowed: false,
+      matched: "credential",
+    });
+    expect(set.mayAct("acme", "b", "tok-2", NOW).allowed).toBe(true);
+    expect(set.mayAct("other", "b", "tok-1", NOW).allowed).toBe(true);
+    set.apply(
+      message({
+        agent_id: "a",
+        action: "reinstate",
+        issued_at: new Date(NOW).toISOString(),
+      }),
+    );
+    expect(set.mayAct("acme", "b", "tok-1", NOW).allowed).toBe(true);
   });
 
   it("lets an agent act again after its expiry or reinstatement, not before", () => {

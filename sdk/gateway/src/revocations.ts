@@ -1,4 +1,8 @@
 import type { KillSwitchMessage } from "@warden/shared/kill-switch";
+import {
+  credentialLabel,
+  isCredentialLabel,
+} from "@warden/shared/credential-label";
 
 /** One agent Warden revoked, as the gateway keeps it. */
 export interface Revocation {
@@ -64,6 +68,8 @@ export function createRevocationSet(): RevocationSet {
   // A credential listed by several revoked agents stays refused until the last one is reinstated.
   const credentials = new Map<string, Map<string, Revocation>>();
   const lastIssuedMs = new Map<string, number>();
+  // Credentials known only by label: while there are none, mayAct hashes nothing.
+  let labelled = 0;
 
   function forget(key: string): void {
     const previous = agents.get(key);
@@ -73,7 +79,10 @@ export function createRevocationSet(): RevocationSet {
       const credentialKey = keyOf(previous.tenant, credentialId);
       const holders = credentials.get(credentialKey);
       holders?.delete(key);
-      if (holders?.size === 0) credentials.delete(credentialKey);
+      if (holders?.size === 0) {
+        credentials.delete(credentialKey);
+        if (isCredentialLabel(credentialId)) labelled -= 1;
+      }
     }
   }
 
@@ -136,10 +145,13 @@ export function createRevocationSet(): RevocationSet {
       agents.set(key, revocation);
       for (const credentialId of revocation.credentialIds) {
         const credentialKey = keyOf(message.tenant, credentialId);
-        const holders =
-          credentials.get(credentialKey) ?? new Map<string, Revocation>();
+        let holders = credentials.get(credentialKey);
+        if (!holders) {
+          holders = new Map<string, Revocation>();
+          credentials.set(credentialKey, holders);
+          if (isCredentialLabel(credentialId)) labelled += 1;
+        }
         holders.set(key, revocation);
-        credentials.set(credentialKey, holders);
       }
       return true;
     },
@@ -151,7 +163,15 @@ export function createRevocationSet(): RevocationSet {
         (credentialId === undefined
           ? undefined
           : deny(
-              credentialRevocation(tenant, credentialId, nowMs),
+              credentialRevocation(tenant, credentialId, nowMs) ??
+                // A revocation learnt from a SET names credentials by label only (never the id).
+                (labelled > 0
+                  ? credentialRevocation(
+                      tenant,
+                      credentialLabel(credentialId),
+                      nowMs,
+                    )
+                  : undefined),
               "credential",
               nowMs,
             )) ??

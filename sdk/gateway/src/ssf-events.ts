@@ -61,7 +61,8 @@ export type SetOutcome =
 /**
  * Turns the verified claims of one SET into a kill-switch message. Session revoked and
  * account disabled revoke the agent; a credential change of type `revoke` revokes the agent
- * and that credential (`friendly_name`, as Warden's revoker sends it); account enabled
+ * and that credential, named by its label (`friendly_name`, never the id: the enforcer
+ * matches a presented credential by its label too); account enabled
  * reinstates. Every other event (step-up, stream control) is left to other parts of the
  * gateway. Pure: the receiver merges credentials of one transaction (`txn`) itself.
  */

@@ -14,12 +14,7 @@ export const DELIVERY_OUTCOMES = [
   "already_delivered",
 ] as const;
 export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
-export const DECISION_OUTCOMES = [
-  "queued",
-  "skipped",
-  "invalid",
-  "retry",
-] as const;
+export const DECISION_OUTCOMES = ["queued", "invalid", "retry"] as const;
 
 type QueueDepthSource = () => Promise<
   readonly {
@@ -87,7 +82,7 @@ export function createRevokerMetrics() {
   });
   const decisions = new Counter({
     name: "warden_revoker_decisions_total",
-    help: "Decision messages by outcome: queued, skipped (alert), invalid (terminated), retry",
+    help: "Decision messages by outcome: queued (alerts too: risk-level-change), invalid (terminated), retry",
     labelNames: ["outcome"] as const,
     registers: [registry],
   });

@@ -89,11 +89,6 @@ export async function startDecisionsConsumer(options: {
     const decision = parse(message);
     if (!decision) return;
     const action = actionFromDecision(decision, Date.now() / 1000);
-    if (!action) {
-      metrics.decisions.labels("skipped").inc();
-      message.ack();
-      return;
-    }
     try {
       await options.handle(action);
       metrics.decisions.labels("queued").inc();

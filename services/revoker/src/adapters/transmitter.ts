@@ -306,11 +306,12 @@ export function createTransmitter(options: {
       metrics.cascaded.inc(cascaded.length);
       for (const action of [cause, ...cascaded]) {
         queued.push(...queueActionSets(action, nowIso, records));
-        if (options.connectors) queued.push(options.connectors.enqueue(action));
+        if (options.connectors && action.kind !== "alert")
+          queued.push(options.connectors.enqueue(action));
       }
       await Promise.all(queued);
       for (const action of [cause, ...cascaded]) {
-        if (action.kind === "step_up") continue;
+        if (action.kind === "step_up" || action.kind === "alert") continue;
         const message = await options.killSwitch.apply(action, nowIso);
         metrics.killSwitch.labels(message.action).inc();
         records.push(auditRecord(action, AuditStep.killSwitch, nowIso));

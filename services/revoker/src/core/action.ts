@@ -9,6 +9,8 @@ export const ActionKind = {
   revoke: "revoke",
   stepUp: "step_up",
   reinstate: "reinstate",
+  /** Tells receivers that asked for CAEP risk-level-change; moves no kill switch, calls no connector. */
+  alert: "alert",
 } as const;
 export type ActionKind = (typeof ActionKind)[keyof typeof ActionKind];
 
@@ -30,28 +32,68 @@ export interface AgentAction {
   /** For the agent's user: no detector internals. */
   readonly reasonUser: string;
   readonly risk: number | undefined;
+  /** CAEP risk-level-change `current_level` this action reports (issue 17). */
+  readonly riskLevel: RiskLevel;
+  /** The detector judged a credential compromised (shared, stolen, foreign network): RISC credential-compromise. */
+  readonly credentialCompromised: boolean;
   /** Human owner, on-behalf-of and delegation chain, for the audit sentence. */
   readonly owner: string | undefined;
   readonly onBehalfOf: string | undefined;
   readonly delegation: readonly string[];
 }
 
+/** CAEP 1.0 risk-level-change levels. */
+export const RiskLevel = {
+  low: "LOW",
+  medium: "MEDIUM",
+  high: "HIGH",
+} as const;
+export type RiskLevel = (typeof RiskLevel)[keyof typeof RiskLevel];
+
+/** Risk at or above which an alert reports MEDIUM / HIGH; below MEDIUM it is LOW (recovered). */
+export const RISK_MEDIUM_AT = 0.4;
+export const RISK_HIGH_AT = 0.7;
+/** The detector whose findings mean the credential itself is compromised (shared, foreign network). */
+export const CREDENTIAL_COMPROMISE_DETECTORS: readonly string[] = [
+  "credential_misuse",
+];
+
 export const DEFAULT_TENANT = "default";
 export const USER_REASON = {
   revoke: "Access was suspended by the security policy.",
   step_up: "Additional verification is required before continuing.",
   reinstate: "Access was restored.",
+  alert: "Unusual activity was noticed.",
 } as const satisfies Record<ActionKind, string>;
 
-/** The action for a decision, or undefined for `alert` (nothing to send). Pure. */
+/**
+ * The level a decision reports: revoke and step-up are HIGH (the receiver should re-check
+ * the agent now); an alert follows its risk, so an alert below RISK_MEDIUM_AT is the way back
+ * to LOW once the agent recovers.
+ */
+export function riskLevelOf(
+  action: DecisionV1["action"],
+  risk: number | undefined,
+): RiskLevel {
+  if (action !== "alert") return RiskLevel.high;
+  if (risk === undefined || risk >= RISK_HIGH_AT) return RiskLevel.high;
+  return risk >= RISK_MEDIUM_AT ? RiskLevel.medium : RiskLevel.low;
+}
+
+const KIND_OF_DECISION = {
+  revoke: ActionKind.revoke,
+  step_up: ActionKind.stepUp,
+  alert: ActionKind.alert,
+} as const satisfies Record<DecisionV1["action"], ActionKind>;
+
+/** The action for a decision. Pure. */
 export function actionFromDecision(
   decision: DecisionV1,
   nowSeconds: number,
-): AgentAction | undefined {
-  if (decision.action === "alert") return undefined;
+): AgentAction {
   const atMs = Date.parse(decision.at);
   return {
-    kind: decision.action === "revoke" ? ActionKind.revoke : ActionKind.stepUp,
+    kind: KIND_OF_DECISION[decision.action],
     id: decision.decision_id,
     tenant: decision.tenant ?? DEFAULT_TENANT,
     agentId: decision.agent_id,
@@ -66,6 +108,12 @@ export function actionFromDecision(
       "decided by policy",
     reasonUser: USER_REASON[decision.action],
     risk: decision.risk,
+    riskLevel: riskLevelOf(decision.action, decision.risk),
+    credentialCompromised:
+      decision.action !== "alert" &&
+      decision.reasons.some((reason) =>
+        CREDENTIAL_COMPROMISE_DETECTORS.includes(reason.detector),
+      ),
     owner: decision.owner,
     onBehalfOf: decision.on_behalf_of,
     delegation: decision.delegation ?? [],
@@ -93,6 +141,10 @@ export function manualAction(input: {
     reasonAdmin: input.reason,
     reasonUser: USER_REASON[input.kind],
     risk: undefined,
+    // A person's revoke is as serious as the policy's; reinstating is the recovery.
+    riskLevel:
+      input.kind === ActionKind.revoke ? RiskLevel.high : RiskLevel.low,
+    credentialCompromised: false,
     owner: undefined,
     onBehalfOf: undefined,
     delegation: [],

@@ -20,7 +20,7 @@ const action = actionFromDecision(
     reasons: [{ detector: "rate_spike", score: 0.9, summary: "burst" }],
   },
   0,
-)!;
+);
 
 describe("approval", () => {
   it("matches tenant/agent patterns with * and nothing else special", () => {

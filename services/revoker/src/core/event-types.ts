@@ -8,6 +8,8 @@ export const EventType = {
   credentialChange: `${CAEP}/credential-change`,
   assuranceLevelChange: `${CAEP}/assurance-level-change`,
   tokenClaimsChange: `${CAEP}/token-claims-change`,
+  riskLevelChange: `${CAEP}/risk-level-change`,
+  credentialCompromise: `${RISC}/credential-compromise`,
   accountDisabled: `${RISC}/account-disabled`,
   accountEnabled: `${RISC}/account-enabled`,
   verification: `${SSF}/verification`,
@@ -23,6 +25,8 @@ export const AGENT_EVENT_TYPES: readonly EventType[] = [
   EventType.accountEnabled,
   EventType.assuranceLevelChange,
   EventType.tokenClaimsChange,
+  EventType.riskLevelChange,
+  EventType.credentialCompromise,
 ];
 
 /** The last path segment of an event type URI: what people type and tables show. */

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { DecisionV1 } from "@warden/shared";
+import { credentialLabel, type DecisionV1 } from "@warden/shared";
 import { actionFromDecision, manualAction } from "./action.js";
 import {
   EventType,
@@ -48,9 +48,7 @@ const options: SetOptions = {
 const toe = Date.parse("2026-11-23T09:00:00Z") / 1000;
 
 function sets(d: DecisionV1, t = target, o = options) {
-  const action = actionFromDecision(d, o.nowSeconds);
-  if (!action) throw new Error("no action");
-  return buildActionSets(action, t, o);
+  return buildActionSets(actionFromDecision(d, o.nowSeconds), t, o);
 }
 
 function eventOf(claims: {
@@ -62,14 +60,21 @@ function eventOf(claims: {
 }
 
 describe("buildActionSets for revoke", () => {
-  it("sends session-revoked, one credential-change per distinct credential and account-disabled", () => {
+  it("sends session-revoked, one credential-change per distinct credential, account-disabled and risk HIGH", () => {
     const built = sets(decision);
     expect(built.map((claims) => eventOf(claims)[0])).toEqual([
       EventType.sessionRevoked,
       EventType.credentialChange,
       EventType.credentialChange,
       EventType.accountDisabled,
+      EventType.riskLevelChange,
     ]);
+    expect(eventOf(built[4]!)[1]).toEqual({
+      principal: "USER",
+      current_level: "HIGH",
+      risk_reason: "1,250 calls/min vs 40; first crm export",
+      event_timestamp: toe,
+    });
     const [, sessionRevoked] = eventOf(built[0]!);
     expect(built[0]).toMatchObject({
       iss: "https://warden.example",
@@ -88,9 +93,42 @@ describe("buildActionSets for revoke", () => {
     expect(eventOf(built[1]!)[1]).toMatchObject({
       credential_type: "app",
       change_type: "revoke",
-      friendly_name: "key_1",
+      friendly_name: credentialLabel("key_1"),
     });
-    expect(eventOf(built[2]!)[1]).toMatchObject({ friendly_name: "key_2" });
+    expect(eventOf(built[2]!)[1]).toMatchObject({
+      friendly_name: credentialLabel("key_2"),
+    });
+    // No secrets in SETs: an opaque token's id is the token.
+    expect(JSON.stringify(built)).not.toMatch(/key_1|key_2/);
+    expect(credentialLabel("key_1")).toMatch(/^sha256:[0-9a-f]{16}$/);
+  });
+
+  it("adds RISC credential-compromise when the detector judged the credential misused", () => {
+    const misused = {
+      ...decision,
+      reasons: [
+        {
+          detector: "credential_misuse",
+          score: 0.9,
+          summary: "one credential from 30 networks",
+        },
+      ],
+    };
+    const compromise = sets(misused).filter(
+      (claims) => eventOf(claims)[0] === EventType.credentialCompromise,
+    );
+    expect(compromise).toHaveLength(1);
+    expect(eventOf(compromise[0]!)[1]).toEqual({
+      credential_type: "app",
+      event_timestamp: toe,
+      reason_admin: { en: "one credential from 30 networks" },
+      reason_user: { en: "Access was suspended by the security policy." },
+    });
+    expect(
+      sets(decision).some(
+        (claims) => eventOf(claims)[0] === EventType.credentialCompromise,
+      ),
+    ).toBe(false);
   });
 
   it("gives each stream only the event types it gets", () => {
@@ -149,10 +187,15 @@ describe("buildActionSets for step_up and reinstate", () => {
     ]);
   });
 
-  it("sends nothing for alert", () => {
-    expect(
-      actionFromDecision({ ...decision, action: "alert" }, 0),
-    ).toBeUndefined();
+  it("sends only risk-level-change for alert, its level following the risk (LOW = recovered)", () => {
+    const level = (risk: number) =>
+      sets({ ...decision, action: "alert", risk }).map((claims) => {
+        const [type, payload] = eventOf(claims);
+        return [type, payload["current_level"]];
+      });
+    expect(level(0.9)).toEqual([[EventType.riskLevelChange, "HIGH"]]);
+    expect(level(0.5)).toEqual([[EventType.riskLevelChange, "MEDIUM"]]);
+    expect(level(0.1)).toEqual([[EventType.riskLevelChange, "LOW"]]);
   });
 
   it("sends RISC account-enabled on reinstatement, initiated by an admin", () => {
@@ -165,7 +208,11 @@ describe("buildActionSets for step_up and reinstate", () => {
       nowSeconds: 1_800_000_100,
     });
     const built = buildActionSets(action, target, options);
-    expect(built).toHaveLength(1);
+    expect(built).toHaveLength(2);
+    expect(eventOf(built[1]!)).toEqual([
+      EventType.riskLevelChange,
+      expect.objectContaining({ current_level: "LOW" }),
+    ]);
     expect(built[0]).toMatchObject({
       txn: "manual-1",
       toe: 1_800_000_100,
@@ -257,6 +304,7 @@ describe("buildStreamSet", () => {
       aud: "aud",
       iat: 5,
       jti: setJti("v1", "s1", EventType.verification),
+      txn: "v1",
       sub_id: { format: "opaque", id: "s1" },
       events: { [EventType.verification]: { state: "xyz" } },
     });

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { credentialLabel } from "@warden/shared";
 import { ActionKind, type AgentAction } from "./action.js";
 import { EventType, StepUpEvent } from "./event-types.js";
 import { agentSubject, type Subject, type SubjectFormat } from "./subject.js";
@@ -71,6 +72,40 @@ function reasons(action: AgentAction): Record<string, unknown> {
   };
 }
 
+/** CAEP risk-level-change: the agent is the principal whose risk changed. */
+function riskLevelEvent(action: AgentAction): EventDraft {
+  return {
+    type: EventType.riskLevelChange,
+    discriminator: "",
+    payload: {
+      principal: "USER",
+      current_level: action.riskLevel,
+      risk_reason: action.reasonAdmin,
+      event_timestamp: action.eventTimeSeconds,
+    },
+  };
+}
+
+/** RISC credential-compromise (one per action: RISC names the subject, not which credential). */
+function credentialCompromiseEvents(
+  action: AgentAction,
+  credentialType: string,
+): EventDraft[] {
+  if (!action.credentialCompromised) return [];
+  return [
+    {
+      type: EventType.credentialCompromise,
+      discriminator: "",
+      payload: {
+        credential_type: credentialType,
+        event_timestamp: action.eventTimeSeconds,
+        reason_admin: { en: action.reasonAdmin },
+        reason_user: { en: action.reasonUser },
+      },
+    },
+  ];
+}
+
 /** The events an action causes, before the stream's choice is applied. */
 export function actionEvents(
   action: AgentAction,
@@ -93,11 +128,13 @@ export function actionEvents(
           payload: {
             credential_type: options.credentialType,
             change_type: "revoke",
-            friendly_name: credentialId,
+            friendly_name: credentialLabel(credentialId),
             ...reasons(action),
           },
         })),
+        ...credentialCompromiseEvents(action, options.credentialType),
         { type: EventType.accountDisabled, discriminator: "", payload: {} },
+        riskLevelEvent(action),
       ];
     case ActionKind.stepUp:
       return [
@@ -125,11 +162,16 @@ export function actionEvents(
                 ...reasons(action),
               },
             },
+        ...credentialCompromiseEvents(action, options.credentialType),
+        riskLevelEvent(action),
       ];
     case ActionKind.reinstate:
       return [
         { type: EventType.accountEnabled, discriminator: "", payload: {} },
+        riskLevelEvent(action),
       ];
+    case ActionKind.alert:
+      return [riskLevelEvent(action)];
   }
 }
 
@@ -184,6 +226,8 @@ export function buildStreamSet(
     aud: target.audience,
     iat: Math.floor(options.nowSeconds),
     jti: setJti(options.causeId, target.streamId, type),
+    // SSF 1.0 §4.1.9: control events are transactions of their own (the request or status change).
+    txn: options.causeId,
     sub_id: { format: "opaque", id: target.streamId },
     events: { [type]: payload },
   };

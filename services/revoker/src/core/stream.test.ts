@@ -9,8 +9,10 @@ import {
   readStatusUpdate,
   readSubjectRequest,
   removeSubject,
+  statusReason,
   streamConfiguration,
   streamCoversAgent,
+  verificationRefusal,
   type StreamContext,
   type StreamRecord,
 } from "./stream.js";
@@ -127,7 +129,115 @@ describe("changeStream", () => {
   });
 });
 
+describe("transmitter-supplied fields (SSF 1.0 §8.1.1.3, §8.1.1.4)", () => {
+  const record = created();
+  const read = streamConfiguration(record, 30);
+  it("accepts an echo of the configuration as read, in any order", () => {
+    for (const partial of [true, false])
+      expect(changeStream(record, { ...read }, context, partial).ok).toBe(true);
+    expect(
+      changeStream(
+        record,
+        {
+          events_supported: [
+            ...(read["events_supported"] as string[]),
+          ].reverse(),
+        },
+        context,
+        true,
+      ).ok,
+    ).toBe(true);
+  });
+  it("accepts events_delivered as it will be after the change", () => {
+    expect(
+      changeStream(
+        record,
+        {
+          events_requested: [EventType.accountDisabled],
+          events_delivered: [EventType.accountDisabled],
+        },
+        context,
+        true,
+      ).ok,
+    ).toBe(true);
+  });
+  it.each([
+    ["events_delivered", [EventType.accountEnabled]],
+    ["events_supported", [EventType.sessionRevoked]],
+    ["min_verification_interval", 5],
+    ["inactivity_timeout", 60],
+    ["delivery", { method: DeliveryMethod.poll, endpoint_url: "https://x" }],
+  ])("refuses a wrong %s in PATCH and PUT", (field, value) => {
+    for (const partial of [true, false]) {
+      const changed = changeStream(
+        record,
+        { ...(partial ? {} : { delivery: pushBody.delivery }), [field]: value },
+        context,
+        partial,
+      );
+      expect(changed.ok).toBe(false);
+      if (!changed.ok) expect(changed.description).toContain(field);
+    }
+    expect(createStream({ [field]: value }, "s2", context).ok).toBe(false);
+  });
+  it("refuses a stream_id on create", () => {
+    expect(createStream({ stream_id: "mine" }, "s2", context).ok).toBe(false);
+  });
+});
+
 describe("status and subjects", () => {
+  it("refuses verification unless the stream is enabled (SSF 1.0 §8.1.2)", () => {
+    const record = created();
+    expect(verificationRefusal(record)).toBeUndefined();
+    expect(verificationRefusal({ ...record, status: "paused" })).toContain(
+      "paused",
+    );
+    expect(verificationRefusal({ ...record, status: "disabled" })).toContain(
+      "disabled",
+    );
+  });
+
+  it("gives every status change a reason", () => {
+    expect(statusReason("paused", "maintenance", "idp")).toBe("maintenance");
+    expect(statusReason("paused", undefined, "idp")).toBe(
+      "status set to paused by receiver idp",
+    );
+  });
+
+  it.each([
+    [{ format: "email" }, "email"],
+    [{ format: "email", email: "not-an-address" }, "email"],
+    [{ format: "iss_sub", iss: "https://i" }, "sub"],
+    [{ format: "opaque", id: "" }, "id"],
+    [{ format: "phone_number", phone_number: "12345" }, "phone_number"],
+    [{ format: "account", uri: "mailto:x" }, "uri"],
+    [{ format: "complex" }, "complex subject needs"],
+    [{ format: "complex", user: { format: "email" } }, "complex user"],
+    [{ format: "aliases", identifiers: [] }, "identifiers"],
+    [{ format: "made-up", id: "x" }, "not supported"],
+    [{ id: "x" }, "format"],
+  ])("refuses the subject %j (RFC 9493)", (subject, message) => {
+    const result = readSubjectRequest({ stream_id: "s1", subject });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.description).toContain(message);
+  });
+
+  it.each([
+    { format: "email", email: "bot@acme.example" },
+    { format: "iss_sub", iss: "https://i", sub: "a" },
+    { format: "phone_number", phone_number: "+12065550100" },
+    { format: "account", uri: "acct:bot@acme.example" },
+    { format: "did", url: "did:example:123" },
+    { format: "uri", uri: "https://acme.example/agents/a" },
+    { format: "complex", tenant: { format: "opaque", id: "acme" } },
+    {
+      format: "aliases",
+      identifiers: [{ format: "opaque", id: "a" }],
+    },
+  ])("accepts the subject %j", (subject) => {
+    expect(readSubjectRequest({ stream_id: "s1", subject }).ok).toBe(true);
+  });
+
   it("reads status updates", () => {
     expect(
       readStatusUpdate({ status: "paused", reason: "maintenance" }),

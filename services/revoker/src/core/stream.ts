@@ -2,7 +2,7 @@ import { AGENT_EVENT_TYPES, SUPPORTED_EVENT_TYPES } from "./event-types.js";
 import {
   SUBJECT_FORMATS,
   type SubjectFormat,
-  isSubject,
+  subjectProblem,
   subjectKey,
   subjectNamesAgent,
   type AgentRef,
@@ -61,6 +61,8 @@ export interface StreamContext {
   readonly audience: string;
   readonly owner: string;
   readonly minVerificationIntervalSeconds: number;
+  /** SSF `inactivity_timeout` every stream advertises; 0 or absent: none. */
+  readonly inactivityTimeoutSeconds?: number;
   readonly nowIso: string;
   /** Transmitter-supplied poll URL of a stream (RFC 8936). */
   pollUrl(streamId: string): string;
@@ -157,6 +159,8 @@ function readReceiverFields(
       return fail("events_requested must be an array of event type URIs");
     events = [...new Set(requested)];
   }
+  const mismatch = transmitterFieldMismatch(body, current, events, context);
+  if (mismatch) return fail(mismatch);
   let description = partial ? current?.description : undefined;
   if (body["description"] !== undefined) {
     if (typeof body["description"] !== "string")
@@ -193,6 +197,54 @@ function readReceiverFields(
   };
 }
 
+const sameMembers = (given: unknown, expected: readonly string[]): boolean =>
+  Array.isArray(given) &&
+  given.every((item) => typeof item === "string") &&
+  new Set(given).size === given.length &&
+  given.length === expected.length &&
+  expected.every((item) => given.includes(item));
+
+/**
+ * SSF 1.0 §8.1.1.3 / §8.1.1.4: a transmitter-supplied field in a request must match what the
+ * transmitter would answer, else 400. `events_delivered` may echo either the stream as read
+ * (GET, edit, PUT) or as it will be after this request.
+ */
+function transmitterFieldMismatch(
+  body: Record<string, unknown>,
+  current: StreamRecord | undefined,
+  events: readonly string[],
+  context: StreamContext,
+): string | undefined {
+  if (body["stream_id"] !== undefined && current === undefined)
+    return "stream_id is set by the transmitter";
+  if (
+    body["events_supported"] !== undefined &&
+    !sameMembers(body["events_supported"], SUPPORTED_EVENT_TYPES)
+  )
+    return "events_supported is set by the transmitter and does not match";
+  const delivered = body["events_delivered"];
+  if (
+    delivered !== undefined &&
+    !sameMembers(delivered, eventsDelivered({ events_requested: events })) &&
+    !(current && sameMembers(delivered, eventsDelivered(current)))
+  )
+    return "events_delivered is set by the transmitter and does not match";
+  if (
+    body["min_verification_interval"] !== undefined &&
+    body["min_verification_interval"] !== context.minVerificationIntervalSeconds
+  )
+    return `min_verification_interval is set by the transmitter (${context.minVerificationIntervalSeconds})`;
+  const inactivity = context.inactivityTimeoutSeconds ?? 0;
+  if (
+    body["inactivity_timeout"] !== undefined &&
+    (inactivity === 0 || body["inactivity_timeout"] !== inactivity)
+  )
+    return inactivity === 0
+      ? "inactivity_timeout is set by the transmitter, which sets none"
+      : `inactivity_timeout is set by the transmitter (${inactivity})`;
+  return undefined;
+}
+
 function readDelivery(
   value: unknown,
   context: StreamContext,
@@ -203,11 +255,18 @@ function readDelivery(
     value === undefined ? { method: DeliveryMethod.poll } : value;
   if (!isRecord(delivery)) return fail("delivery must be an object");
   const method = delivery["method"];
-  if (method === DeliveryMethod.poll)
-    return {
-      ok: true,
-      value: { method, endpoint_url: context.pollUrl(streamId) },
-    };
+  if (method === DeliveryMethod.poll) {
+    // The poll endpoint is transmitter-supplied (SSF 1.0 §8.1.1): an echo must match.
+    const pollUrl = context.pollUrl(streamId);
+    if (
+      delivery["endpoint_url"] !== undefined &&
+      delivery["endpoint_url"] !== pollUrl
+    )
+      return fail(
+        "delivery.endpoint_url of a poll stream is set by the transmitter",
+      );
+    return { ok: true, value: { method, endpoint_url: pollUrl } };
+  }
   if (method !== DeliveryMethod.push)
     return fail(
       `delivery.method must be ${DeliveryMethod.push} or ${DeliveryMethod.poll}`,
@@ -303,13 +362,40 @@ export function readStatusUpdate(body: unknown): Parsed<{
   return { ok: true, value: { status: status as StreamStatus, reason } };
 }
 
+/**
+ * The `reason` a stream-updated SET carries (SSF 1.0 §8.1.5): the receiver's own words, or
+ * who changed it when it gave none.
+ */
+export function statusReason(
+  status: StreamStatus,
+  given: string | undefined,
+  receiverId: string,
+): string {
+  return given !== undefined && given !== ""
+    ? given
+    : `status set to ${status} by receiver ${receiverId}`;
+}
+
+/**
+ * Why a verification request is refused, if it is: SSF 1.0 §8.1.2 forbids transmitting on a
+ * paused or disabled stream, so the verification SET would be sent while the stream is not
+ * enabled. Refused (400) rather than held, so the receiver learns at once.
+ */
+export function verificationRefusal(record: StreamRecord): string | undefined {
+  return record.status === StreamStatus.enabled
+    ? undefined
+    : `the stream is ${record.status}: enable it before asking for verification`;
+}
+
 /** The subject of an add/remove subject request (SSF 1.0 §8.1.3). */
 export function readSubjectRequest(body: unknown): Parsed<Subject> {
   if (!isRecord(body)) return fail("the body must be a JSON object");
   const subject = body["subject"];
-  if (!isSubject(subject))
-    return fail("subject must be a subject identifier with a format");
-  return { ok: true, value: subject };
+  const problem = subjectProblem(subject);
+  if (problem) return fail(`subject: ${problem}`);
+  if (body["verified"] !== undefined && typeof body["verified"] !== "boolean")
+    return fail("verified must be a boolean");
+  return { ok: true, value: subject as Subject };
 }
 
 export function addSubject(

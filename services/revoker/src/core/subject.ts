@@ -96,14 +96,78 @@ function isTenantSubject(subject: unknown, tenant: string): boolean {
   );
 }
 
-/** A subject as a receiver sends it: an object with a string `format`. */
-export function isSubject(value: unknown): value is Subject {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    !Array.isArray(value) &&
-    typeof (value as Record<string, unknown>)["format"] === "string"
-  );
+const text = (value: unknown): value is string =>
+  typeof value === "string" && value !== "";
+
+/** Members each simple format requires (RFC 9493 §3.2), with a check of their shape. */
+const SIMPLE_FORMATS: Readonly<
+  Record<string, readonly (readonly [string, (value: string) => boolean])[]>
+> = {
+  opaque: [["id", () => true]],
+  iss_sub: [
+    ["iss", () => true],
+    ["sub", () => true],
+  ],
+  email: [["email", (value) => /^[^\s@]+@[^\s@]+$/.test(value)]],
+  phone_number: [["phone_number", (value) => /^\+[1-9]\d{1,14}$/.test(value)]],
+  account: [["uri", (value) => /^acct:[^\s@]+@[^\s@]+$/.test(value)]],
+  uri: [["uri", (value) => URL.canParse(value)]],
+  did: [["url", (value) => value.startsWith("did:")]],
+};
+/** SSF 1.0 §3.2: the members a complex subject may have. */
+const COMPLEX_MEMBERS = [
+  "user",
+  "device",
+  "session",
+  "application",
+  "tenant",
+  "org_unit",
+  "group",
+] as const;
+
+/**
+ * What is wrong with a subject a receiver sent (RFC 9493 §3, SSF 1.0 §3.2), or undefined:
+ * each format's required members as non-empty strings of the right shape, complex subjects
+ * with at least one member and simple members only, aliases of non-alias subjects.
+ */
+export function subjectProblem(value: unknown, depth = 0): string | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return "a subject identifier is a JSON object";
+  const record = value as Record<string, unknown>;
+  const format = record["format"];
+  if (!text(format)) return "a subject identifier needs a format";
+  const members = SIMPLE_FORMATS[format];
+  if (members) {
+    for (const [name, shape] of members) {
+      const member = record[name];
+      if (!text(member) || !shape(member))
+        return `a subject of format ${format} needs ${name} (RFC 9493)`;
+    }
+    return undefined;
+  }
+  if (format === "complex" && depth === 0) {
+    const given = COMPLEX_MEMBERS.filter((name) => record[name] !== undefined);
+    if (given.length === 0)
+      return `a complex subject needs one of ${COMPLEX_MEMBERS.join(", ")}`;
+    for (const name of given) {
+      const problem = subjectProblem(record[name], depth + 1);
+      if (problem) return `complex ${name}: ${problem}`;
+    }
+    return undefined;
+  }
+  if (format === "aliases" && depth === 0) {
+    const identifiers = record["identifiers"];
+    if (!Array.isArray(identifiers) || identifiers.length === 0)
+      return "an aliases subject needs a non-empty identifiers array";
+    for (const identifier of identifiers) {
+      const problem = subjectProblem(identifier, depth + 1);
+      if (problem) return `aliases: ${problem}`;
+    }
+    return undefined;
+  }
+  return depth > 0
+    ? `format ${format} cannot be nested here`
+    : `format ${format} is not supported`;
 }
 
 /** Stable text of a subject, to compare added and removed subjects. */

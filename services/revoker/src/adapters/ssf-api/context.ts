@@ -169,6 +169,7 @@ export function createSsfApiContext(options: SsfApiOptions): SsfApiContext {
       audience: receiver.audience,
       owner: receiver.id,
       minVerificationIntervalSeconds: intervalSeconds,
+      inactivityTimeoutSeconds: Math.round(inactivityTimeoutMs / 1000),
       nowIso: new Date().toISOString(),
       pollUrl: (id) => `${origin}${SsfPath.poll}/${id}`,
     }),

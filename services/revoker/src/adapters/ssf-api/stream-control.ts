@@ -6,6 +6,8 @@ import {
   readStatusUpdate,
   readSubjectRequest,
   removeSubject,
+  statusReason,
+  verificationRefusal,
 } from "../../core/stream.js";
 import { bodyOf, sendError, type SsfApiContext } from "./context.js";
 
@@ -52,7 +54,11 @@ export const streamControlRoutes: FastifyPluginCallback<SsfApiContext> = (
       const updated = await transmitter.setStatus(
         record,
         update.value.status,
-        update.value.reason,
+        statusReason(
+          update.value.status,
+          update.value.reason,
+          request.receiver?.id ?? "?",
+        ),
       );
       return {
         stream_id: updated.stream_id,
@@ -103,6 +109,8 @@ export const streamControlRoutes: FastifyPluginCallback<SsfApiContext> = (
           "invalid_request",
           "state must be a string",
         );
+      const refused = verificationRefusal(record);
+      if (refused) return sendError(reply, 400, "invalid_request", refused);
       const last =
         lastVerification.get(record.stream_id) ?? Number.NEGATIVE_INFINITY;
       if (Date.now() - last < minVerificationIntervalMs) {
