@@ -4,7 +4,10 @@ import {
   classifyBatch,
   createDeduplicator,
   createIngestMetrics,
+  createMappedRoutes,
   registerHttpIngest,
+  registerMappedIngest,
+  type DeadLetterSink,
   type IngestConfig,
   type IngestSink,
   type LineResult,
@@ -188,11 +191,30 @@ export async function startAllInOne(options: {
   };
 
   const app = fastify({ logger: false });
-  await registerHttpIngest(app, {
+  // Foreign records no mapper could map (CloudTrail, OTLP) join the same dead-letter table.
+  const deadLetter: DeadLetterSink = (letters, binding) =>
+    insertDeadLetters(
+      clickhouse,
+      database,
+      letters.map((letter) => ({
+        received_at: Date.now(),
+        reason: letter.reason,
+        detail: `${letter.format}: ${letter.detail}`,
+        gateway: binding.kind === "gateway" ? binding.credential.gateway : "",
+        raw_base64: letter.raw.toString("base64"),
+      })),
+    );
+  const guard = {
     tokens: ingest.httpTokens,
     limits: ingest.httpLimits,
     metrics,
     sink,
+  };
+  await registerHttpIngest(app, guard);
+  await registerMappedIngest(app, {
+    ...guard,
+    deadLetter,
+    routes: createMappedRoutes(),
   });
   app.get("/v1/decisions", (_request, reply) => reply.send(decisions));
   app.get("/jwks.json", (_request, reply) => reply.send(transmitter.jwks()));

@@ -79,3 +79,18 @@ export {
   cloudTrailAction,
   cloudTrailActionName,
 } from "./core/mappers/cloudtrail-actions.js";
+export type {
+  DeadLetterSink,
+  MappedDeadLetter,
+  MappedReply,
+  MappedRoute,
+  RecordResult,
+} from "./adapters/http-mapped.js";
+export {
+  ingestMapped,
+  registerMappedIngest,
+  wardenRefusal,
+  wardenReply,
+} from "./adapters/http-mapped.js";
+export { MAPPED_PATH, createMappedRoutes } from "./adapters/mapped-routes.js";
+export { FORMAT_HEADER } from "./adapters/http-to-kafka.js";

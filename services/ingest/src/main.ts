@@ -13,7 +13,12 @@ import {
 } from "@warden/shared";
 import { startKafkaPipeline } from "./adapters/kafka-pipeline.js";
 import { registerHttpIngest } from "./adapters/http-ingest.js";
-import { kafkaIngestSink } from "./adapters/http-to-kafka.js";
+import {
+  kafkaDeadLetterSink,
+  kafkaIngestSink,
+} from "./adapters/http-to-kafka.js";
+import { registerMappedIngest } from "./adapters/http-mapped.js";
+import { createMappedRoutes } from "./adapters/mapped-routes.js";
 import { createDeduplicator } from "./core/dedup.js";
 import { loadIngestConfig } from "./config.js";
 import { createIngestMetrics } from "./metrics.js";
@@ -52,15 +57,22 @@ async function main(): Promise<void> {
       throw kafkaUnreachable(config.kafka, error);
     });
     const app = fastify({ logger: false });
-    await registerHttpIngest(app, {
+    const sink = kafkaIngestSink({
+      producer,
+      names,
+      acceptOptions: () => ({ ...config, nowMs: Date.now() }),
+    });
+    const guard = {
       tokens: config.httpTokens,
       limits: config.httpLimits,
       metrics,
-      sink: kafkaIngestSink({
-        producer,
-        names,
-        acceptOptions: () => ({ ...config, nowMs: Date.now() }),
-      }),
+      sink,
+    };
+    await registerHttpIngest(app, guard);
+    await registerMappedIngest(app, {
+      ...guard,
+      deadLetter: kafkaDeadLetterSink({ producer, names }),
+      routes: createMappedRoutes(),
     });
     const port = await listenOn(app, http.host, http.port, "INGEST_HTTP_PORT");
     // Steps run in registration order: posts stop before the consumer drains.

@@ -7,6 +7,7 @@ import {
 } from "@warden/shared";
 import { REJECTION } from "./core/accept.js";
 import type { Outcome } from "./core/classify.js";
+import { MAPPED_FORMAT, type MappedFormat } from "./core/mappers/mapper.js";
 import { HTTP_REFUSAL_REASONS } from "./core/request-guard.js";
 
 /** Where a message entered Warden: a gateway producing to Kafka, or HTTP ingest. */
@@ -101,6 +102,37 @@ export function createIngestMetrics(
   });
   for (const reason of HTTP_REFUSAL_REASONS) httpRefused.labels(reason).inc(0);
 
+  const mappedRecords = new Counter({
+    name: "warden_ingest_mapped_records_total",
+    help: "Foreign records (CloudTrail, OTLP spans) by format and what they became: event, skipped (digest, Insights, non-GenAI span) or unmappable (dead-lettered)",
+    labelNames: ["format", "outcome"] as const,
+    registers: [registry],
+  });
+  for (const format of Object.values(MAPPED_FORMAT))
+    for (const outcome of ["event", "skipped", "unmappable"])
+      mappedRecords.labels(format, outcome).inc(0);
+
+  /**
+   * Counts one foreign document's records. Unmappable ones are also received and rejected
+   * (source http) here, at the door: they never reach the sink that counts the rest.
+   */
+  function countMapped(
+    format: MappedFormat,
+    records: readonly { readonly outcome: { readonly kind: string } }[],
+    deadLettered: number,
+  ): void {
+    let events = 0;
+    let skipped = 0;
+    for (const { outcome } of records)
+      if (outcome.kind === "event") events++;
+      else if (outcome.kind === "skipped") skipped++;
+    mappedRecords.labels(format, "event").inc(events);
+    mappedRecords.labels(format, "skipped").inc(skipped);
+    mappedRecords.labels(format, "unmappable").inc(deadLettered);
+    received.labels("http").inc(deadLettered);
+    rejected.labels("http", REJECTION.unmappableRecord).inc(deadLettered);
+  }
+
   /** Counts one processed batch's outcomes; call once the batch is forwarded. */
   function countOutcomes(
     outcomes: readonly { outcome: Outcome; source: IngestSource }[],
@@ -125,6 +157,7 @@ export function createIngestMetrics(
   return {
     registry,
     countOutcomes,
+    countMapped,
     consumerLag,
     batchSize,
     batchSeconds,

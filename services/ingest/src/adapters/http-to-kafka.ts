@@ -6,8 +6,9 @@ import {
 } from "@warden/shared";
 import { acceptAuditMessage, type AcceptOptions } from "../core/accept.js";
 import { chunkBySize } from "../core/chunk.js";
-import { ORIGIN_HEADER } from "../core/dead-letter.js";
+import { DEAD_LETTER_HEADER, ORIGIN_HEADER } from "../core/dead-letter.js";
 import type { IngestSink, LineResult } from "./http-ingest.js";
+import type { DeadLetterSink } from "./http-mapped.js";
 
 /**
  * Cluster mode: every posted message goes to agent.audit.v1 exactly as sent (the ingest
@@ -61,5 +62,43 @@ export function kafkaIngestSink(options: {
             detail: outcome.detail,
           },
     );
+  };
+}
+
+/** Header naming the foreign format of a dead-lettered record (`cloudtrail`, `otlp`). */
+export const FORMAT_HEADER = "warden-format";
+
+/**
+ * Cluster mode: records no mapper could turn into an audit event go straight to
+ * agent.audit.dlq (they are not audit events, so the consumer has nothing to check), with the
+ * reason, the detail naming the field, the format and the gateway.
+ */
+export function kafkaDeadLetterSink(options: {
+  readonly producer: Producer;
+  readonly names: WardenNames;
+}): DeadLetterSink {
+  return async (letters, binding) => {
+    if (letters.length === 0) return;
+    const receivedAt = new Date().toISOString();
+    const gateway =
+      binding.kind === "gateway" ? binding.credential.gateway : undefined;
+    const records = letters.map((letter) => ({
+      key: gateway ?? null,
+      value: letter.raw,
+      headers: {
+        [DEAD_LETTER_HEADER.reason]: letter.reason,
+        [DEAD_LETTER_HEADER.detail]: letter.detail,
+        [DEAD_LETTER_HEADER.receivedAt]: receivedAt,
+        [ORIGIN_HEADER.source]: "http",
+        [FORMAT_HEADER]: letter.format,
+        ...(gateway ? { [ORIGIN_HEADER.gateway]: gateway } : {}),
+      },
+    }));
+    for (const chunk of chunkBySize(records))
+      await options.producer.send({
+        topic: options.names.topics.auditDlq,
+        acks: -1,
+        messages: chunk,
+      });
   };
 }
