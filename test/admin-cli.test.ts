@@ -78,7 +78,8 @@ describe("warden admin commands", () => {
       ok: true,
       message: {
         action: "revoke",
-        reason: expect.stringContaining("bulk export") as string,
+        // The caller sees the user-facing reason, never the SOC's (issue 16).
+        reason: "Access was suspended by the security policy.",
       },
     });
 

@@ -7,14 +7,12 @@ import {
 import { afterAll, describe, expect, it } from "vitest";
 import { connect, type NatsConnection } from "nats";
 import { Registry } from "prom-client";
-import {
-  encodeKillSwitchMessage,
-  type KillSwitchMessage,
-} from "@warden/shared/kill-switch";
+import type { KillSwitchMessage } from "@warden/shared/kill-switch";
 import { subjectToken } from "@warden/shared/names";
 import { createEnforcer, type Enforcer } from "@warden/gateway-sdk";
 import { natsConfig, uniqueNames } from "./support/stack.js";
 import { eventually } from "./support/service.js";
+import { createKillSwitchSigner } from "./support/kill-switch-signer.js";
 
 /** A probe for `eventually` from a synchronous condition. */
 const until = (condition: () => boolean) => (): Promise<true | undefined> =>
@@ -66,6 +64,7 @@ describe("the gateway enforcer over real NATS", () => {
   const names = uniqueNames("gw-enforcer");
   const namespace = names.groups.ingest.replace(/-warden-ingest$/u, "");
   const cleanups: (() => Promise<unknown>)[] = [];
+  const signer = createKillSwitchSigner();
   afterAll(async () => {
     for (const cleanup of cleanups.reverse())
       await cleanup().catch(() => undefined);
@@ -97,13 +96,13 @@ describe("the gateway enforcer over real NATS", () => {
       .jetstream()
       .views.kv(names.revokedAgentsBucket, { history: 1 });
     const key = `${subjectToken(message.tenant)}.${subjectToken(message.agent_id)}`;
-    if (message.action === "revoke")
-      await kv.put(key, encodeKillSwitchMessage(message));
+    const bytes = await (await signer).encode(message);
+    if (message.action === "revoke") await kv.put(key, bytes);
     else await kv.delete(key);
     if (alsoLive)
       nats.publish(
         names.killSwitchSubject(message.tenant, message.agent_id),
-        encodeKillSwitchMessage(message),
+        bytes,
       );
   }
 
@@ -131,6 +130,7 @@ describe("the gateway enforcer over real NATS", () => {
       natsOptions: { reconnectTimeWait: 100 },
       namespace,
       tenant: "acme",
+      keys: { jwks: (await signer).jwks },
       registry,
     });
     cleanups.push(() => enforcer.stop());
@@ -163,7 +163,7 @@ describe("the gateway enforcer over real NATS", () => {
     const colon = killSwitch({ agent_id: "agent:colon/4.x" });
     nats.publish(
       names.killSwitchSubject("acme", colon.agent_id),
-      encodeKillSwitchMessage(colon),
+      await (await signer).encode(colon),
     );
     await eventually(
       "the revocation of an id with ':' and '.'",
@@ -237,6 +237,7 @@ describe("the gateway enforcer over real NATS", () => {
     const enforcer = createEnforcer({
       servers: [...natsConfig.servers],
       namespace: fresh.groups.ingest.replace(/-warden-ingest$/u, ""),
+      keys: { jwks: (await signer).jwks },
     });
     await enforcer.start();
     expect(enforcer.isSynced()).toBe(true);

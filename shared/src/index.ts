@@ -109,8 +109,10 @@ export type {
   KillSwitchParse,
 } from "./kill-switch.js";
 export {
+  KILL_SWITCH_JWS_TYPE,
   KILL_SWITCH_VERSION,
   encodeKillSwitchMessage,
+  killSwitchSignature,
   parseKillSwitchMessage,
 } from "./kill-switch.js";
 export type {

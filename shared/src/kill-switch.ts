@@ -7,10 +7,18 @@
  * down re-syncs on start-up instead of letting a revoked agent through. Reinstatement
  * publishes `action: "reinstate"` and deletes the key.
  *
+ * Every message is signed (issue 16: NATS is not trusted to say who may act). The bytes are
+ * the message's JSON plus `jws`: a compact JWS (`typ` {@link KILL_SWITCH_JWS_TYPE}) by the
+ * revoker's SET signing keys, whose payload is the message itself. The outer fields are a
+ * readable copy for people and tools; a gateway acts only on the verified payload, and only
+ * when its tenant and agent are those of the subject (or KV key) it arrived on. Gateways
+ * clamp `issued_at` to their own clock, so no message can claim to be newer than now.
+ *
  * This module has no runtime dependencies so that the gateway SDK can import it alone
  * (`@warden/shared/kill-switch`).
  */
 export const KILL_SWITCH_VERSION = 1;
+export const KILL_SWITCH_JWS_TYPE = "warden-killswitch+jwt";
 
 export type KillSwitchAction = "revoke" | "reinstate";
 
@@ -78,8 +86,24 @@ export function parseKillSwitchMessage(bytes: Uint8Array): KillSwitchParse {
   return { ok: true, message: value as KillSwitchMessage };
 }
 
+/** The wire bytes of a message and its signature (`jws`, see above). */
 export function encodeKillSwitchMessage(
   message: KillSwitchMessage,
+  jws: string,
 ): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(message));
+  return new TextEncoder().encode(JSON.stringify({ ...message, jws }));
+}
+
+/** The `jws` of wire bytes, or undefined when there is none. Never throws. */
+export function killSwitchSignature(bytes: Uint8Array): string | undefined {
+  try {
+    const value = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+    const jws =
+      typeof value === "object" && value !== null
+        ? (value as Record<string, unknown>)["jws"]
+        : undefined;
+    return typeof jws === "string" ? jws : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -4,8 +4,14 @@ import { GatewayConfigError } from "./errors.js";
 
 describe("loadGatewayConfig", () => {
   it("gives complete defaults for an empty environment", () => {
-    const config = loadGatewayConfig({});
+    const config = loadGatewayConfig({
+      WARDEN_JWKS_URL: "https://warden.example/jwks.json",
+    });
     expect(config).toMatchObject({
+      killSwitch: {
+        jwksUrl: "https://warden.example/jwks.json",
+        acceptUnsigned: false,
+      },
       shipTo: "kafka",
       namespace: "",
       tenant: "default",
@@ -26,6 +32,7 @@ describe("loadGatewayConfig", () => {
       WARDEN_SHIP_TO: "http",
       WARDEN_INGEST_URL: "https://warden.example/v1/events",
       WARDEN_INGEST_TOKEN: "t0ken",
+      WARDEN_KILL_SWITCH_UNSIGNED: "true",
     });
     expect(config.kafka.brokers).toEqual(["a:9092", "b:9092"]);
     expect(config.spoolMaxBytes).toBe(64 * 1024 * 1024);
@@ -53,6 +60,7 @@ describe("loadGatewayConfig", () => {
         (error as GatewayConfigError).problems.map((p) => p.option),
       ).toEqual([
         "WARDEN_INGEST_URL",
+        "WARDEN_JWKS_URL",
         "NATS_TOKEN/NATS_USER",
         "WARDEN_NAMESPACE",
         "GATEWAY_SPOOL_MAX",

@@ -31,6 +31,11 @@ export interface GatewayConfig {
   };
   readonly ingest:
     { readonly url: string; readonly token: string | undefined } | undefined;
+  /** How kill-switch messages are verified: the revoker's JWKS, or (development) not at all. */
+  readonly killSwitch: {
+    readonly jwksUrl: string | undefined;
+    readonly acceptUnsigned: boolean;
+  };
   /** WARDEN_INGEST_TOKEN: the gateway's credential, a bearer token over HTTP, a record signature on Kafka. */
   readonly gatewayToken: string | undefined;
   readonly nats: {
@@ -197,6 +202,27 @@ export function loadGatewayConfig(
       expected: "set when WARDEN_SHIP_TO=http",
     });
   const gatewayToken = read.optional("WARDEN_INGEST_TOKEN");
+  const jwksUrl = read.url("WARDEN_JWKS_URL");
+  const acceptUnsigned =
+    read.oneOf(
+      "WARDEN_KILL_SWITCH_UNSIGNED",
+      ["true", "false"] as const,
+      "false",
+    ) === "true";
+  if (
+    (jwksUrl === undefined) === !acceptUnsigned &&
+    env["WARDEN_JWKS_URL"] === undefined
+  )
+    read.problems.push({
+      option: "WARDEN_JWKS_URL",
+      expected:
+        "the revoker's JWKS URL (kill-switch messages are signed), or WARDEN_KILL_SWITCH_UNSIGNED=true for development",
+    });
+  else if (jwksUrl !== undefined && acceptUnsigned)
+    read.problems.push({
+      option: "WARDEN_JWKS_URL/WARDEN_KILL_SWITCH_UNSIGNED",
+      expected: "at most one of them",
+    });
   const natsToken = read.optional("NATS_TOKEN");
   const natsUser = read.optional("NATS_USER");
   if (natsToken !== undefined && natsUser !== undefined)
@@ -224,6 +250,7 @@ export function loadGatewayConfig(
         ? undefined
         : { url: ingestUrl, token: gatewayToken },
     gatewayToken,
+    killSwitch: { jwksUrl, acceptUnsigned },
     nats: {
       servers: read.list("NATS_URL", [DEFAULT_NATS_URL]),
       token: natsToken,

@@ -7,13 +7,18 @@ import {
 } from "nats";
 import { pino, type Logger } from "pino";
 import { Registry } from "prom-client";
-import { createNames } from "@warden/shared/names";
+import { createNames, revokedAgentKey } from "@warden/shared/names";
 import {
   parseKillSwitchMessage,
   type KillSwitchMessage,
+  type KillSwitchParse,
 } from "@warden/shared/kill-switch";
 import { describeError } from "@warden/shared/errors";
 import { GatewayConfigError } from "./errors.js";
+import {
+  createKillSwitchVerifier,
+  type KillSwitchKeys,
+} from "./kill-switch-verifier.js";
 import { createEnforcerMetrics } from "./metrics.js";
 import {
   createRevocationSet,
@@ -39,6 +44,17 @@ export interface EnforcerOptions {
   readonly namespace?: string;
   /** Tenant that mayAct asks about unless told otherwise. Default "default". */
   readonly tenant?: string;
+  /**
+   * The revoker's public keys (its `/jwks.json`, or the key set itself): every kill-switch
+   * message over NATS must be signed by one of them (issue 16). Required with NATS unless
+   * `acceptUnsigned` is set.
+   */
+  readonly keys?: KillSwitchKeys;
+  /**
+   * Development only: act on unsigned messages, so anyone who can publish on NATS can
+   * revoke or reinstate any agent. Never together with `keys`.
+   */
+  readonly acceptUnsigned?: boolean;
   /** Re-read the KV bucket this often even without a reconnect. Default 60 s. */
   readonly resyncIntervalMs?: number;
   readonly logger?: Logger;
@@ -81,9 +97,40 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
   const problems: { option: string; expected: string }[] = [];
   if (!(resyncIntervalMs > 0))
     problems.push({ option: "resyncIntervalMs", expected: "a number > 0" });
+  const usesNats =
+    options.connection !== undefined || options.servers !== undefined;
+  if (options.keys !== undefined && options.acceptUnsigned === true)
+    problems.push({
+      option: "keys / acceptUnsigned",
+      expected: "at most one of them",
+    });
+  else if (usesNats && options.keys === undefined && !options.acceptUnsigned)
+    problems.push({
+      option: "keys",
+      expected:
+        "the revoker's JWKS ({ jwksUrl } or { jwks }) to verify kill-switch messages, or acceptUnsigned: true for development",
+    });
   if (problems.length > 0) throw new GatewayConfigError(problems);
 
   const names = createNames(options.namespace ?? "");
+  const verifier = options.keys
+    ? createKillSwitchVerifier(options.keys)
+    : undefined;
+  const check = (
+    data: Uint8Array,
+    arrivedOn: (message: KillSwitchMessage) => boolean,
+  ): Promise<KillSwitchParse> => {
+    if (verifier) return verifier.verify(data, arrivedOn);
+    const parsed = parseKillSwitchMessage(data);
+    return Promise.resolve(
+      parsed.ok && !arrivedOn(parsed.message)
+        ? {
+            ok: false,
+            problem: "tenant/agent differ from the subject it came on",
+          }
+        : parsed,
+    );
+  };
   const defaultTenant = options.tenant ?? DEFAULT_TENANT;
   const log = (options.logger ?? pino({ level: "info" })).child({
     component: "warden-enforcer",
@@ -110,16 +157,17 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
   // before publishing, so only these can be missing from what the read returns.
   let receivedDuringRead: KillSwitchMessage[] | undefined;
 
-  function onMessage(
+  async function onMessage(
     data: Uint8Array,
     source: string,
-  ): KillSwitchMessage | undefined {
-    const parsed = parseKillSwitchMessage(data);
+    arrivedOn: (message: KillSwitchMessage) => boolean,
+  ): Promise<KillSwitchMessage | undefined> {
+    const parsed = await check(data, arrivedOn);
     if (!parsed.ok) {
       metrics.invalidKillSwitchMessages.inc();
       log.warn(
         { source, problem: parsed.problem },
-        "kill-switch message ignored: breaks the contract",
+        "kill-switch message ignored: unsigned, forged or breaks the contract",
       );
       return undefined;
     }
@@ -144,7 +192,11 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     for await (const key of await kv.keys()) {
       const entry = await kv.get(key);
       if (!entry || entry.operation !== "PUT") continue;
-      const message = onMessage(entry.value, `kv:${key}`);
+      const message = await onMessage(
+        entry.value,
+        `kv:${key}`,
+        (signed) => revokedAgentKey(signed.tenant, signed.agent_id) === key,
+      );
       if (message) messages.push(message);
     }
     return messages;
@@ -156,7 +208,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     try {
       const snapshot = await readBucket(connection);
       const nowMs = Date.now();
-      const rebuilt = rebuildRevocationSet(snapshot, receivedDuringRead);
+      const rebuilt = rebuildRevocationSet(snapshot, receivedDuringRead, nowMs);
       rebuilt.sweep(nowMs);
       set = rebuilt;
       synced = true;
@@ -187,7 +239,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
 
   function applyChange(message: KillSwitchMessage): void {
     receivedDuringRead?.push(message);
-    if (set.apply(message)) applied[message.action].inc();
+    if (set.apply(message, Date.now())) applied[message.action].inc();
   }
 
   async function watchStatus(nc: NatsConnection): Promise<void> {
@@ -232,18 +284,25 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
             );
             return;
           }
-          const parsed = onMessage(message.data, message.subject);
-          if (!parsed) return;
-          applyChange(parsed);
-          log.info(
-            {
-              action: parsed.action,
-              agent_id: parsed.agent_id,
-              tenant: parsed.tenant,
-              decision_id: parsed.decision_id,
-            },
-            "kill switch applied",
-          );
+          void onMessage(
+            message.data,
+            message.subject,
+            (signed) =>
+              names.killSwitchSubject(signed.tenant, signed.agent_id) ===
+              message.subject,
+          ).then((parsed) => {
+            if (!parsed) return;
+            applyChange(parsed);
+            log.info(
+              {
+                action: parsed.action,
+                agent_id: parsed.agent_id,
+                tenant: parsed.tenant,
+                decision_id: parsed.decision_id,
+              },
+              "kill switch applied",
+            );
+          });
         },
       });
       void watchStatus(connection);

@@ -56,6 +56,12 @@ export {
   type HttpSinkOptions,
 } from "./sinks.js";
 export {
+  createKillSwitchVerifier,
+  KILL_SWITCH_ALGORITHMS,
+  type KillSwitchKeys,
+  type KillSwitchVerifier,
+} from "./kill-switch-verifier.js";
+export {
   openSpool,
   DEFAULT_SPOOL_MAX_BYTES,
   DEFAULT_SPOOL_SEGMENT_BYTES,

@@ -53,7 +53,7 @@ const messages = fc
 
 function answers(list: readonly KillSwitchMessage[]): unknown[] {
   const set = createRevocationSet();
-  for (const m of list) set.apply(m);
+  for (const m of list) set.apply(m, NOW);
   return agents.flatMap((agent) =>
     [undefined, "k1", "k2", "k3"].map((credential) =>
       set.mayAct("acme", agent, credential, NOW),
@@ -78,7 +78,7 @@ describe("createRevocationSet", () => {
     fc.assert(
       fc.property(messages, (list) => {
         const set = createRevocationSet();
-        for (const m of list) set.apply(m);
+        for (const m of list) set.apply(m, NOW);
         for (const agent of agents) {
           const newest = list
             .filter((m) => m.agent_id === agent)
@@ -104,6 +104,7 @@ describe("createRevocationSet", () => {
         credential_ids: ["key-1"],
         reason: "6 calls in 10 s",
       }),
+      NOW,
     );
     expect(set.mayAct("acme", "runaway", undefined, NOW)).toMatchObject({
       allowed: false,
@@ -126,6 +127,7 @@ describe("createRevocationSet", () => {
     const set = createRevocationSet();
     set.apply(
       message({ agent_id: "a", credential_ids: [credentialLabel("tok-1")] }),
+      NOW,
     );
     expect(set.mayAct("acme", "b", "tok-1", NOW)).toMatchObject({
       allowed: false,
@@ -139,6 +141,7 @@ describe("createRevocationSet", () => {
         action: "reinstate",
         issued_at: new Date(NOW).toISOString(),
       }),
+      NOW,
     );
     expect(set.mayAct("acme", "b", "tok-1", NOW).allowed).toBe(true);
   });
@@ -146,13 +149,13 @@ describe("createRevocationSet", () => {
   it("lets an agent act again after its expiry or reinstatement, not before", () => {
     const set = createRevocationSet();
     const expires = new Date(NOW + 5_000).toISOString();
-    set.apply(message({ agent_id: "a", expires_at: expires }));
+    set.apply(message({ agent_id: "a", expires_at: expires }), NOW);
     expect(set.mayAct("acme", "a", undefined, NOW + 4_999).allowed).toBe(false);
     expect(set.mayAct("acme", "a", undefined, NOW + 5_000).allowed).toBe(true);
     set.sweep(NOW + 5_000);
     expect(set.active(NOW)).toEqual([]);
 
-    set.apply(message({ agent_id: "b", credential_ids: ["kb"] }));
+    set.apply(message({ agent_id: "b", credential_ids: ["kb"] }), NOW);
     expect(
       set.apply(
         message({
@@ -160,6 +163,7 @@ describe("createRevocationSet", () => {
           action: "reinstate",
           issued_at: new Date(NOW - 2_000).toISOString(),
         }),
+        NOW,
       ),
     ).toBe(false);
     expect(set.mayAct("acme", "b", undefined, NOW).allowed).toBe(false);
@@ -169,20 +173,22 @@ describe("createRevocationSet", () => {
         action: "reinstate",
         issued_at: new Date(NOW).toISOString(),
       }),
+      NOW,
     );
     expect(set.mayAct("acme", "b", "kb", NOW)).toEqual({ allowed: true });
   });
 
   it("keeps a credential two revoked agents share refused until both are reinstated", () => {
     const set = createRevocationSet();
-    set.apply(message({ agent_id: "a", credential_ids: ["shared"] }));
-    set.apply(message({ agent_id: "b", credential_ids: ["shared"] }));
+    set.apply(message({ agent_id: "a", credential_ids: ["shared"] }), NOW);
+    set.apply(message({ agent_id: "b", credential_ids: ["shared"] }), NOW);
     set.apply(
       message({
         agent_id: "a",
         action: "reinstate",
         issued_at: new Date(NOW).toISOString(),
       }),
+      NOW,
     );
     expect(set.mayAct("acme", "c", "shared", NOW)).toMatchObject({
       allowed: false,
@@ -194,13 +200,14 @@ describe("createRevocationSet", () => {
         action: "reinstate",
         issued_at: new Date(NOW).toISOString(),
       }),
+      NOW,
     );
     expect(set.mayAct("acme", "c", "shared", NOW)).toEqual({ allowed: true });
   });
 
   it("never ends a revocation early on an unreadable expiry", () => {
     const set = createRevocationSet();
-    set.apply(message({ agent_id: "a", expires_at: "soon" }));
+    set.apply(message({ agent_id: "a", expires_at: "soon" }), NOW);
     expect(set.mayAct("acme", "a", undefined, NOW + 1e12).allowed).toBe(false);
   });
 });
@@ -223,11 +230,38 @@ describe("rebuildRevocationSet", () => {
     const set = rebuildRevocationSet(
       [revokedLong],
       [liveRevoke, liveReinstate],
+      NOW,
     );
     expect(set.active(NOW).map((r) => r.agentId)).toEqual(["new"]);
-    const fromBucketOnly = rebuildRevocationSet([revokedLong], []);
+    const fromBucketOnly = rebuildRevocationSet([revokedLong], [], NOW);
     expect(fromBucketOnly.mayAct("acme", "old", undefined, NOW).allowed).toBe(
       false,
     );
+  });
+});
+
+describe("issued_at clamped to the verifier's clock (issue 16)", () => {
+  it("lets no message dated in the future outrank a later change", () => {
+    const set = createRevocationSet();
+    // A reinstate claiming to come from 2099 (forged, or a revoker whose clock ran ahead)...
+    set.apply(
+      message({
+        agent_id: "a",
+        action: "reinstate",
+        issued_at: "2099-01-01T00:00:00.000Z",
+      }),
+      NOW - 5_000,
+    );
+    // ...does not shadow the revoke issued after it arrived.
+    expect(
+      set.apply(
+        message({
+          agent_id: "a",
+          issued_at: new Date(NOW - 1_000).toISOString(),
+        }),
+        NOW,
+      ),
+    ).toBe(true);
+    expect(set.mayAct("acme", "a", undefined, NOW).allowed).toBe(false);
   });
 });

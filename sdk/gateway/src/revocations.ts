@@ -39,8 +39,12 @@ const ALLOWED: Verdict = Object.freeze({ allowed: true });
  * each agent keeps the `issued_at` of the last message applied and older ones are ignored.
  */
 export interface RevocationSet {
-  /** Applies a message; false when it was older than what is known about the agent. */
-  apply(message: KillSwitchMessage): boolean;
+  /**
+   * Applies a message; false when it was older than what is known about the agent. Its
+   * `issued_at` counts as at most `nowMs` (issue 16: a message dated in the future would
+   * otherwise outrank every later change of that agent).
+   */
+  apply(message: KillSwitchMessage, nowMs: number): boolean;
   mayAct(
     tenant: string,
     agentId: string,
@@ -119,9 +123,9 @@ export function createRevocationSet(): RevocationSet {
   }
 
   return {
-    apply(message) {
+    apply(message, nowMs) {
       const key = keyOf(message.tenant, message.agent_id);
-      const issuedMs = Date.parse(message.issued_at);
+      const issuedMs = Math.min(Date.parse(message.issued_at), nowMs);
       // An unreadable issue time still applies (safer to act on it) but never overrides a readable one.
       const order = Number.isNaN(issuedMs)
         ? Number.NEGATIVE_INFINITY
@@ -200,9 +204,10 @@ export function createRevocationSet(): RevocationSet {
 export function rebuildRevocationSet(
   snapshot: readonly KillSwitchMessage[],
   receivedDuringRead: readonly KillSwitchMessage[],
+  nowMs: number,
 ): RevocationSet {
   const set = createRevocationSet();
-  for (const message of snapshot) set.apply(message);
-  for (const message of receivedDuringRead) set.apply(message);
+  for (const message of snapshot) set.apply(message, nowMs);
+  for (const message of receivedDuringRead) set.apply(message, nowMs);
   return set;
 }

@@ -68,6 +68,9 @@ export async function createWardenGateway(options: {
     },
     namespace: config.namespace,
     tenant: config.tenant,
+    ...(config.killSwitch.jwksUrl === undefined
+      ? { acceptUnsigned: config.killSwitch.acceptUnsigned }
+      : { keys: { jwksUrl: config.killSwitch.jwksUrl } }),
     logger,
     registry,
   });

@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     store,
     queue,
     keys,
-    killSwitch: await openKillSwitch(connection, names),
+    killSwitch: await openKillSwitch(connection, names, keys, logger),
     audit,
     metrics,
     logger,

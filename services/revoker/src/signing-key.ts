@@ -38,8 +38,11 @@ export interface SigningKeys {
   activeKid(): string;
   /** What the JWKS endpoint serves: public keys of the active and overlapping keys. */
   publicJwks(): PublicJwks;
-  /** A compact JWS with header `{ alg, typ: secevent+jwt, kid }`; never adds `exp`. */
-  sign(claims: JWTPayload): Promise<string>;
+  /**
+   * A compact JWS with header `{ alg, typ, kid }` (`typ` secevent+jwt unless told, e.g. the
+   * kill switch's own type); never adds `exp`.
+   */
+  sign(claims: JWTPayload, typ?: string): Promise<string>;
   /** Rotates when the active key is older than the rotation interval; returns true if it did. */
   rotateIfDue(): Promise<boolean>;
 }
@@ -197,10 +200,10 @@ export async function openSigningKeys(options: {
   return {
     activeKid: () => active.kid,
     publicJwks: () => ({ keys: published }),
-    sign: (claims) => {
+    sign: (claims, typ = SET_TYPE) => {
       const key = active;
       return new SignJWT(claims)
-        .setProtectedHeader({ alg: key.alg, typ: SET_TYPE, kid: key.kid })
+        .setProtectedHeader({ alg: key.alg, typ, kid: key.kid })
         .sign(key.privateKey);
     },
     rotateIfDue: () => serially(() => apply()),
