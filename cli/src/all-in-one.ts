@@ -214,7 +214,7 @@ export async function startAllInOne(options: {
   await registerMappedIngest(app, {
     ...guard,
     deadLetter,
-    routes: createMappedRoutes(),
+    routes: createMappedRoutes(ingest.otlp),
   });
   app.get("/v1/decisions", (_request, reply) => reply.send(decisions));
   app.get("/jwks.json", (_request, reply) => reply.send(transmitter.jwks()));

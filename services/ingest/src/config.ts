@@ -37,6 +37,12 @@ import {
   type HttpIngestLimits,
 } from "./adapters/http-ingest.js";
 
+import {
+  OTLP_SENSITIVITY_FORMAT,
+  parseSensitivityRules,
+  type OtlpMappingConfig,
+} from "./core/mappers/otlp-genai.js";
+
 export const DEFAULT_INGEST_OPS_PORT = 9101;
 export const DEFAULT_INGEST_HTTP_PORT = 8081;
 
@@ -57,6 +63,8 @@ export interface IngestConfig {
    */
   readonly httpTokens: readonly GatewayCredential[];
   readonly httpLimits: HttpIngestLimits;
+  /** How OTLP GenAI / MCP spans become audit events (`POST /v1/traces`). */
+  readonly otlp: OtlpMappingConfig;
   /** Where HTTP ingest listens; undefined when it is off. */
   readonly httpListen:
     { readonly host: string; readonly port: number } | undefined;
@@ -66,6 +74,14 @@ const gatewayTokens = (spec: {
   default: readonly GatewayCredential[];
   desc: string;
 }) => makeValidator<readonly GatewayCredential[]>(parseGatewayTokens)(spec);
+
+const sensitivityRules = (spec: {
+  default: OtlpMappingConfig["sensitivity"];
+  desc: string;
+}) =>
+  makeValidator<OtlpMappingConfig["sensitivity"]>(parseSensitivityRules)(spec);
+
+const ATTRIBUTE_NAME = /^([A-Za-z0-9_.-]{1,128})?$/u;
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -143,6 +159,24 @@ export function loadIngestConfig(
           default: DEFAULT_HTTP_RATE_WINDOW_MS,
           desc: "rate-limit window",
         }),
+        INGEST_OTLP_CREDENTIAL_ATTRIBUTE: matching(
+          ATTRIBUTE_NAME,
+          "an attribute name (letters, digits, _ . -) or empty",
+        )({
+          default: "",
+          desc: "span or resource attribute naming the credential; empty: marked absent",
+        }),
+        INGEST_OTLP_TENANT_ATTRIBUTE: matching(
+          ATTRIBUTE_NAME,
+          "an attribute name (letters, digits, _ . -) or empty",
+        )({
+          default: "",
+          desc: "resource attribute naming the tenant; a bound credential's tenant must match",
+        }),
+        INGEST_OTLP_SENSITIVITY: sensitivityRules({
+          default: [],
+          desc: OTLP_SENSITIVITY_FORMAT,
+        }),
       }),
   });
   const ingest = groups.ingest;
@@ -181,6 +215,11 @@ export function loadIngestConfig(
       maxLines: ingest.INGEST_HTTP_MAX_LINES,
       maxInFlightBytes: ingest.INGEST_HTTP_MAX_IN_FLIGHT_BYTES,
     },
+    otlp: Object.freeze({
+      credentialAttribute: ingest.INGEST_OTLP_CREDENTIAL_ATTRIBUTE || undefined,
+      tenantAttribute: ingest.INGEST_OTLP_TENANT_ATTRIBUTE || undefined,
+      sensitivity: ingest.INGEST_OTLP_SENSITIVITY,
+    }),
     httpListen: ingest.INGEST_HTTP_ENABLED
       ? { host: ingest.INGEST_HTTP_HOST, port: ingest.INGEST_HTTP_PORT }
       : undefined,

@@ -94,3 +94,13 @@ export {
 } from "./adapters/http-mapped.js";
 export { MAPPED_PATH, createMappedRoutes } from "./adapters/mapped-routes.js";
 export { FORMAT_HEADER } from "./adapters/http-to-kafka.js";
+export type { OtlpMappingConfig } from "./core/mappers/otlp-genai.js";
+export {
+  DEFAULT_OTLP_MAPPING,
+  GENAI_SEMCONV,
+  mapSpan,
+  otlpDocumentMapper,
+  parseSensitivityRules,
+} from "./core/mappers/otlp-genai.js";
+export type { OtlpSpan } from "./core/mappers/otlp-wire.js";
+export { decodeTraceRequest } from "./core/mappers/otlp-wire.js";

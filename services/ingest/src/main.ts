@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     await registerMappedIngest(app, {
       ...guard,
       deadLetter: kafkaDeadLetterSink({ producer, names }),
-      routes: createMappedRoutes(),
+      routes: createMappedRoutes(config.otlp),
     });
     const port = await listenOn(app, http.host, http.port, "INGEST_HTTP_PORT");
     // Steps run in registration order: posts stop before the consumer drains.

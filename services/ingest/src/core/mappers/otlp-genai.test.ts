@@ -1,0 +1,189 @@
+import { describe, expect, it } from "vitest";
+import { validateAuditEvent } from "@warden/shared";
+import { otlpDocumentMapper, parseSensitivityRules } from "./otlp-genai.js";
+import type { MapOutcome } from "./mapper.js";
+
+const TRACE = "5b8efff798038103d269b633813fc60c";
+const NS = "1764752400000000000"; // 2025-12-03T09:00:00Z
+
+function kv(attributes: Record<string, string | number>) {
+  return Object.entries(attributes).map(([key, value]) => ({
+    key,
+    value:
+      typeof value === "number"
+        ? { intValue: String(value) }
+        : { stringValue: value },
+  }));
+}
+
+function span(
+  spanId: string,
+  parentSpanId: string,
+  attributes: Record<string, string | number>,
+  status = 0,
+) {
+  return {
+    traceId: TRACE,
+    spanId,
+    parentSpanId,
+    name: "s",
+    kind: 1,
+    startTimeUnixNano: NS,
+    endTimeUnixNano: String(BigInt(NS) + 2_500_000n),
+    attributes: kv(attributes),
+    status: { code: status },
+  };
+}
+
+function decode(
+  spans: unknown[],
+  config = {
+    sensitivity: parseSensitivityRules(
+      "mcp:delete_*=restricted,tool:*=internal",
+    ),
+  },
+): MapOutcome[] {
+  const body = Buffer.from(
+    JSON.stringify({
+      resourceSpans: [
+        {
+          resource: {
+            attributes: kv({
+              "service.name": "support-agent",
+              "service.instance.id": "pod-7",
+            }),
+          },
+          scopeSpans: [{ scope: { name: "agents-sdk" }, spans }],
+        },
+      ],
+    }),
+  );
+  const decoded = otlpDocumentMapper(config).decode(body, "application/json");
+  if (!decoded.ok) throw new Error(decoded.detail);
+  return decoded.records.map((record) => record.outcome);
+}
+
+function event(outcome: MapOutcome | undefined) {
+  if (outcome?.kind !== "event") throw new Error(JSON.stringify(outcome));
+  expect(validateAuditEvent(outcome.event).ok).toBe(true);
+  return outcome.event;
+}
+
+describe("OTLP GenAI / MCP mapper", () => {
+  it("maps an orchestrator delegating to a sub-agent whose MCP tool call is denied", () => {
+    const outcomes = decode([
+      span("00000000000000a1", "", {
+        "gen_ai.operation.name": "invoke_agent",
+        "gen_ai.agent.id": "agent:triage/1",
+        "gen_ai.agent.name": "triage",
+      }),
+      span("00000000000000a2", "00000000000000a1", {
+        "gen_ai.operation.name": "invoke_agent",
+        "gen_ai.agent.id": "agent:billing/4",
+        "gen_ai.agent.name": "billing",
+      }),
+      span(
+        "00000000000000a3",
+        "00000000000000a2",
+        {
+          "mcp.method.name": "tools/call",
+          "gen_ai.operation.name": "execute_tool",
+          "gen_ai.tool.name": "delete_invoice",
+          "mcp.session.id": "sess-9",
+          "error.type": "permission_denied",
+          "enduser.id": "alice@acme.example",
+        },
+        2,
+      ),
+    ]);
+    const sub = event(outcomes[1]);
+    expect(sub.action).toEqual({
+      name: "gen_ai.invoke_agent",
+      verb: "delegate",
+    });
+    expect(sub.delegation).toEqual(["agent:triage/1", "agent:billing/4"]);
+    const call = event(outcomes[2]);
+    expect(call).toMatchObject({
+      event_id: `otel:${TRACE}00000000000000a3`,
+      time: "2025-12-03T09:00:00.000Z",
+      agent: { id: "agent:billing/4", kind: "billing", instance: "pod-7" },
+      delegation: ["agent:triage/1", "agent:billing/4"],
+      credential: { id: "absent:agent:billing/4", type: "other" },
+      action: { name: "mcp:delete_invoice", verb: "delete" },
+      resource: { sensitivity: "restricted" },
+      outcome: "denied",
+      duration_ms: 2.5,
+      session_id: "sess-9",
+      on_behalf_of: "alice@acme.example",
+      trace_id: TRACE,
+    });
+    expect(call.attributes).toMatchObject({
+      "otel.credential_absent": true,
+      "mcp.method.name": "tools/call",
+    });
+  });
+
+  it("maps inference to the model, takes the credential from the configured attribute, and reads the resource's agent", () => {
+    const config = { credentialAttribute: "gateway.token.id", sensitivity: [] };
+    const [chat] = decode(
+      [
+        span("00000000000000b1", "", {
+          "gen_ai.operation.name": "chat",
+          "gen_ai.request.model": "gpt-4o",
+          "gen_ai.usage.input_tokens": 812,
+          "gateway.token.id": "tok_77",
+        }),
+      ],
+      config,
+    );
+    expect(event(chat)).toMatchObject({
+      agent: { id: "support-agent", instance: "pod-7" },
+      credential: { id: "tok_77", type: "other" },
+      action: { name: "gen_ai.chat", verb: "execute" },
+      resource: { id: "gpt-4o", type: "model", sensitivity: "internal" },
+      attributes: { "gen_ai.usage.input_tokens": 812 },
+    });
+  });
+
+  it("dead-letters spans that name no action and skips those that are not agent actions", () => {
+    const outcomes = decode([
+      span("00000000000000c1", "", {
+        "gen_ai.operation.name": "teleport",
+        "gen_ai.agent.id": "a",
+      }),
+      span("00000000000000c2", "", {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.agent.id": "a",
+      }),
+      span("00000000000000c3", "", {
+        "mcp.method.name": "notifications/progress",
+      }),
+      span("00000000000000c4", "", { "http.request.method": "GET" }),
+    ]);
+    expect(outcomes).toEqual([
+      {
+        kind: "unmappable",
+        detail: expect.stringMatching(
+          /^\/attributes\/gen_ai.operation.name "teleport" is not an operation of semantic-conventions-genai v0.1.0/,
+        ) as string,
+      },
+      {
+        kind: "unmappable",
+        detail:
+          "/attributes/gen_ai.tool.name is missing on an execute_tool span",
+      },
+      { kind: "skipped", skip: "unrelated_span" },
+      { kind: "skipped", skip: "unrelated_span" },
+    ]);
+  });
+
+  it("refuses a body that is not an export request and rejects bad sensitivity rules by position", () => {
+    const mapper = otlpDocumentMapper();
+    expect(
+      mapper.decode(Buffer.from([0x0a, 0xff, 0xff]), "application/x-protobuf")
+        .ok,
+    ).toBe(false);
+    expect(mapper.decode(Buffer.from("[]"), "application/json").ok).toBe(false);
+    expect(() => parseSensitivityRules("tool:*=secret")).toThrow(/entry 1/);
+  });
+});
