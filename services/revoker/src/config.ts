@@ -25,6 +25,7 @@ import { parseReceivers, type Receiver } from "./core/receivers.js";
 import type { DefaultSubjects } from "./core/stream.js";
 import { isCidr } from "./core/url-guard.js";
 import { SIGNING_ALGS, type SigningAlg } from "./signing-key.js";
+import { DEFAULT_CASCADE_MAX_AGENTS } from "./core/cascade.js";
 
 export const DEFAULT_REVOKER_OPS_PORT = 9104;
 export const DEFAULT_REVOKER_HTTP_PORT = 8088;
@@ -48,6 +49,8 @@ export const DEFAULT_MIN_VERIFICATION_INTERVAL_MS = 30_000;
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
 export const DEFAULT_CASCADE_WINDOW_MS = 24 * 3_600_000;
 export const DEFAULT_CASCADE_MAX_EDGES = 100_000;
+/** One tenant's share of the delegation graph (issue 16: no tenant flushes another's tree). */
+export const DEFAULT_CASCADE_MAX_EDGES_PER_TENANT = 25_000;
 export const DEFAULT_AUTO_PAUSE_AFTER_MS = 6 * 3_600_000;
 /** 0: streams never time out (SSF 1.0 makes `inactivity_timeout` optional). */
 export const DEFAULT_STREAM_INACTIVITY_TIMEOUT_MS = 0;
@@ -113,6 +116,9 @@ export interface RevokerConfig {
     readonly enabled: boolean;
     readonly windowMs: number;
     readonly maxEdges: number;
+    readonly maxEdgesPerTenant: number;
+    /** Most sub-agents one revoke cascades to. */
+    readonly maxAgents: number;
   };
   /** A push stream configured by the operator instead of through the API; undefined if none. */
   readonly staticPush:
@@ -310,6 +316,12 @@ export function loadRevokerConfig(
         REVOKER_CASCADE_MAX_EDGES: integer(1)({
           default: DEFAULT_CASCADE_MAX_EDGES,
         }),
+        REVOKER_CASCADE_MAX_EDGES_PER_TENANT: integer(1)({
+          default: DEFAULT_CASCADE_MAX_EDGES_PER_TENANT,
+        }),
+        REVOKER_CASCADE_MAX_AGENTS: integer(0)({
+          default: DEFAULT_CASCADE_MAX_AGENTS,
+        }),
         REVOKER_PUSH_URL: matching(
           /^$|^https?:\/\/\S+$/,
           "an http(s) URL",
@@ -383,6 +395,8 @@ export function loadRevokerConfig(
       enabled: raw.REVOKER_CASCADE,
       windowMs: raw.REVOKER_CASCADE_WINDOW,
       maxEdges: raw.REVOKER_CASCADE_MAX_EDGES,
+      maxEdgesPerTenant: raw.REVOKER_CASCADE_MAX_EDGES_PER_TENANT,
+      maxAgents: raw.REVOKER_CASCADE_MAX_AGENTS,
     }),
     staticPush: staticUrl
       ? Object.freeze({

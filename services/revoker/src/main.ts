@@ -23,7 +23,7 @@ import { startConnectors } from "./adapters/connector-worker.js";
 import { startDelegationFeed } from "./adapters/delegation-feed.js";
 import type { AgentAction } from "./core/action.js";
 import { compileApprovalPatterns } from "./core/approval.js";
-import { cascadeActions } from "./core/cascade.js";
+import { planCascade } from "./core/cascade.js";
 import { createDelegationGraph } from "./core/delegation-graph.js";
 import { startDecisionsConsumer } from "./adapters/decisions-consumer.js";
 import { openKillSwitch } from "./adapters/kill-switch.js";
@@ -81,6 +81,7 @@ async function main(): Promise<void> {
   const graph = createDelegationGraph({
     windowMs: config.cascade.windowMs,
     maxEdges: config.cascade.maxEdges,
+    maxEdgesPerTenant: config.cascade.maxEdgesPerTenant,
     maxCredentialsPerAgent: MAX_CREDENTIALS_PER_AGENT,
   });
   metrics.setDelegationEdgeSource(() => graph.size);
@@ -109,6 +110,20 @@ async function main(): Promise<void> {
     metrics,
     logger,
   });
+  const approvalPatterns = compileApprovalPatterns(config.approval.patterns);
+  // Its handler runs the transmitter created next; a timeout check that fires before that
+  // fails, is logged and retried a second later (approvals.ts), nothing is lost.
+  const approvals = await startApprovals({
+    connection,
+    bucket: revokerNames.approvalsBucket,
+    matches: approvalPatterns,
+    timeoutMs: config.approval.timeoutMs,
+    defaultVerdict: config.approval.defaultVerdict,
+    handle: (action) => transmitter.handleAction(action),
+    audit,
+    metrics,
+    logger,
+  });
   const transmitter = createTransmitter({
     connectors,
     store,
@@ -123,11 +138,24 @@ async function main(): Promise<void> {
     setOptions: config.sets,
     ...(config.cascade.enabled
       ? {
-          cascade: (action: AgentAction) =>
-            cascadeActions(
+          cascade: async (action: AgentAction) => {
+            const plan = planCascade(
               action,
               graph.descendants(action.tenant, action.agentId, Date.now()),
-            ),
+              {
+                maxAgents: config.cascade.maxAgents,
+                needsApproval: approvalPatterns,
+              },
+            );
+            metrics.cascadeCapped.inc(plan.capped);
+            if (plan.capped > 0)
+              logger.warn(
+                { decision_id: action.id, capped: plan.capped },
+                "cascade capped: sub-agents beyond REVOKER_CASCADE_MAX_AGENTS left alone",
+              );
+            for (const held of plan.held) await approvals.hold(held);
+            return plan.actions;
+          },
         }
       : {}),
     delivery: {
@@ -148,17 +176,6 @@ async function main(): Promise<void> {
       ),
     );
   }
-  const approvals = await startApprovals({
-    connection,
-    bucket: revokerNames.approvalsBucket,
-    matches: compileApprovalPatterns(config.approval.patterns),
-    timeoutMs: config.approval.timeoutMs,
-    defaultVerdict: config.approval.defaultVerdict,
-    handle: (action) => transmitter.handleAction(action),
-    audit,
-    metrics,
-    logger,
-  });
   const consumer = await startDecisionsConsumer({
     connection,
     names,

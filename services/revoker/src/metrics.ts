@@ -99,6 +99,11 @@ export function createRevokerMetrics() {
     help: "Sub-agents revoked because an agent above them in the delegation tree was",
     registers: [registry],
   });
+  const cascadeCapped = new Counter({
+    name: "warden_revoker_cascade_capped_total",
+    help: "Sub-agents a revoke did not cascade to because REVOKER_CASCADE_MAX_AGENTS was reached",
+    registers: [registry],
+  });
   let edgeCount: (() => number) | undefined;
   new Gauge({
     name: "warden_revoker_delegation_edges",
@@ -164,6 +169,7 @@ export function createRevokerMetrics() {
     decisions,
     killSwitch,
     cascaded,
+    cascadeCapped,
     connectorCalls,
     approvals,
     /** Where the pending-approval count comes from at scrape time. */

@@ -90,7 +90,9 @@ export function createTransmitter(options: {
     readonly autoPauseAfterMs?: number;
   };
   /** The sub-agent revocations an action causes (core/cascade.ts); none when absent. */
-  readonly cascade?: (action: AgentAction) => readonly AgentAction[];
+  readonly cascade?: (
+    action: AgentAction,
+  ) => Promise<readonly AgentAction[]> | readonly AgentAction[];
   /** Queues the connector jobs (RFC 7009, SCIM, webhook) of an action. */
   readonly connectors?: { enqueue(action: AgentAction): Promise<void> };
 }): Transmitter {
@@ -302,20 +304,23 @@ export function createTransmitter(options: {
       const nowIso = new Date().toISOString();
       const records: AuditRecord[] = [];
       const queued: Promise<void>[] = [];
-      const cascaded = options.cascade?.(cause) ?? [];
+      const cascaded = (await options.cascade?.(cause)) ?? [];
       metrics.cascaded.inc(cascaded.length);
-      for (const action of [cause, ...cascaded]) {
-        queued.push(...queueActionSets(action, nowIso, records));
-        if (options.connectors && action.kind !== "alert")
-          queued.push(options.connectors.enqueue(action));
-      }
-      await Promise.all(queued);
+      // The kill switch first (issue 16): the gateways stop the agent even if queueing a
+      // SET or a connector call fails below (the decision is then redelivered and the
+      // kill switch, idempotent per agent, re-applied).
       for (const action of [cause, ...cascaded]) {
         if (action.kind === "step_up" || action.kind === "alert") continue;
         const message = await options.killSwitch.apply(action, nowIso);
         metrics.killSwitch.labels(message.action).inc();
         records.push(auditRecord(action, AuditStep.killSwitch, nowIso));
       }
+      for (const action of [cause, ...cascaded]) {
+        queued.push(...queueActionSets(action, nowIso, records));
+        if (options.connectors && action.kind !== "alert")
+          queued.push(options.connectors.enqueue(action));
+      }
+      await Promise.all(queued);
       await audit.write(records);
     },
 

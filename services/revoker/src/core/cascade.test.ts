@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { manualAction } from "./action.js";
+import { manualAction, type AgentAction } from "./action.js";
 import { delegationChain } from "./audit.js";
-import { cascadeActions } from "./cascade.js";
+import { planCascade } from "./cascade.js";
 
 const parent = {
   ...manualAction({
@@ -24,7 +24,13 @@ const descendants = [
   },
 ];
 
-describe("cascadeActions", () => {
+const open = { maxAgents: 100, needsApproval: () => false };
+const cascadeActions = (
+  action: typeof parent,
+  list: typeof descendants,
+): readonly AgentAction[] => planCascade(action, list, open).actions;
+
+describe("planCascade", () => {
   it("revokes every sub-agent under the same txn, with its own credentials and the reason", () => {
     const actions = cascadeActions(parent, descendants);
     expect(actions.map((a) => [a.agentId, a.id, a.credentialIds])).toEqual([
@@ -50,5 +56,30 @@ describe("cascadeActions", () => {
     expect(cascadeActions({ ...parent, kind: "step_up" }, descendants)).toEqual(
       [],
     );
+  });
+
+  it("holds sub-agents behind an approval pattern, and what is below them (issue 16)", () => {
+    const plan = planCascade(parent, descendants, {
+      maxAgents: 100,
+      needsApproval: (tenant, agentId) =>
+        tenant === "acme" && agentId === "worker",
+    });
+    expect(plan.actions).toEqual([]);
+    expect(plan.held.map((a) => [a.agentId, a.id, a.initiatingEntity])).toEqual(
+      [["worker", "dec-1/worker", "policy"]],
+    );
+  });
+
+  it("caps the fan-out, nearest first", () => {
+    const many = Array.from({ length: 500 }, (_, index) => ({
+      agentId: `w-${index}`,
+      path: ["planner", `w-${index}`],
+      credentialIds: [],
+    }));
+    const plan = planCascade(parent, many, { ...open, maxAgents: 10 });
+    expect(plan.actions.map((a) => a.agentId)).toEqual(
+      many.slice(0, 10).map((d) => d.agentId),
+    );
+    expect(plan.capped).toBe(490);
   });
 });

@@ -2,11 +2,17 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createDelegationGraph } from "./delegation-graph.js";
 
-const options = { windowMs: 1000, maxEdges: 100, maxCredentialsPerAgent: 2 };
+const options = {
+  windowMs: 1000,
+  maxEdges: 100,
+  maxEdgesPerTenant: 100,
+  maxCredentialsPerAgent: 2,
+};
 
 describe("delegation graph", () => {
   it("finds the whole tree below an agent, nearest first, with paths and credentials", () => {
     const graph = createDelegationGraph(options);
+    graph.record("acme", ["root", "planner"], "key-p", 0);
     graph.record("acme", ["root", "planner", "worker-1"], "key-w1", 0);
     graph.record("acme", ["root", "planner", "worker-2"], "key-w2", 0);
     graph.record("acme", ["planner", "worker-1", "helper"], "key-h", 0);
@@ -45,6 +51,31 @@ describe("delegation graph", () => {
         .map((d) => d.agentId)
         .sort(),
     ).toEqual(["b", "c"]);
+  });
+
+  it("records only what the gateway vouches for: the event's agent and its direct parent (issue 16)", () => {
+    const graph = createDelegationGraph(options);
+    // A chain forged by whoever reports "helper": it cannot link x to the payments agent.
+    graph.record("acme", ["x", "acme-prod-payments", "helper"], "key-h", 0);
+    expect(graph.descendants("acme", "x", 10)).toEqual([]);
+    expect(
+      graph.descendants("acme", "acme-prod-payments", 10).map((d) => d.agentId),
+    ).toEqual(["helper"]);
+  });
+
+  it("gives each tenant its own share, so one tenant's flood keeps another's tree", () => {
+    const graph = createDelegationGraph({
+      ...options,
+      maxEdges: 50,
+      maxEdgesPerTenant: 10,
+    });
+    graph.record("acme", ["planner", "worker"], undefined, 0);
+    for (let index = 0; index < 1000; index += 1)
+      graph.record("evil", ["p", `flood-${index}`], undefined, 0);
+    expect(graph.size).toBe(11);
+    expect(
+      graph.descendants("acme", "planner", 10).map((d) => d.agentId),
+    ).toEqual(["worker"]);
   });
 
   it("keeps the most recent credentials of an agent", () => {

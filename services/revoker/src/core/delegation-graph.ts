@@ -3,10 +3,17 @@
  * agent also revokes the part of the delegation tree below it, so a compromised parent
  * cannot keep acting through its children. Bounded: edges older than `windowMs` do not
  * count, and past `maxEdges` the least recently seen edge is forgotten.
+ *
+ * Issue 16: only the edge the delivering gateway can vouch for is recorded — the event's own
+ * agent and its direct parent; the rest of a chain is hearsay about other agents (a forged
+ * `["x", "acme-prod-payments"]` elsewhere in a chain no longer links them). And a tenant past
+ * `maxEdgesPerTenant` forgets its own oldest edge, so one tenant's id flood cannot flush
+ * another's tree.
  */
 export interface DelegationGraphOptions {
   readonly windowMs: number;
   readonly maxEdges: number;
+  readonly maxEdgesPerTenant: number;
   /** Credentials remembered per agent (the most recent ones). */
   readonly maxCredentialsPerAgent: number;
 }
@@ -41,42 +48,65 @@ export function createDelegationGraph(
   // Insertion order of a Map is the recency order: re-seen edges are deleted and re-added.
   const edges = new Map<
     string,
-    { parent: string; child: string; atMs: number }
+    { tenant: string; parent: string; child: string; atMs: number }
   >();
   const children = new Map<string, Set<string>>();
   const credentials = new Map<string, string[]>();
+  // Per tenant, its edge keys in recency order (re-seen edges are deleted and re-added).
+  const byTenant = new Map<string, Set<string>>();
 
   function forget(edgeKey: string): void {
     const edge = edges.get(edgeKey);
     if (!edge) return;
     edges.delete(edgeKey);
+    const own = byTenant.get(edge.tenant);
+    own?.delete(edgeKey);
+    if (own?.size === 0) byTenant.delete(edge.tenant);
     const set = children.get(edge.parent);
     set?.delete(edge.child);
     if (set?.size === 0) children.delete(edge.parent);
   }
 
+  function recordEdge(
+    tenant: string,
+    parent: string,
+    child: string,
+    atMs: number,
+  ): void {
+    const edgeKey = JSON.stringify([parent, child]);
+    const previous = edges.get(edgeKey);
+    edges.delete(edgeKey);
+    edges.set(edgeKey, {
+      tenant,
+      parent,
+      child,
+      atMs: Math.max(atMs, previous?.atMs ?? atMs),
+    });
+    let own = byTenant.get(tenant);
+    if (!own) byTenant.set(tenant, (own = new Set()));
+    own.delete(edgeKey);
+    own.add(edgeKey);
+    let set = children.get(parent);
+    if (!set) children.set(parent, (set = new Set()));
+    set.add(child);
+    while (own.size > options.maxEdgesPerTenant) {
+      const oldest = own.keys().next().value;
+      if (oldest === undefined) break;
+      forget(oldest);
+    }
+    while (edges.size > options.maxEdges) {
+      const oldest = edges.keys().next().value;
+      if (oldest === undefined) break;
+      forget(oldest);
+    }
+  }
+
   return {
     record(tenant, chain, credentialId, atMs) {
-      for (let index = 0; index + 1 < chain.length; index += 1) {
-        const parent = key(tenant, chain[index] ?? "");
-        const child = key(tenant, chain[index + 1] ?? "");
-        if (parent === child) continue;
-        const edgeKey = JSON.stringify([parent, child]);
-        const previous = edges.get(edgeKey);
-        edges.delete(edgeKey);
-        edges.set(edgeKey, {
-          parent,
-          child,
-          atMs: Math.max(atMs, previous?.atMs ?? atMs),
-        });
-        let set = children.get(parent);
-        if (!set) children.set(parent, (set = new Set()));
-        set.add(child);
-        while (edges.size > options.maxEdges) {
-          const oldest = edges.keys().next().value;
-          if (oldest === undefined) break;
-          forget(oldest);
-        }
+      if (chain.length >= 2) {
+        const parent = key(tenant, chain[chain.length - 2] ?? "");
+        const child = key(tenant, chain[chain.length - 1] ?? "");
+        if (parent !== child) recordEdge(tenant, parent, child, atMs);
       }
       const agent = chain[chain.length - 1];
       if (credentialId !== undefined && agent !== undefined) {
