@@ -44,9 +44,10 @@ describe("warden admin commands", () => {
         {
           id: "soc",
           token_sha256: sha256Hex(SOC_TOKEN),
+          tenant: "*",
           scopes: ["warden.admin"],
         },
-        { id: "idp", token_sha256: sha256Hex("idp-token") },
+        { id: "idp", token_sha256: sha256Hex("idp-token"), tenant: "acme" },
       ]),
     });
   });

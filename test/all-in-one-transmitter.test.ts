@@ -87,7 +87,11 @@ describe("the all-in-one's SSF transmitter", () => {
       expect(protectedHeader.alg).toBe("ES256");
       expect(payload).toMatchObject({
         txn: revoke.decision_id,
-        sub_id: { format: "opaque", id: "agent:ci-agent/3" },
+        sub_id: {
+          format: "iss_sub",
+          iss: `${ISSUER}/tenants/acme`,
+          sub: "agent:ci-agent/3",
+        },
       });
     }
     expect(transmitter.revoked()).toEqual([

@@ -134,7 +134,7 @@ describe("warden start (all-in-one, embedded chDB, SSF push)", () => {
       });
       expect(payload).toMatchObject({
         txn: decision?.decision_id,
-        sub_id: { format: "opaque", id: "agent:runaway/1" },
+        sub_id: { format: "iss_sub", sub: "agent:runaway/1" },
       });
       expect(payload.sub).toBeUndefined();
       expect(payload.exp).toBeUndefined();

@@ -136,7 +136,11 @@ describe("end to end over the real stack", () => {
       },
     );
     expect(protectedHeader.alg).toBe("RS256");
-    expect(payload["sub_id"]).toEqual({ format: "opaque", id: agentId });
+    // The operator's all-tenant stream names the agent under its tenant's issuer.
+    expect(payload["sub_id"]).toMatchObject({
+      format: "iss_sub",
+      sub: agentId,
+    });
     expect(Object.keys(payload["events"] as object)).toEqual([
       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
     ]);

@@ -47,6 +47,7 @@ describe("revoker human approval", () => {
         {
           id: "soc",
           token_sha256: sha256Hex("soc-token"),
+          tenant: "*",
           scopes: ["warden.admin"],
         },
       ]),

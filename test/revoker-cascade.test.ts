@@ -115,7 +115,7 @@ describe("revoker cascade to delegated sub-agents", () => {
         receiver.accepted.some(
           (set) =>
             set.eventType.endsWith("/session-revoked") &&
-            (decodeJwt(set.jwt)["sub_id"] as { id: string }).id === agent,
+            (decodeJwt(set.jwt)["sub_id"] as { sub: string }).sub === agent,
         ),
       ),
     );
@@ -130,13 +130,13 @@ describe("revoker cascade to delegated sub-agents", () => {
     expect(new Set(claims.map((c) => c["txn"]))).toEqual(
       new Set([decision.decision_id]),
     );
-    const subjects = claims.map((c) => (c["sub_id"] as { id: string }).id);
+    const subjects = claims.map((c) => (c["sub_id"] as { sub: string }).sub);
     expect(subjects).not.toContain("root");
     expect(subjects).not.toContain("unrelated");
     expect(new Set(claims.map((c) => c.jti)).size).toBe(claims.length);
     const helperRevoked = claims.find(
       (c) =>
-        (c["sub_id"] as { id: string }).id === "helper" &&
+        (c["sub_id"] as { sub: string }).sub === "helper" &&
         JSON.stringify(c["events"]).includes("session-revoked"),
     );
     expect(JSON.stringify(helperRevoked?.["events"])).toContain(

@@ -46,6 +46,7 @@ describe("revoker connectors against real peers", () => {
         {
           id: "soc",
           token_sha256: sha256Hex("soc-token"),
+          tenant: "*",
           scopes: ["warden.admin"],
         },
       ]),

@@ -56,6 +56,7 @@ describe("interop: PyJWT verifies the revoker's SETs", () => {
         {
           id: "idp",
           token_sha256: sha256Hex("t"),
+          tenant: "acme",
           audience: "https://idp.example",
         },
       ]),
@@ -124,7 +125,7 @@ describe("interop: PyJWT verifies the revoker's SETs", () => {
       expect(claims["txn"]).toBe(`${revoker.namespace}-i1`);
       expect(claims["sub_id"]).toEqual({
         format: "iss_sub",
-        iss: revoker.base,
+        iss: `${revoker.base}/tenants/acme`,
         sub: "agent-i",
       });
       types.push(Object.keys(claims["events"] as object)[0] ?? "");

@@ -47,11 +47,13 @@ describe("revoker poll delivery and manual reinstatement", () => {
         {
           id: "idp",
           token_sha256: sha256Hex("idp-token"),
+          tenant: "acme",
           audience: "https://idp.example",
         },
         {
           id: "soc",
           token_sha256: sha256Hex("soc-token"),
+          tenant: "*",
           scopes: ["warden.admin"],
         },
       ]),
@@ -106,7 +108,11 @@ describe("revoker poll delivery and manual reinstatement", () => {
       expect(claims["txn"]).toBe(decision.decision_id);
       expect(claims["sub_id"]).toEqual({
         format: "complex",
-        user: { format: "iss_sub", iss: revoker.base, sub: "agent-p" },
+        user: {
+          format: "iss_sub",
+          iss: `${revoker.base}/tenants/acme`,
+          sub: "agent-p",
+        },
         tenant: { format: "opaque", id: "acme" },
       });
     }

@@ -128,7 +128,12 @@ describe("revoker service: static push stream, kill switch and audit over the re
       expect(protectedHeader.alg).toBe("RS256");
       expect(payload["txn"]).toBe(decision.decision_id);
       expect(payload["toe"]).toBe(Date.parse(decision.at) / 1000);
-      expect(payload["sub_id"]).toEqual({ format: "opaque", id: "agent:x/1" });
+      // The operator's static stream covers every tenant: iss_sub under the tenant's issuer.
+      expect(payload["sub_id"]).toEqual({
+        format: "iss_sub",
+        iss: `${revoker.base}/tenants/${decision.tenant ?? "default"}`,
+        sub: "agent:x/1",
+      });
       expect(payload).not.toHaveProperty("sub");
       expect(payload).not.toHaveProperty("exp");
     }

@@ -55,12 +55,19 @@ describe("revoker SSF transmitter API and push delivery", () => {
         {
           id: "idp",
           token_sha256: sha256Hex("idp-token"),
+          tenant: "acme",
           audience: "https://idp.example",
         },
-        { id: "app", token_sha256: sha256Hex("app-token") },
+        { id: "app", token_sha256: sha256Hex("app-token"), tenant: "acme" },
+        {
+          id: "globex-idp",
+          token_sha256: sha256Hex("globex-token"),
+          tenant: "globex",
+        },
         {
           id: "reader",
           token_sha256: sha256Hex("reader-token"),
+          tenant: "acme",
           scopes: ["ssf.read"],
         },
       ]),
@@ -152,6 +159,51 @@ describe("revoker SSF transmitter API and push delivery", () => {
       expect(answer.status, url).toBe(400);
       expect(answer.body).toMatchObject({ err: "invalid_request" });
     }
+  });
+
+  it("gives a tenant's stream only that tenant's agents: two tenants' support-bot-1 stay apart (issue 16)", async () => {
+    const globex = ssfClient(revoker.base, "globex-token");
+    const created = await globex("POST", "/ssf/streams", {
+      events_requested: [`${CAEP}/session-revoked`],
+    });
+    expect(created.status).toBe(201);
+    const id = String((created.body as Record<string, unknown>)["stream_id"]);
+    await publishDecision(
+      connection,
+      names,
+      `${revoker.namespace}-acme-bot`,
+      "support-bot-1",
+    );
+    await publishDecision(
+      connection,
+      names,
+      `${revoker.namespace}-globex-bot`,
+      "support-bot-1",
+      { tenant: "globex" },
+    );
+    const seen: Record<string, unknown>[] = [];
+    await eventually("globex's SET", async () => {
+      const answer = (
+        await globex("POST", `/ssf/poll/${id}`, {
+          maxEvents: 10,
+          returnImmediately: true,
+        })
+      ).body as { sets: Record<string, string> };
+      for (const jwt of Object.values(answer.sets)) seen.push(decodeJwt(jwt));
+      return seen.length > 0 ? true : undefined;
+    });
+    // The acme decision was published first: had it reached this stream, it would be here too.
+    expect(seen.map((claims) => claims["txn"])).toEqual([
+      `${revoker.namespace}-globex-bot`,
+    ]);
+    expect(seen[0]?.["sub_id"]).toEqual({
+      format: "iss_sub",
+      iss: `${revoker.base}/tenants/globex`,
+      sub: "support-bot-1",
+    });
+    expect(
+      (await globex("DELETE", `/ssf/streams?stream_id=${id}`)).status,
+    ).toBe(204);
   });
 
   it("creates (201), reads (one and all), and hides a stream from other receivers", async () => {

@@ -21,8 +21,13 @@ import { natsConfig, testLogger, uniqueNames } from "./support/stack.js";
 const CAEP = "https://schemas.openid.net/secevent/caep/event-type";
 const SSF = "https://schemas.openid.net/secevent/ssf/event-type";
 const RECEIVERS = JSON.stringify([
-  { id: "idp", token_sha256: sha256Hex("idp-token") },
-  { id: "soc", token_sha256: sha256Hex("soc-token"), scopes: ["warden.admin"] },
+  { id: "idp", token_sha256: sha256Hex("idp-token"), tenant: "acme" },
+  {
+    id: "soc",
+    token_sha256: sha256Hex("soc-token"),
+    tenant: "*",
+    scopes: ["warden.admin"],
+  },
 ]);
 
 /** The stream-updated payload of a SET. */
@@ -142,7 +147,7 @@ describe("revoker auto-pause after sustained delivery failure", () => {
     );
     expect(enabled).toMatchObject({
       code: 0,
-      stdout: `${streamId}  enabled\n`,
+      stdout: `${streamId}  enabled (status set to enabled by receiver idp)\n`,
     });
     await until("the held session-revoked SET", () =>
       receiver.accepted.some(
@@ -154,8 +159,9 @@ describe("revoker auto-pause after sustained delivery failure", () => {
     );
     expect(revokedSets).toHaveLength(1);
     expect(decodeJwt(revokedSets[0]?.jwt ?? "")["sub_id"]).toEqual({
-      format: "opaque",
-      id: "agent:flaky",
+      format: "iss_sub",
+      iss: `${revoker.base}/tenants/acme`,
+      sub: "agent:flaky",
     });
   });
 });
@@ -228,6 +234,10 @@ describe("revoker inactivity_timeout", () => {
       stream_id: streamId,
       status: "enabled",
     });
-    expect(enabled.body).toEqual({ stream_id: streamId, status: "enabled" });
+    expect(enabled.body).toEqual({
+      stream_id: streamId,
+      status: "enabled",
+      reason: "status set to enabled by receiver idp",
+    });
   });
 });

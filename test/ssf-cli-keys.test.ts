@@ -68,10 +68,11 @@ describe("warden keys", () => {
       WARDEN_OPS_PORT: String(opsPort),
       WARDEN_LOG_LEVEL: "info",
       REVOKER_RECEIVERS: JSON.stringify([
-        { id: "siem", token_sha256: sha256Hex("siem-token") },
+        { id: "siem", token_sha256: sha256Hex("siem-token"), tenant: "acme" },
         {
           id: "soc",
           token_sha256: sha256Hex(SOC_TOKEN),
+          tenant: "*",
           scopes: ["warden.admin"],
         },
       ]),

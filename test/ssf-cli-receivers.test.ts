@@ -55,16 +55,19 @@ describe("warden receivers", () => {
         {
           id: "idp",
           token_sha256: sha256Hex(IDP_TOKEN),
+          tenant: "acme",
           audience: "https://idp.example",
         },
         {
           id: "viewer",
           token_sha256: sha256Hex("viewer-token"),
+          tenant: "acme",
           scopes: ["ssf.read"],
         },
         {
           id: "soc",
           token_sha256: sha256Hex("soc-token"),
+          tenant: "*",
           scopes: ["warden.admin"],
         },
       ]),
@@ -138,7 +141,7 @@ describe("warden receivers", () => {
     );
     expect(updated.code).toBe(0);
     const config = JSON.parse(updated.stdout) as Record<string, unknown>;
-    expect(config["events_delivered"]).toHaveLength(6);
+    expect(config["events_delivered"]).toHaveLength(8);
     expect(config["description"]).toBe("the IdP");
   });
 
@@ -292,7 +295,7 @@ describe("warden receivers", () => {
           moreAvailable: boolean;
         };
         for (const jwt of Object.values(sets))
-          subjects.add((decodeJwt(jwt)["sub_id"] as { id: string }).id);
+          subjects.add((decodeJwt(jwt)["sub_id"] as { sub: string }).sub);
         ack = Object.keys(sets);
         if (!moreAvailable && ack.length === 0) break;
       }

@@ -116,7 +116,9 @@ export function createTransmitter(options: {
   };
   const setOptions = (nowSeconds: number): SetOptions => ({
     issuer: options.issuer(),
-    subjectIssuer: options.issuer(),
+    // The revoker's default per-tenant agent issuer: two tenants' agents of one id stay apart.
+    subjectIssuer: (tenant) =>
+      `${options.issuer().replace(/\/+$/, "")}/tenants/${encodeURIComponent(tenant)}`,
     nowSeconds,
     stepUpEvent: "assurance-level-change",
     stepUpNamespace: "NIST-AAL",
@@ -178,7 +180,9 @@ export function createTransmitter(options: {
           streamId: stream.id,
           audience: stream.audience,
           eventsDelivered: stream.events,
-          subjectFormat: "opaque",
+          // The operator's receivers get every tenant's agents: iss_sub carries the tenant.
+          subjectFormat: "auto",
+          singleTenant: false,
         },
         setOptions(now() / 1000),
       );

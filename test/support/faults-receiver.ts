@@ -7,7 +7,7 @@ export interface AcceptedSet {
   readonly jti: string;
   /** The cause: the decision id for a detector's revoke. */
   readonly txn: string;
-  /** `sub_id.id`: the agent the SET is about. */
+  /** `sub_id.sub` (iss_sub) or `.id` (opaque): the agent the SET is about. */
   readonly agentId: string;
   readonly receivedAtMs: number;
 }
@@ -28,8 +28,10 @@ export interface FaultReceiver {
 }
 
 function sidOf(claims: Record<string, unknown>): string {
-  const subject = claims["sub_id"] as { id?: unknown } | undefined;
-  return typeof subject?.id === "string" ? subject.id : "";
+  const subject = claims["sub_id"] as
+    { id?: unknown; sub?: unknown } | undefined;
+  const agent = subject?.sub ?? subject?.id;
+  return typeof agent === "string" ? agent : "";
 }
 
 export async function startFaultReceiver(): Promise<FaultReceiver> {

@@ -11,7 +11,7 @@ import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 export interface VerifiedSet {
   readonly jti: string;
   readonly eventType: string;
-  /** The `sub_id` as short text: `id` of an opaque subject, else its JSON. */
+  /** The `sub_id` as short text: the agent of an opaque, iss_sub or email subject, else its JSON. */
   readonly subject: string;
   readonly txn: string | undefined;
   readonly issuedAtSeconds: number;
@@ -117,6 +117,12 @@ function refusal(error: errors.JOSEError): SetVerification {
 
 function describeSubject(subject: unknown): string {
   if (typeof subject !== "object" || subject === null) return "(no sub_id)";
-  const { id } = subject as { id?: unknown };
-  return typeof id === "string" ? id : JSON.stringify(subject);
+  const { id, sub, email } = subject as {
+    id?: unknown;
+    sub?: unknown;
+    email?: unknown;
+  };
+  for (const name of [id, sub, email])
+    if (typeof name === "string") return name;
+  return JSON.stringify(subject);
 }

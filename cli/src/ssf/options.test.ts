@@ -130,7 +130,7 @@ describe("createStreamRequest", () => {
     ).toThrow(/credentials/);
     expect(() =>
       createStreamRequest({ poll: true, subjectFormat: "email" }),
-    ).toThrow(/opaque, iss_sub, complex/);
+    ).toThrow(/auto, iss_sub, complex, opaque/);
   });
 
   it("never puts the authorization header in an error message", () => {

@@ -11,7 +11,12 @@ export const STREAM_STATUSES = ["enabled", "paused", "disabled"] as const;
 export type StreamStatus = (typeof STREAM_STATUSES)[number];
 
 /** Warden's extension field: how agents are named in `sub_id`. */
-export const SUBJECT_FORMATS = ["opaque", "iss_sub", "complex"] as const;
+export const SUBJECT_FORMATS = [
+  "auto",
+  "iss_sub",
+  "complex",
+  "opaque",
+] as const;
 
 /** Options of `add` and `update` as commander hands them over (the header already read from its variable). */
 export interface StreamOptions {

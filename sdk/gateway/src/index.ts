@@ -103,7 +103,9 @@ export {
 export {
   killSwitchFromSet,
   subjectOf,
+  wardenTenantOfIssuer,
   SSF_EVENT,
   type SetOutcome,
+  type TenantOfIssuer,
 } from "./ssf-events.js";
 export { createWardenGateway, type WardenGateway } from "./warden-gateway.js";

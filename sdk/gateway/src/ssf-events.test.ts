@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { killSwitchFromSet, SSF_EVENT, subjectOf } from "./ssf-events.js";
+import {
+  killSwitchFromSet,
+  SSF_EVENT,
+  subjectOf,
+  wardenTenantOfIssuer,
+} from "./ssf-events.js";
 
 const base = {
   iss: "https://warden.example",
@@ -96,7 +101,7 @@ describe("killSwitchFromSet", () => {
       killSwitchFromSet(
         {
           ...base,
-          sub_id: { format: "email", email: "a@b" },
+          sub_id: { format: "phone_number", phone_number: "+12065550100" },
           events: { [SSF_EVENT.accountDisabled]: {} },
         },
         "t",
@@ -122,6 +127,30 @@ describe("killSwitchFromSet", () => {
 });
 
 describe("subjectOf", () => {
+  it("reads the tenant from Warden's per-tenant agent issuer, and email subjects", () => {
+    const tenantOf = wardenTenantOfIssuer("https://warden.example/");
+    expect(
+      subjectOf(
+        {
+          format: "iss_sub",
+          iss: "https://warden.example/tenants/acme%2Fprod",
+          sub: "bot",
+        },
+        tenantOf,
+      ),
+    ).toEqual({ agentId: "bot", tenant: "acme/prod" });
+    expect(
+      subjectOf(
+        { format: "iss_sub", iss: "https://elsewhere/tenants/acme", sub: "b" },
+        tenantOf,
+      ),
+    ).toEqual({ agentId: "b", tenant: undefined });
+    expect(subjectOf({ format: "email", email: "bot@acme.example" })).toEqual({
+      agentId: "bot@acme.example",
+      tenant: undefined,
+    });
+  });
+
   it("reads opaque, iss_sub and complex subjects", () => {
     expect(subjectOf({ format: "opaque", id: "a" })).toEqual({
       agentId: "a",

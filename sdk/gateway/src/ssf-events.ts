@@ -20,12 +20,34 @@ function text(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+/** The tenant whose agent issuer `iss` is, if it is one (Warden: `<issuer>/tenants/<tenant>`). */
+export type TenantOfIssuer = (iss: string) => string | undefined;
+
+/** Reads the tenant from Warden's default agent issuers, `<transmitter issuer>/tenants/<tenant>`. */
+export function wardenTenantOfIssuer(
+  transmitterIssuer: string,
+): TenantOfIssuer {
+  const prefix = `${transmitterIssuer.replace(/\/+$/, "")}/tenants/`;
+  return (iss) => {
+    if (!iss.startsWith(prefix)) return undefined;
+    const rest = iss.slice(prefix.length);
+    if (rest === "" || rest.includes("/")) return undefined;
+    try {
+      return decodeURIComponent(rest);
+    } catch {
+      return undefined;
+    }
+  };
+}
+
 /**
- * The agent and tenant a SET's `sub_id` names (RFC 9493): `opaque` → `id`, `iss_sub` → `sub`,
- * `complex` → its `user` (and its `tenant`, when given as an opaque id).
+ * The agent and tenant a SET's `sub_id` names (RFC 9493): `opaque` → `id`, `email` → the
+ * address, `iss_sub` → `sub` (its tenant from its issuer), `complex` → its `user` (and its
+ * `tenant`, when given as an opaque id).
  */
 export function subjectOf(
   subId: unknown,
+  tenantOfIssuer: TenantOfIssuer = () => undefined,
 ):
   | { readonly agentId: string; readonly tenant: string | undefined }
   | undefined {
@@ -35,19 +57,29 @@ export function subjectOf(
       const id = text(subId["id"]);
       return id === undefined ? undefined : { agentId: id, tenant: undefined };
     }
+    case "email": {
+      const email = text(subId["email"]);
+      return email === undefined
+        ? undefined
+        : { agentId: email, tenant: undefined };
+    }
     case "iss_sub": {
       const sub = text(subId["sub"]);
+      const iss = text(subId["iss"]);
       return sub === undefined
         ? undefined
-        : { agentId: sub, tenant: undefined };
+        : {
+            agentId: sub,
+            tenant: iss === undefined ? undefined : tenantOfIssuer(iss),
+          };
     }
     case "complex": {
-      const user = subjectOf(subId["user"]);
+      const user = subjectOf(subId["user"], tenantOfIssuer);
       if (!user) return undefined;
       const tenant = isRecord(subId["tenant"])
         ? text(subId["tenant"]["id"])
         : undefined;
-      return { agentId: user.agentId, tenant };
+      return { agentId: user.agentId, tenant: tenant ?? user.tenant };
     }
     default:
       return undefined;
@@ -69,12 +101,13 @@ export type SetOutcome =
 export function killSwitchFromSet(
   claims: Claims,
   defaultTenant: string,
+  tenantOfIssuer?: TenantOfIssuer,
 ): SetOutcome {
   const events = claims["events"];
   if (!isRecord(events)) return { kind: "ignored", why: "no events claim" };
   const [type, payload] = Object.entries(events)[0] ?? [];
   const event = isRecord(payload) ? payload : {};
-  const subject = subjectOf(claims["sub_id"]);
+  const subject = subjectOf(claims["sub_id"], tenantOfIssuer);
   if (type === undefined) return { kind: "ignored", why: "empty events claim" };
   const action =
     type === SSF_EVENT.accountEnabled

@@ -4,7 +4,11 @@ import { pino, type Logger } from "pino";
 import type { KillSwitchMessage } from "@warden/shared/kill-switch";
 import { describeError } from "@warden/shared/errors";
 import { DEFAULT_TENANT } from "./enforcer.js";
-import { killSwitchFromSet } from "./ssf-events.js";
+import {
+  killSwitchFromSet,
+  wardenTenantOfIssuer,
+  type TenantOfIssuer,
+} from "./ssf-events.js";
 
 export const SET_CONTENT_TYPE = "application/secevent+jwt";
 /** Remembered per agent to merge one transaction's credential events; oldest forgotten first. */
@@ -19,8 +23,14 @@ export interface SsfPushReceiverOptions {
   readonly jwksUrl: string;
   /** The Authorization header the transmitter sends (REVOKER_PUSH_AUTHORIZATION); never logged. */
   readonly authorization?: string;
-  /** Tenant of subjects that do not name one. Default "default". */
+  /** Tenant of subjects that do not name one (opaque, email). Default "default". */
   readonly tenant?: string;
+  /**
+   * The tenant an iss_sub subject's issuer stands for. Default: Warden's own agent issuers,
+   * `<issuer>/tenants/<tenant>`; give this when REVOKER_SUBJECT_ISSUER or a tenant's own
+   * issuer (REVOKER_TENANT_SUBJECT_ISSUERS) is configured.
+   */
+  readonly tenantOfIssuer?: TenantOfIssuer;
   /** Where changes go: usually `enforcer.apply`. */
   readonly apply: (message: KillSwitchMessage) => void;
   readonly logger?: Logger;
@@ -90,6 +100,8 @@ export function createSsfPushReceiver(
 ): SsfPushReceiver {
   const keys = createRemoteJWKSet(new URL(options.jwksUrl));
   const tenant = options.tenant ?? DEFAULT_TENANT;
+  const tenantOfIssuer =
+    options.tenantOfIssuer ?? wardenTenantOfIssuer(options.issuer);
   const expected =
     options.authorization === undefined
       ? undefined
@@ -160,7 +172,7 @@ export function createSsfPushReceiver(
         );
         return answer;
       }
-      const outcome = killSwitchFromSet(claims, tenant);
+      const outcome = killSwitchFromSet(claims, tenant, tenantOfIssuer);
       if (outcome.kind === "ignored") {
         log.debug(
           { jti: claims["jti"], why: outcome.why },

@@ -19,7 +19,9 @@ describe("loadRevokerConfig", () => {
     expect(config.receivers).toEqual([]);
     expect(config.urlPolicy).toEqual({ allowHttp: false, allowedCidrs: [] });
     expect(config.staticPush).toBeUndefined();
-    expect(config.sets.subjectIssuer).toBe(config.issuer);
+    expect(config.sets.subjectIssuerTemplate).toBe(
+      `${config.issuer}/tenants/{tenant}`,
+    );
   });
 
   it("keeps the static push stream of REVOKER_PUSH_URL (session-revoked by default)", () => {
@@ -32,6 +34,8 @@ describe("loadRevokerConfig", () => {
       audience: "https://receiver.example/events",
       authorization: "Bearer x",
       events: [EventType.sessionRevoked],
+      tenant: "*",
+      subjectFormat: "auto",
     });
     expect(
       loadRevokerConfig({
@@ -44,10 +48,31 @@ describe("loadRevokerConfig", () => {
   it("reads receivers with hashed tokens", () => {
     const config = loadRevokerConfig({
       REVOKER_RECEIVERS: JSON.stringify([
-        { id: "idp", token_sha256: sha256Hex("t") },
+        { id: "idp", token_sha256: sha256Hex("t"), tenant: "acme" },
       ]),
     });
     expect(config.receivers[0]?.id).toBe("idp");
+  });
+
+  it("names a tenant's agents under its own issuer, never one two tenants share", () => {
+    expect(() =>
+      loadRevokerConfig({ REVOKER_SUBJECT_ISSUER: "https://agents.example" }),
+    ).toThrow(/REVOKER_SUBJECT_ISSUER.*\{tenant\}/);
+    expect(() =>
+      loadRevokerConfig({
+        REVOKER_TENANT_SUBJECT_ISSUERS: JSON.stringify({
+          a: "https://idp.example",
+          b: "https://idp.example",
+        }),
+      }),
+    ).toThrow(/REVOKER_TENANT_SUBJECT_ISSUERS.*share an issuer/);
+    expect(
+      loadRevokerConfig({
+        REVOKER_TENANT_SUBJECT_ISSUERS: JSON.stringify({
+          acme: "https://acme.okta.example",
+        }),
+      }).sets.tenantSubjectIssuers,
+    ).toEqual({ acme: "https://acme.okta.example" });
   });
 
   it("pauses failing push streams after 6 h and has no inactivity timeout by default", () => {

@@ -22,7 +22,12 @@ import {
 import { ApprovalDefault } from "./core/approval.js";
 import { parseConnectors, type ConnectorConfig } from "./core/connectors.js";
 import { parseReceivers, type Receiver } from "./core/receivers.js";
-import type { DefaultSubjects } from "./core/stream.js";
+import { ALL_TENANTS, type DefaultSubjects } from "./core/stream.js";
+import {
+  SUBJECT_FORMATS,
+  SubjectFormat,
+  TENANT_PLACEHOLDER,
+} from "./core/subject.js";
 import { isCidr } from "./core/url-guard.js";
 import { SIGNING_ALGS, type SigningAlg } from "./signing-key.js";
 import { DEFAULT_CASCADE_MAX_AGENTS } from "./core/cascade.js";
@@ -77,7 +82,10 @@ export interface RevokerConfig {
   readonly connectors: readonly ConnectorConfig[];
   readonly defaultSubjects: DefaultSubjects;
   readonly sets: {
-    readonly subjectIssuer: string;
+    /** iss_sub `iss` of a tenant's agents: a template with `{tenant}` … */
+    readonly subjectIssuerTemplate: string;
+    /** … unless the tenant has its own agent issuer. */
+    readonly tenantSubjectIssuers: Readonly<Record<string, string>>;
     readonly stepUpEvent: StepUpEvent;
     readonly stepUpNamespace: string;
     readonly stepUpLevel: string;
@@ -128,6 +136,9 @@ export interface RevokerConfig {
         /** Sent as the Authorization header of every push; never logged. */
         readonly authorization: string | undefined;
         readonly events: readonly string[];
+        /** The tenant it covers (`*`: all) and how it names agents. */
+        readonly tenant: string;
+        readonly subjectFormat: SubjectFormat;
       }
     | undefined;
 }
@@ -155,6 +166,29 @@ const makeReceivers = makeValidator<readonly Receiver[]>((input) => {
     );
   }
 });
+
+/** REVOKER_TENANT_SUBJECT_ISSUERS: `{"<tenant>": "<issuer>"}`, issuers distinct so subjects never collide. */
+const makeTenantIssuers = makeValidator<Readonly<Record<string, string>>>(
+  (input) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(input);
+    } catch {
+      throw new Error("JSON");
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      throw new Error('a JSON object {"<tenant>": "<issuer URL>"}');
+    const entries = Object.entries(value as Record<string, unknown>);
+    for (const [tenant, issuer] of entries)
+      if (typeof issuer !== "string" || !URL.canParse(issuer))
+        throw new Error(`tenant ${tenant}: an issuer URL`);
+    if (new Set(entries.map(([, issuer]) => issuer)).size !== entries.length)
+      throw new Error(
+        "two tenants share an issuer: their agents' subjects would collide",
+      );
+    return Object.freeze(Object.fromEntries(entries)) as Record<string, string>;
+  },
+);
 
 const makeConnectors = makeValidator<readonly ConnectorConfig[]>((input) => {
   try {
@@ -230,7 +264,7 @@ export function loadRevokerConfig(
         REVOKER_KEY_OVERLAP: durationMs({ default: DEFAULT_KEY_OVERLAP_MS }),
         REVOKER_RECEIVERS: makeReceivers({
           default: [],
-          desc: 'JSON [{"id","token_sha256","scopes","audience"}]',
+          desc: 'JSON [{"id","tenant","token_sha256","scopes","audience"}]',
         }),
         REVOKER_CONNECTORS: makeConnectors({
           default: [],
@@ -240,9 +274,24 @@ export function loadRevokerConfig(
           choices: ["ALL", "NONE"],
           default: "ALL",
         }),
-        REVOKER_SUBJECT_ISSUER: str({
+        REVOKER_SUBJECT_ISSUER: matching(
+          /^$|\{tenant\}/,
+          "an issuer template containing {tenant}, so tenants' agents never share an issuer",
+        )({
           default: "",
-          desc: "iss of iss_sub subjects (empty: REVOKER_ISSUER)",
+          desc: "iss of a tenant's iss_sub subjects (empty: REVOKER_ISSUER/tenants/{tenant})",
+        }),
+        REVOKER_TENANT_SUBJECT_ISSUERS: makeTenantIssuers({
+          default: {},
+          desc: 'JSON {"<tenant>": "<issuer>"}: a tenant\'s own agent issuer',
+        }),
+        REVOKER_PUSH_TENANT: matching(
+          /^\S+$/,
+          'a tenant, or "*" for every tenant',
+        )({ default: ALL_TENANTS }),
+        REVOKER_PUSH_SUBJECT_FORMAT: str({
+          choices: SUBJECT_FORMATS,
+          default: SubjectFormat.auto,
         }),
         REVOKER_STEP_UP_EVENT: str({
           choices: Object.values(StepUpEvent),
@@ -360,7 +409,10 @@ export function loadRevokerConfig(
     connectors: raw.REVOKER_CONNECTORS,
     defaultSubjects: raw.REVOKER_DEFAULT_SUBJECTS as DefaultSubjects,
     sets: Object.freeze({
-      subjectIssuer: raw.REVOKER_SUBJECT_ISSUER || raw.REVOKER_ISSUER,
+      subjectIssuerTemplate:
+        raw.REVOKER_SUBJECT_ISSUER ||
+        `${raw.REVOKER_ISSUER.replace(/\/+$/, "")}/tenants/${TENANT_PLACEHOLDER}`,
+      tenantSubjectIssuers: raw.REVOKER_TENANT_SUBJECT_ISSUERS,
       stepUpEvent: raw.REVOKER_STEP_UP_EVENT,
       stepUpNamespace: raw.REVOKER_STEP_UP_NAMESPACE,
       stepUpLevel: raw.REVOKER_STEP_UP_LEVEL,
@@ -404,6 +456,8 @@ export function loadRevokerConfig(
           audience: raw.REVOKER_PUSH_AUDIENCE || staticUrl,
           authorization: raw.REVOKER_PUSH_AUTHORIZATION || undefined,
           events: raw.REVOKER_PUSH_EVENTS,
+          tenant: raw.REVOKER_PUSH_TENANT,
+          subjectFormat: raw.REVOKER_PUSH_SUBJECT_FORMAT,
         })
       : undefined,
   });

@@ -34,6 +34,7 @@ import { createTransmitter } from "./adapters/transmitter.js";
 import { startInactivityWatch } from "./adapters/inactivity-watch.js";
 import { STATIC_STREAM_ID, loadRevokerConfig } from "./config.js";
 import { staticStream } from "./static-stream.js";
+import { subjectIssuer } from "./core/subject.js";
 import { createRevokerMetrics } from "./metrics.js";
 import { openSigningKeys } from "./signing-key.js";
 
@@ -135,7 +136,13 @@ async function main(): Promise<void> {
     logger,
     issuer: config.issuer,
     defaultSubjects: config.defaultSubjects,
-    setOptions: config.sets,
+    setOptions: {
+      ...config.sets,
+      subjectIssuer: subjectIssuer(
+        config.sets.subjectIssuerTemplate,
+        config.sets.tenantSubjectIssuers,
+      ),
+    },
     ...(config.cascade.enabled
       ? {
           cascade: async (action: AgentAction) => {

@@ -14,6 +14,7 @@ export function staticStream(
   return {
     stream_id: STATIC_STREAM_ID,
     owner: "operator",
+    tenant: push.tenant,
     iss: issuer,
     aud: push.audience,
     events_requested: push.events,
@@ -25,7 +26,7 @@ export function staticStream(
         : {}),
     },
     description: "configured by REVOKER_PUSH_URL",
-    subject_format: "opaque",
+    subject_format: push.subjectFormat,
     status: existing?.status ?? "enabled",
     subjects_added: existing?.subjects_added ?? [],
     subjects_removed: existing?.subjects_removed ?? [],

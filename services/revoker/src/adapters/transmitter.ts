@@ -7,6 +7,7 @@ import type { PollRequest } from "../core/poll.js";
 import {
   buildActionSets,
   buildStreamSet,
+  streamSetTarget,
   type SetClaims,
   type SetOptions,
 } from "../core/set.js";
@@ -18,7 +19,6 @@ import {
 } from "../core/stream-health.js";
 import {
   DeliveryMethod,
-  eventsDelivered,
   streamCoversAgent,
   type DefaultSubjects,
   type StreamRecord,
@@ -255,20 +255,11 @@ export function createTransmitter(options: {
         )
       )
         continue;
-      const sets = buildActionSets(
-        action,
-        {
-          streamId: record.stream_id,
-          audience: record.aud,
-          eventsDelivered: eventsDelivered(record),
-          subjectFormat: record.subject_format,
-        },
-        {
-          ...options.setOptions,
-          issuer: options.issuer,
-          nowSeconds: Date.now() / 1000,
-        },
-      );
+      const sets = buildActionSets(action, streamSetTarget(record), {
+        ...options.setOptions,
+        issuer: options.issuer,
+        nowSeconds: Date.now() / 1000,
+      });
       const detail = (claims: SetClaims) => ({
         streamId: record.stream_id,
         receiver: record.owner,

@@ -7,8 +7,14 @@ const receivers = parseReceivers(
       id: "idp",
       token_sha256: sha256Hex("idp-token"),
       audience: "https://idp.example",
+      tenant: "acme",
     },
-    { id: "app", token_sha256: sha256Hex("app-token"), scopes: ["ssf.read"] },
+    {
+      id: "app",
+      token_sha256: sha256Hex("app-token"),
+      scopes: ["ssf.read"],
+      tenant: "*",
+    },
   ]),
 );
 
@@ -31,13 +37,14 @@ describe("receivers", () => {
 
   it.each([
     ["{}", "array"],
+    [`[{"id":"a","token_sha256":"${"0".repeat(64)}"}]`, '"tenant"'],
     ['[{"id":"a","token_sha256":"abc"}]', "token_sha256"],
     [
-      `[{"id":"a","token_sha256":"${"0".repeat(64)}","scopes":["root"]}]`,
+      `[{"id":"a","token_sha256":"${"0".repeat(64)}","tenant":"t","scopes":["root"]}]`,
       "scopes",
     ],
     [
-      `[{"id":"a","token_sha256":"${"0".repeat(64)}"},{"id":"a","token_sha256":"${"1".repeat(64)}"}]`,
+      `[{"id":"a","token_sha256":"${"0".repeat(64)}","tenant":"t"},{"id":"a","token_sha256":"${"1".repeat(64)}","tenant":"t"}]`,
       "unique",
     ],
   ])("refuses %s", (json, message) => {

@@ -21,6 +21,16 @@ export interface Receiver {
   readonly scopes: readonly Scope[];
   /** `aud` of this receiver's streams. */
   readonly audience: string;
+  /** The tenant whose agents its streams cover and whose agents it may act on; `*`: every tenant. */
+  readonly tenant: string;
+}
+
+/** Whether a receiver may see or act on a tenant's agents: its own tenant, or every tenant with `*`. */
+export function coversTenant(
+  receiver: Pick<Receiver, "tenant">,
+  tenant: string,
+): boolean {
+  return receiver.tenant === "*" || receiver.tenant === tenant;
 }
 
 export function sha256Hex(text: string): string {
@@ -36,7 +46,7 @@ export function parseReceivers(json: string): Receiver[] {
     const entry = (
       typeof item === "object" && item !== null ? item : {}
     ) as Record<string, unknown>;
-    const { id, token_sha256: digest, scopes, audience } = entry;
+    const { id, token_sha256: digest, scopes, audience, tenant } = entry;
     if (typeof id !== "string" || id === "" || seen.has(id))
       throw new Error(`receiver ${index}: a unique non-empty "id"`);
     seen.add(id);
@@ -52,11 +62,17 @@ export function parseReceivers(json: string): Receiver[] {
       throw new Error(`receiver ${id}: "scopes" from ${SCOPES.join(", ")}`);
     if (audience !== undefined && typeof audience !== "string")
       throw new Error(`receiver ${id}: "audience" as a string`);
+    // No default: a receiver that silently saw every tenant is what issue 16 found.
+    if (typeof tenant !== "string" || tenant === "")
+      throw new Error(
+        `receiver ${id}: "tenant" (the tenant whose agents it gets, or "*" for an operator receiver that gets every tenant's)`,
+      );
     return {
       id,
       tokenSha256: digest,
       scopes: scopeList as Scope[],
       audience: audience ?? id,
+      tenant,
     };
   });
 }

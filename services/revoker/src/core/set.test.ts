@@ -14,7 +14,7 @@ import {
   type SetOptions,
   type SetTarget,
 } from "./set.js";
-import { SUBJECT_FORMATS } from "./subject.js";
+import { SUBJECT_FORMATS, type SubjectFormat } from "./subject.js";
 
 const decision: DecisionV1 = {
   schema: "agent-decision/v1",
@@ -35,10 +35,11 @@ const target: SetTarget = {
   audience: "https://receiver.example",
   eventsDelivered: SUPPORTED_EVENT_TYPES,
   subjectFormat: "opaque",
+  singleTenant: true,
 };
 const options: SetOptions = {
   issuer: "https://warden.example",
-  subjectIssuer: "https://agents.example",
+  subjectIssuer: (tenant) => `https://agents.example/${tenant}`,
   nowSeconds: 1_800_000_000.9,
   stepUpEvent: StepUpEvent.assuranceLevelChange,
   stepUpNamespace: "NIST-AAL",
@@ -141,23 +142,59 @@ describe("buildActionSets for revoke", () => {
     ]);
   });
 
-  it("names the subject as the stream asks (RFC 9493)", () => {
-    expect(
-      sets(decision, { ...target, subjectFormat: "iss_sub" })[0]?.sub_id,
-    ).toEqual({
+  it("names the subject as the stream asks (RFC 9493), the tenant always in it", () => {
+    const issSub = {
       format: "iss_sub",
-      iss: "https://agents.example",
+      iss: "https://agents.example/acme",
       sub: "agent:x/1",
+    };
+    const subjectOf = (format: SubjectFormat, singleTenant = true) =>
+      sets(decision, { ...target, subjectFormat: format, singleTenant })[0]
+        ?.sub_id;
+    expect(subjectOf("iss_sub")).toEqual(issSub);
+    expect(subjectOf("auto")).toEqual(issSub);
+    expect(subjectOf("complex")).toEqual({
+      format: "complex",
+      user: issSub,
+      tenant: { format: "opaque", id: "acme" },
+    });
+    expect(subjectOf("opaque")).toEqual({ format: "opaque", id: "agent:x/1" });
+    // An all-tenant stream never gets a subject that leaves the tenant out.
+    expect(subjectOf("opaque", false)).toEqual(issSub);
+    const bot = { ...decision, agent_id: "bot@acme.example" };
+    expect(sets(bot, { ...target, subjectFormat: "auto" })[0]?.sub_id).toEqual({
+      format: "email",
+      email: "bot@acme.example",
     });
     expect(
-      sets(decision, { ...target, subjectFormat: "complex" })[0]?.sub_id,
-    ).toEqual({
-      format: "complex",
-      user: {
-        format: "iss_sub",
-        iss: "https://agents.example",
-        sub: "agent:x/1",
-      },
+      sets(bot, { ...target, subjectFormat: "auto", singleTenant: false })[0]
+        ?.sub_id,
+    ).toMatchObject({ format: "iss_sub", sub: "bot@acme.example" });
+    // Two tenants' agents of one id are two subjects.
+    const twin = sets(
+      { ...decision, tenant: "globex" },
+      { ...target, subjectFormat: "auto", singleTenant: false },
+    )[0]?.sub_id;
+    expect(twin).not.toEqual(subjectOf("auto", false));
+  });
+
+  it("puts the subject inside each event for an Okta-compatible stream", () => {
+    const built = sets(decision, {
+      ...target,
+      subjectFormat: "auto",
+      compatibility: "okta",
+    });
+    for (const claims of built) {
+      const [, payload] = eventOf(claims);
+      expect(payload["subject"]).toEqual({ user: claims.sub_id });
+    }
+    const complex = sets(decision, {
+      ...target,
+      subjectFormat: "complex",
+      compatibility: "okta",
+    })[0]!;
+    expect(eventOf(complex)[1]["subject"]).toEqual({
+      user: expect.objectContaining({ format: "iss_sub" }) as unknown,
       tenant: { format: "opaque", id: "acme" },
     });
   });

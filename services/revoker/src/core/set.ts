@@ -2,7 +2,19 @@ import { createHash } from "node:crypto";
 import { credentialLabel } from "@warden/shared";
 import { ActionKind, type AgentAction } from "./action.js";
 import { EventType, StepUpEvent } from "./event-types.js";
-import { agentSubject, type Subject, type SubjectFormat } from "./subject.js";
+import {
+  ALL_TENANTS,
+  eventsDelivered,
+  type Compatibility,
+  type StreamRecord,
+} from "./stream.js";
+import {
+  agentSubject,
+  eventSubjectMembers,
+  type Subject,
+  type SubjectFormat,
+  type SubjectIssuer,
+} from "./subject.js";
 
 /** The claims of one Security Event Token (RFC 8417, SSF 1.0 §4): never `sub`, never `exp`. */
 export interface SetClaims {
@@ -23,12 +35,27 @@ export interface SetTarget {
   readonly audience: string;
   readonly eventsDelivered: readonly string[];
   readonly subjectFormat: SubjectFormat;
+  /** The stream belongs to one tenant (subjects that do not carry the tenant are unambiguous). */
+  readonly singleTenant: boolean;
+  readonly compatibility?: Compatibility | undefined;
+}
+
+/** What one stream's SETs are built for. */
+export function streamSetTarget(record: StreamRecord): SetTarget {
+  return {
+    streamId: record.stream_id,
+    audience: record.aud,
+    eventsDelivered: eventsDelivered(record),
+    subjectFormat: record.subject_format,
+    singleTenant: record.tenant !== undefined && record.tenant !== ALL_TENANTS,
+    compatibility: record.compatibility,
+  };
 }
 
 export interface SetOptions {
   readonly issuer: string;
-  /** `iss` of iss_sub subjects: the namespace agent ids are unique in. */
-  readonly subjectIssuer: string;
+  /** `iss` of a tenant's iss_sub subjects: the namespace its agent ids are unique in. */
+  readonly subjectIssuer: SubjectIssuer;
   readonly nowSeconds: number;
   readonly stepUpEvent: StepUpEvent;
   /** CAEP assurance-level-change `namespace` and `current_level` for step_up. */
@@ -185,7 +212,13 @@ export function buildActionSets(
     { tenant: action.tenant, agentId: action.agentId },
     target.subjectFormat,
     options.subjectIssuer,
+    target.singleTenant,
   );
+  // Okta's risk-events format reads the subject from inside each event; sub_id stays (SSF 1.0 §4.1.2).
+  const inEvent =
+    target.compatibility === "okta"
+      ? { subject: eventSubjectMembers(subject) }
+      : {};
   return actionEvents(action, options)
     .filter((event) => target.eventsDelivered.includes(event.type))
     .map((event) => ({
@@ -203,7 +236,7 @@ export function buildActionSets(
       txn: action.id,
       toe: action.eventTimeSeconds,
       sub_id: subject,
-      events: { [event.type]: event.payload },
+      events: { [event.type]: { ...inEvent, ...event.payload } },
     }));
 }
 

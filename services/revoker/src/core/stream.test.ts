@@ -21,10 +21,12 @@ const context: StreamContext = {
   issuer: "https://warden.example",
   audience: "https://idp.example",
   owner: "idp",
+  tenant: "acme",
   minVerificationIntervalSeconds: 30,
   nowIso: "2026-11-23T10:00:00.000Z",
   pollUrl: (id) => `https://warden.example/ssf/poll/${id}`,
 };
+const issuer = (tenant: string) => `https://warden.example/tenants/${tenant}`;
 const pushBody = {
   delivery: {
     method: DeliveryMethod.push,
@@ -54,7 +56,8 @@ describe("createStream", () => {
       iss: "https://warden.example",
       aud: "https://idp.example",
       status: "enabled",
-      subject_format: "opaque",
+      tenant: "acme",
+      subject_format: "auto",
       events_requested: [EventType.sessionRevoked, "urn:example:unknown"],
     });
     const configuration = streamConfiguration(record, 30);
@@ -83,6 +86,7 @@ describe("createStream", () => {
     [{ events_requested: "x" }, "events_requested"],
     [{ aud: "https://someone-else" }, "aud is set by the transmitter"],
     [{ subject_format: "email" }, "subject_format"],
+    [{ compatibility: "azure" }, "compatibility"],
   ])("refuses %j (%s)", (body, message) => {
     const result = createStream(body, "s1", context);
     expect(result.ok).toBe(false);
@@ -252,28 +256,72 @@ describe("status and subjects", () => {
     const agent = { tenant: "acme", agentId: "a1" };
     const subject = { format: "opaque" as const, id: "a1" };
     const record = created();
-    expect(streamCoversAgent(record, agent, "ALL", "iss")).toBe(true);
-    expect(streamCoversAgent(record, agent, "NONE", "iss")).toBe(false);
+    expect(streamCoversAgent(record, agent, "ALL", issuer)).toBe(true);
+    expect(streamCoversAgent(record, agent, "NONE", issuer)).toBe(false);
     const removed = removeSubject(record, subject, "t");
-    expect(streamCoversAgent(removed, agent, "ALL", "iss")).toBe(false);
+    expect(streamCoversAgent(removed, agent, "ALL", issuer)).toBe(false);
     const readded = addSubject(removed, subject, "t");
     expect(readded.subjects_removed).toEqual([]);
-    expect(streamCoversAgent(readded, agent, "NONE", "iss")).toBe(true);
+    expect(streamCoversAgent(readded, agent, "NONE", issuer)).toBe(true);
     const tenantWide = addSubject(
       record,
       { format: "complex", tenant: { format: "opaque", id: "acme" } },
       "t",
     );
-    expect(streamCoversAgent(tenantWide, agent, "NONE", "iss")).toBe(true);
+    expect(streamCoversAgent(tenantWide, agent, "NONE", issuer)).toBe(true);
     expect(
       streamCoversAgent(
         tenantWide,
         { tenant: "other", agentId: "a1" },
         "NONE",
-        "iss",
+        issuer,
       ),
     ).toBe(false);
     expect(readSubjectRequest({ subject: "a1" }).ok).toBe(false);
+  });
+
+  it("never covers another tenant's agents; an all-tenant stream covers every tenant", () => {
+    const record = created();
+    const twin = { tenant: "globex", agentId: "a1" };
+    expect(streamCoversAgent(record, twin, "ALL", issuer)).toBe(false);
+    expect(
+      streamCoversAgent(
+        addSubject(record, { format: "opaque", id: "a1" }, "t"),
+        twin,
+        "NONE",
+        issuer,
+      ),
+    ).toBe(false);
+    expect(
+      streamCoversAgent({ ...record, tenant: "*" }, twin, "ALL", issuer),
+    ).toBe(true);
+    // A stream stored before tenancy covers nothing until it learns its tenant.
+    const { tenant: _none, ...legacy } = record;
+    expect(streamCoversAgent(legacy, twin, "ALL", issuer)).toBe(false);
+    // iss_sub names one tenant's agent only.
+    const other = addSubject(
+      { ...record, tenant: "*" },
+      { format: "iss_sub", iss: issuer("acme"), sub: "a1" },
+      "t",
+    );
+    expect(streamCoversAgent(other, twin, "NONE", issuer)).toBe(false);
+    expect(
+      streamCoversAgent(
+        other,
+        { tenant: "acme", agentId: "a1" },
+        "NONE",
+        issuer,
+      ),
+    ).toBe(true);
+  });
+
+  it("keeps compatibility through PATCH, drops it on PUT without it", () => {
+    const okta = created({ ...pushBody, compatibility: "okta" });
+    expect(streamConfiguration(okta, 30)["compatibility"]).toBe("okta");
+    const patched = changeStream(okta, { description: "x" }, context, true);
+    expect(patched.ok && patched.value.compatibility).toBe("okta");
+    const replaced = changeStream(okta, { ...pushBody }, context, false);
+    expect(replaced.ok && replaced.value.compatibility).toBeUndefined();
   });
 
   it("delivers nothing that was not requested", () => {

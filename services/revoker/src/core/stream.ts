@@ -1,7 +1,9 @@
 import { AGENT_EVENT_TYPES, SUPPORTED_EVENT_TYPES } from "./event-types.js";
 import {
+  DEFAULT_SUBJECT_FORMAT,
   SUBJECT_FORMATS,
   type SubjectFormat,
+  type SubjectIssuer,
   subjectProblem,
   subjectKey,
   subjectNamesAgent,
@@ -27,10 +29,20 @@ const STATUSES: readonly string[] = Object.values(StreamStatus);
 
 export type DefaultSubjects = "ALL" | "NONE";
 
+/** A receiver's or stream's tenant scope: one tenant, or `*` for the operator's all-tenant streams. */
+export const ALL_TENANTS = "*";
+
+/** Warden extension `compatibility`: `okta` also puts the subject inside each event (Okta's risk-events format). */
+export const Compatibility = { okta: "okta" } as const;
+export type Compatibility = (typeof Compatibility)[keyof typeof Compatibility];
+const COMPATIBILITIES: readonly string[] = Object.values(Compatibility);
+
 /** What the revoker stores per stream (NATS KV); `owner` is the receiver whose token made it. */
 export interface StreamRecord {
   readonly stream_id: string;
   readonly owner: string;
+  /** The owner's tenant when the stream was made (`*`: every tenant); absent only in streams stored before tenancy. */
+  readonly tenant?: string;
   readonly iss: string;
   readonly aud: string;
   readonly events_requested: readonly string[];
@@ -41,8 +53,10 @@ export interface StreamRecord {
     readonly authorization_header?: string;
   };
   readonly description?: string;
-  /** Warden extension: how agents are named in `sub_id` (opaque, iss_sub, complex). */
+  /** Warden extension: how agents are named in `sub_id` (auto, iss_sub, complex, opaque). */
   readonly subject_format: SubjectFormat;
+  /** Warden extension: a receiver's non-standard expectations (`okta`). */
+  readonly compatibility?: Compatibility;
   readonly status: StreamStatus;
   readonly reason?: string;
   readonly subjects_added: readonly Subject[];
@@ -60,6 +74,8 @@ export interface StreamContext {
   /** `aud` of the receiver's streams (configured per receiver). */
   readonly audience: string;
   readonly owner: string;
+  /** The owner's tenant (`*`: all). */
+  readonly tenant: string;
   readonly minVerificationIntervalSeconds: number;
   /** SSF `inactivity_timeout` every stream advertises; 0 or absent: none. */
   readonly inactivityTimeoutSeconds?: number;
@@ -120,6 +136,9 @@ export function streamConfiguration(
       ? {}
       : { description: record.description }),
     subject_format: record.subject_format,
+    ...(record.compatibility === undefined
+      ? {}
+      : { compatibility: record.compatibility }),
   };
 }
 
@@ -128,6 +147,7 @@ interface ReceiverFields {
   readonly delivery: StreamRecord["delivery"];
   readonly description: string | undefined;
   readonly subject_format: SubjectFormat;
+  readonly compatibility: Compatibility | undefined;
 }
 
 /**
@@ -168,8 +188,8 @@ function readReceiverFields(
     description = body["description"];
   }
   let subjectFormat = partial
-    ? (current?.subject_format ?? "opaque")
-    : "opaque";
+    ? (current?.subject_format ?? DEFAULT_SUBJECT_FORMAT)
+    : DEFAULT_SUBJECT_FORMAT;
   if (body["subject_format"] !== undefined) {
     if (
       !(SUBJECT_FORMATS as readonly unknown[]).includes(body["subject_format"])
@@ -178,6 +198,12 @@ function readReceiverFields(
         `subject_format must be one of ${SUBJECT_FORMATS.join(", ")}`,
       );
     subjectFormat = body["subject_format"] as SubjectFormat;
+  }
+  let compatibility = partial ? current?.compatibility : undefined;
+  if (body["compatibility"] !== undefined) {
+    if (!COMPATIBILITIES.includes(body["compatibility"] as string))
+      return fail(`compatibility must be ${COMPATIBILITIES.join(" or ")}`);
+    compatibility = body["compatibility"] as Compatibility;
   }
   let delivery = partial ? current?.delivery : undefined;
   if (body["delivery"] !== undefined || !partial) {
@@ -193,6 +219,7 @@ function readReceiverFields(
       delivery,
       description,
       subject_format: subjectFormat,
+      compatibility,
     },
   };
 }
@@ -303,6 +330,7 @@ export function createStream(
     value: {
       stream_id: streamId,
       owner: context.owner,
+      tenant: context.tenant,
       iss: context.issuer,
       aud: context.audience,
       ...withoutUndefined(fields.value),
@@ -330,7 +358,7 @@ export function changeStream(
     partial,
   );
   if (!fields.ok) return fields;
-  const { description: _dropped, ...rest } = current;
+  const { description: _dropped, compatibility: _replaced, ...rest } = current;
   return {
     ok: true,
     value: {
@@ -437,17 +465,20 @@ export function removeSubject(
 }
 
 /**
- * Whether a stream gets events about an agent: a removed subject always wins; otherwise
- * `default_subjects` ALL sends everything and NONE only what was added (SSF 1.0 §8.1.3).
+ * Whether a stream gets events about an agent: never another tenant's (issue 16: receivers
+ * belong to tenants); then a removed subject always wins; otherwise `default_subjects` ALL
+ * sends everything and NONE only what was added (SSF 1.0 §8.1.3).
  */
 export function streamCoversAgent(
   record: StreamRecord,
   agent: AgentRef,
   defaultSubjects: DefaultSubjects,
-  subjectIssuer: string,
+  issuer: SubjectIssuer,
 ): boolean {
+  if (record.tenant !== ALL_TENANTS && record.tenant !== agent.tenant)
+    return false;
   const names = (subject: Subject): boolean =>
-    subjectNamesAgent(subject, agent, subjectIssuer);
+    subjectNamesAgent(subject, agent, issuer);
   if (record.subjects_removed.some(names)) return false;
   return defaultSubjects === "ALL" || record.subjects_added.some(names);
 }

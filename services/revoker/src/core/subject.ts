@@ -1,16 +1,21 @@
 /**
- * Subject identifiers (RFC 9493, SSF 1.0 §3). A stream chooses how its agents are named
- * with the Warden extension field `subject_format`; `opaque` is the default because every
- * receiver understands it.
+ * Subject identifiers (RFC 9493, SSF 1.0 §3). A stream chooses how its agents are named with
+ * the Warden extension field `subject_format`. The default, `auto`, is what the CAEP
+ * interoperability profile's receivers expect (§2.5): `email` for an agent whose id is an
+ * email address, else `iss_sub` under the tenant's agent issuer — so two tenants'
+ * `support-bot-1` are two subjects. `complex` adds the tenant as a member; `opaque` (the bare
+ * agent id) is only for streams of one tenant.
  */
 export const SubjectFormat = {
-  opaque: "opaque",
+  auto: "auto",
   issSub: "iss_sub",
   complex: "complex",
+  opaque: "opaque",
 } as const;
 export type SubjectFormat = (typeof SubjectFormat)[keyof typeof SubjectFormat];
 export const SUBJECT_FORMATS: readonly SubjectFormat[] =
   Object.values(SubjectFormat);
+export const DEFAULT_SUBJECT_FORMAT: SubjectFormat = SubjectFormat.auto;
 
 export type SimpleSubject =
   | { readonly format: "opaque"; readonly id: string }
@@ -33,27 +38,78 @@ export interface AgentRef {
   readonly agentId: string;
 }
 
+/** The issuer in whose namespace a tenant's agent ids are unique (iss_sub's `iss`). */
+export type SubjectIssuer = (tenant: string) => string;
+
+/** The `{tenant}` placeholder of REVOKER_SUBJECT_ISSUER. */
+export const TENANT_PLACEHOLDER = "{tenant}";
+
 /**
- * The subject of an agent in the stream's format. `subjectIssuer` is the issuer in whose
- * namespace agent ids are unique (iss_sub); `complex` names the agent as `user` and its
- * tenant as `tenant` (RFC 9493 §3.2 members as SSF 1.0 §3.2 lists them).
+ * The per-tenant agent issuer: a tenant's own (configured) issuer, else the template with the
+ * tenant percent-encoded in place of `{tenant}` — distinct tenants, distinct issuers.
+ */
+export function subjectIssuer(
+  template: string,
+  perTenant: Readonly<Record<string, string>>,
+): SubjectIssuer {
+  return (tenant) =>
+    Object.hasOwn(perTenant, tenant)
+      ? (perTenant[tenant] as string)
+      : template.replaceAll(TENANT_PLACEHOLDER, encodeURIComponent(tenant));
+}
+
+// RFC 5322 addr-spec, the common subset: what an IdP would take as an email subject.
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+
+export function isEmailAddress(value: string): boolean {
+  return value.length <= 254 && EMAIL.test(value);
+}
+
+/**
+ * The agent as a simple subject: its email address when its id is one and the stream is one
+ * tenant's (an address alone does not say which tenant sent it), else iss_sub.
+ */
+function agentUser(
+  agent: AgentRef,
+  issuer: SubjectIssuer,
+  singleTenant: boolean,
+): SimpleSubject {
+  return singleTenant && isEmailAddress(agent.agentId)
+    ? { format: "email", email: agent.agentId }
+    : { format: "iss_sub", iss: issuer(agent.tenant), sub: agent.agentId };
+}
+
+/**
+ * The subject of an agent in the stream's format (RFC 9493 §3.2 members as SSF 1.0 §3.2
+ * lists them). `singleTenant`: the stream belongs to one tenant, so email and opaque, which
+ * do not carry the tenant, are unambiguous.
  */
 export function agentSubject(
   agent: AgentRef,
   format: SubjectFormat,
-  subjectIssuer: string,
+  issuer: SubjectIssuer,
+  singleTenant: boolean,
 ): Subject {
   switch (format) {
-    case SubjectFormat.opaque:
-      return { format: "opaque", id: agent.agentId };
+    case SubjectFormat.auto:
+      return agentUser(agent, issuer, singleTenant);
     case SubjectFormat.issSub:
-      return { format: "iss_sub", iss: subjectIssuer, sub: agent.agentId };
+      return {
+        format: "iss_sub",
+        iss: issuer(agent.tenant),
+        sub: agent.agentId,
+      };
     case SubjectFormat.complex:
       return {
         format: "complex",
-        user: { format: "iss_sub", iss: subjectIssuer, sub: agent.agentId },
+        user: agentUser(agent, issuer, singleTenant),
         tenant: { format: "opaque", id: agent.tenant },
       };
+    case SubjectFormat.opaque:
+      return singleTenant
+        ? { format: "opaque", id: agent.agentId }
+        : { format: "iss_sub", iss: issuer(agent.tenant), sub: agent.agentId };
   }
 }
 
@@ -61,15 +117,23 @@ export function agentSubject(
 export function subjectNamesAgent(
   subject: unknown,
   agent: AgentRef,
-  subjectIssuer: string,
+  issuer: SubjectIssuer,
 ): boolean {
   if (typeof subject !== "object" || subject === null) return false;
   const record = subject as Record<string, unknown>;
   switch (record["format"]) {
     case "opaque":
       return record["id"] === agent.agentId;
+    case "email":
+      return (
+        typeof record["email"] === "string" &&
+        record["email"].toLowerCase() === agent.agentId.toLowerCase()
+      );
     case "iss_sub":
-      return record["iss"] === subjectIssuer && record["sub"] === agent.agentId;
+      return (
+        record["iss"] === issuer(agent.tenant) &&
+        record["sub"] === agent.agentId
+      );
     case "complex": {
       const members = ["user", "tenant", "session", "application"]
         .map((key) => record[key])
@@ -78,13 +142,23 @@ export function subjectNamesAgent(
       // Every member given must match: a complex subject is a conjunction (RFC 9493 §3.2).
       return members.every(
         (member) =>
-          subjectNamesAgent(member, agent, subjectIssuer) ||
+          subjectNamesAgent(member, agent, issuer) ||
           isTenantSubject(member, agent.tenant),
       );
     }
     default:
       return false;
   }
+}
+
+/**
+ * The members of a subject as Okta's risk-events format puts them inside each event
+ * (`subject: {user: …, tenant: …}`): a simple subject becomes the `user`.
+ */
+export function eventSubjectMembers(subject: Subject): Record<string, unknown> {
+  if (subject.format !== "complex") return { user: subject };
+  const { format: _complex, ...members } = subject;
+  return members;
 }
 
 function isTenantSubject(subject: unknown, tenant: string): boolean {

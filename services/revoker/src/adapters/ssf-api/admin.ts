@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyPluginCallback } from "fastify";
 import { manualAction } from "../../core/action.js";
-import { Scope } from "../../core/receivers.js";
+import { Scope, coversTenant } from "../../core/receivers.js";
 import { bodyOf, sendError, type SsfApiContext } from "./context.js";
 
 /** Warden's own operations (scope warden.admin): manual revoke / reinstate, approvals, keys. */
@@ -18,6 +18,18 @@ export const adminRoutes: FastifyPluginCallback<SsfApiContext> = (
       const body = bodyOf(request);
       const { tenant, agent_id: agentId, reason } = body;
       const credentialIds = body["credential_ids"] ?? [];
+      // An admin of one tenant acts on that tenant's agents only (issue 16).
+      if (
+        typeof tenant === "string" &&
+        request.receiver &&
+        !coversTenant(request.receiver, tenant)
+      )
+        return sendError(
+          reply,
+          403,
+          "access_denied",
+          `this token acts on tenant ${request.receiver.tenant} only`,
+        );
       if (
         typeof tenant !== "string" ||
         typeof agentId !== "string" ||
@@ -54,15 +66,21 @@ export const adminRoutes: FastifyPluginCallback<SsfApiContext> = (
     });
   }
 
-  app.get("/admin/approvals", admin, async () =>
-    (await approvals.list()).map((pending) => ({
-      decision_id: pending.action.id,
-      tenant: pending.action.tenant,
-      agent_id: pending.action.agentId,
-      reason: pending.action.reasonAdmin,
-      requested_at: new Date(pending.requested_at_ms).toISOString(),
-      deadline: new Date(pending.deadline_ms).toISOString(),
-    })),
+  app.get("/admin/approvals", admin, async (request) =>
+    (await approvals.list())
+      .filter(
+        (pending) =>
+          request.receiver !== undefined &&
+          coversTenant(request.receiver, pending.action.tenant),
+      )
+      .map((pending) => ({
+        decision_id: pending.action.id,
+        tenant: pending.action.tenant,
+        agent_id: pending.action.agentId,
+        reason: pending.action.reasonAdmin,
+        requested_at: new Date(pending.requested_at_ms).toISOString(),
+        deadline: new Date(pending.deadline_ms).toISOString(),
+      })),
   );
   for (const verdict of ["approve", "deny"] as const) {
     app.post(
@@ -72,11 +90,15 @@ export const adminRoutes: FastifyPluginCallback<SsfApiContext> = (
         const decisionId = String(
           (request.params as Record<string, unknown>)["decision_id"],
         );
-        const done = await approvals.decide(
-          decisionId,
-          verdict,
-          request.receiver?.id ?? "?",
+        const pending = (await approvals.list()).find(
+          (entry) => entry.action.id === decisionId,
         );
+        // Another tenant's held revoke is answered like a missing one.
+        const done =
+          pending !== undefined &&
+          request.receiver !== undefined &&
+          coversTenant(request.receiver, pending.action.tenant) &&
+          (await approvals.decide(decisionId, verdict, request.receiver.id));
         if (!done)
           return sendError(
             reply,
@@ -103,7 +125,15 @@ function registerKeyRoutes(
     const keys = keyRing.describe();
     return { active_kid: keys[0]?.kid, keys };
   });
-  app.post("/admin/keys/rotate", admin, async (request) => {
+  app.post("/admin/keys/rotate", admin, async (request, reply) => {
+    // The signing key is every tenant's: only an all-tenant admin rotates it.
+    if (request.receiver?.tenant !== "*")
+      return sendError(
+        reply,
+        403,
+        "access_denied",
+        'rotating the signing key needs an admin of tenant "*"',
+      );
     const rotated = await keyRing.rotateNow();
     // The audit trail of key changes: who, which kids (never key material).
     api.log.info(

@@ -139,6 +139,12 @@ export function createSsfApiContext(options: SsfApiOptions): SsfApiContext {
       await sendError(reply, 404, "not_found", "no such stream");
       return undefined;
     }
+    // A stream stored before tenancy covers no agent until it learns its owner's tenant.
+    if (record.tenant === undefined && request.receiver) {
+      const scoped = { ...record, tenant: request.receiver.tenant };
+      await store.put(scoped);
+      return scoped;
+    }
     // SSF 1.0 §8.1.1: any management call naming the stream (and a poll) is receiver activity.
     const nowMs = Date.now();
     const last = Date.parse(record.last_activity_at ?? "");
@@ -168,6 +174,7 @@ export function createSsfApiContext(options: SsfApiOptions): SsfApiContext {
       issuer: options.issuer,
       audience: receiver.audience,
       owner: receiver.id,
+      tenant: receiver.tenant,
       minVerificationIntervalSeconds: intervalSeconds,
       inactivityTimeoutSeconds: Math.round(inactivityTimeoutMs / 1000),
       nowIso: new Date().toISOString(),
