@@ -43,6 +43,7 @@ describe("forged kill-switch messages on NATS move no revocation", () => {
         {
           id: "soc",
           token_sha256: sha256Hex("soc-token"),
+          tenant: "*",
           scopes: ["warden.admin"],
         },
       ]),
