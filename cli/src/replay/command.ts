@@ -6,6 +6,7 @@ import {
 } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
+import { createRequire } from "node:module";
 import { createGunzip } from "node:zlib";
 import type { Command } from "commander";
 import { SingleBar } from "cli-progress";
@@ -16,6 +17,9 @@ import {
   parsePolicy,
 } from "@warden/detector";
 import { loadBaselineConfig } from "@warden/baseline";
+import { decisionFinding } from "@warden/revoker";
+import type { DecisionV1 } from "@warden/shared";
+import { UsageError } from "../api-client.js";
 import {
   createEventTimeBaselines,
   type EventTimeBaselines,
@@ -31,6 +35,7 @@ import {
 interface ReplayOptions {
   readonly input: string;
   readonly output: string;
+  readonly format: string;
   readonly policy?: string;
   readonly baselines: boolean;
 }
@@ -74,6 +79,10 @@ function createTrailingPass(
   };
 }
 
+const { version } = createRequire(import.meta.url)("../../package.json") as {
+  version: string;
+};
+
 /** Agents kept in state during a replay: a whole fleet fits; the bound only guards memory. */
 const REPLAY_MAX_AGENTS = 1_000_000;
 const REPLAY_IDLE_EVICT_MS = 2 * 60 * 60 * 1000;
@@ -88,7 +97,15 @@ export function registerReplay(program: Command): void {
       "--input <file>",
       "audit events, NDJSON (.gz is decompressed)",
     )
-    .requiredOption("--output <file>", "decisions v1, one per line")
+    .requiredOption(
+      "--output <file>",
+      "decisions v1 (or OCSF Detection Findings with --format ocsf), one per line",
+    )
+    .option(
+      "--format <format>",
+      "decision (Warden's decision v1) or ocsf (OCSF 1.8 Detection Finding, class 2004)",
+      "decision",
+    )
     .option(
       "--policy <file>",
       "detector policy (JSON); default: the built-in policy",
@@ -98,6 +115,14 @@ export function registerReplay(program: Command): void {
       "score every agent on the absolute limits only (no baselines from the file's history)",
     )
     .action(async (options: ReplayOptions) => {
+      if (options.format !== "decision" && options.format !== "ocsf")
+        throw new UsageError(
+          `--format must be decision or ocsf, got ${JSON.stringify(options.format)}`,
+        );
+      const render =
+        options.format === "ocsf"
+          ? (decision: DecisionV1) => decisionFinding(decision, version)
+          : (decision: DecisionV1) => decision;
       const policy = options.policy
         ? parsePolicy(JSON.parse(readFileSync(options.policy, "utf8")))
         : DEFAULT_POLICY;
@@ -144,7 +169,7 @@ export function registerReplay(program: Command): void {
         const decision = event && scoreEvent(event, engine, summary, baselines);
         if (decision) {
           decisions++;
-          if (!output.write(`${JSON.stringify(decision)}\n`))
+          if (!output.write(`${JSON.stringify(render(decision))}\n`))
             await once(output, "drain");
         }
         if (bar && summary.lines % 10_000 === 0)

@@ -9,3 +9,11 @@ export { SET_TYPE, openSigningKeys } from "./signing-key.js";
 export type { PushAgents, PushPolicy } from "./adapters/push.js";
 export { PushError, createPushAgents, pushSet } from "./adapters/push.js";
 export { AGENT_EVENT_TYPES, shortEventName } from "./core/event-types.js";
+export type { OcsfFinding } from "./core/ocsf-finding.js";
+export {
+  DETECTOR_TECHNIQUES,
+  OCSF_PROFILES,
+  OCSF_VERSION,
+  decisionFinding,
+  revocationFinding,
+} from "./core/ocsf-finding.js";
