@@ -17,3 +17,5 @@ export {
   decisionFinding,
   revocationFinding,
 } from "./core/ocsf-finding.js";
+export type { AuditRecord } from "./core/audit.js";
+export { AuditStep, auditRecord } from "./core/audit.js";

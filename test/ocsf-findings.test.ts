@@ -1,9 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { DecisionV1 } from "@warden/shared";
-import { ocsfValidator } from "../../../../test/support/ocsf.js";
-import { actionFromDecision } from "./action.js";
-import { AuditStep, auditRecord } from "./audit.js";
-import { decisionFinding, revocationFinding } from "./ocsf-finding.js";
+import {
+  AuditStep,
+  actionFromDecision,
+  auditRecord,
+  decisionFinding,
+  revocationFinding,
+} from "@warden/revoker";
+import { ocsfValidator } from "./support/ocsf.js";
 
 // Validated against OCSF 1.8.0's own schema through a validator that is not Warden's (test/support/ocsf.ts).
 const decision = (
