@@ -38,7 +38,12 @@ describe("revoker connectors against real peers", () => {
       secret: "agent-app-secret",
     });
     scim = await startScimServer("scim-token");
-    scim.users.set("u1", { id: "u1", userName: "agent-c", active: true });
+    scim.users.set("u1", {
+      id: "u1",
+      userName: "agent-c",
+      userType: "agent",
+      active: true,
+    });
     scim.users.set("u2", { id: "u2", userName: "bystander", active: true });
     webhook = await startWebhookReceiver("hook-secret");
     revoker = await startRevoker(names, {
@@ -58,6 +63,8 @@ describe("revoker connectors against real peers", () => {
           endpoint: `${op.url}/token/revocation`,
           client_id: "agent-app",
           client_secret: "agent-app-secret",
+          // The test's gateways report the opaque token itself as credential.id.
+          credential_ids_are_tokens: true,
         },
         {
           id: "dir",

@@ -86,12 +86,15 @@ export async function startOidcProvider(client: {
 /** A SCIM 2.0 service provider built with SCIMMY (and its express routers), users in memory. */
 export async function startScimServer(token: string): Promise<
   Peer & {
-    users: Map<string, { id: string; userName: string; active: boolean }>;
+    users: Map<
+      string,
+      { id: string; userName: string; userType?: string; active: boolean }
+    >;
   }
 > {
   const users = new Map<
     string,
-    { id: string; userName: string; active: boolean }
+    { id: string; userName: string; userType?: string; active: boolean }
   >();
   SCIMMY.Resources.declare(SCIMMY.Resources.User)
     .egress((resource) => {
@@ -106,10 +109,13 @@ export async function startScimServer(token: string): Promise<
     .ingress((resource, data) => {
       const id = resource.id ?? `u${users.size + 1}`;
       const previous = users.get(id);
+      const userType =
+        (data as { userType?: string }).userType ?? previous?.userType;
       const user = {
         id,
         userName:
           (data as { userName?: string }).userName ?? previous?.userName ?? "",
+        ...(userType === undefined ? {} : { userType }),
         active: (data as { active?: unknown }).active !== false,
       };
       users.set(id, user);

@@ -2,6 +2,7 @@ import type { JsMsg, NatsConnection } from "nats";
 import { AckPolicy, nanos } from "nats";
 import {
   WardenError,
+  credentialLabel,
   backoffDelayMs,
   describeError,
   sleep,
@@ -12,6 +13,7 @@ import { AuditStep, auditRecord } from "../core/audit.js";
 import {
   ConnectorType,
   connectorJobs,
+  globalRevocationRequest,
   revocationRequest,
   scimDeactivate,
   scimLookup,
@@ -95,12 +97,20 @@ export async function runConnectorJob(
 ): Promise<string> {
   switch (connector.type) {
     case ConnectorType.oauthRevocation: {
-      // RFC 7009 §2.2: 200 whether or not the token was still valid.
+      // RFC 7009 §2.2: 200 whether or not the token was still valid, so the audit says what
+      // was asked, not that something was revoked; the credential by its label, never verbatim.
       const answer = await call(
         revocationRequest(connector, job.credentialId ?? ""),
         policy,
       );
-      return `token revoked (${answer.status})`;
+      return `RFC 7009 revocation of credential ${credentialLabel(job.credentialId ?? "")} accepted (${answer.status}; the server answers so for unknown tokens too)`;
+    }
+    case ConnectorType.oauthGlobalRevocation: {
+      const answer = await call(
+        globalRevocationRequest(connector, job.action.agentId),
+        policy,
+      );
+      return `all tokens of subject opaque:${job.action.agentId} revoked (${answer.status})`;
     }
     case ConnectorType.scim: {
       const found = await call(
@@ -108,13 +118,25 @@ export async function runConnectorJob(
         policy,
       );
       const resources =
-        (JSON.parse(found.body || "{}") as { Resources?: { id?: unknown }[] })
-          .Resources ?? [];
-      const id = resources[0]?.id;
-      if (typeof id !== "string")
+        (
+          JSON.parse(found.body || "{}") as {
+            Resources?: { id?: unknown; userName?: unknown }[];
+          }
+        ).Resources ?? [];
+      const [account] = resources;
+      const id = account?.id;
+      // Exactly one agent account of exactly this userName (RFC 7644 §4.1.1: case-insensitive).
+      if (
+        resources.length !== 1 ||
+        typeof id !== "string" ||
+        typeof account?.userName !== "string" ||
+        account.userName.toLowerCase() !== job.action.agentId.toLowerCase()
+      )
         throw new ConnectorError(
-          `no SCIM account with userName ${job.action.agentId}`,
-          "no account",
+          resources.length > 1
+            ? `${resources.length} SCIM agent accounts answer to userName ${job.action.agentId}; none changed`
+            : `no SCIM agent account with userName ${job.action.agentId}`,
+          resources.length > 1 ? "ambiguous account" : "no account",
           false,
         );
       const active = job.action.kind === "reinstate";

@@ -4,6 +4,7 @@ import {
   connectorJobs,
   parseConnectors,
   revocationRequest,
+  globalRevocationRequest,
   scimDeactivate,
   scimLookup,
   webhookRequest,
@@ -19,6 +20,7 @@ const connectors = parseConnectors(
       endpoint: "https://idp/revoke",
       client_id: "warden:x",
       client_secret: "s&cret",
+      credential_ids_are_tokens: true,
     },
     {
       id: "dir",
@@ -110,13 +112,57 @@ describe("requests", () => {
   it("SCIM: a quoted userName filter and a PatchOp on active", () => {
     expect(
       decodeURIComponent(scimLookup(connectors[1] as never, 'bot"1').url),
-    ).toBe('https://dir/scim/v2/Users?filter=userName+eq+"bot\\"1"');
+    ).toBe(
+      'https://dir/scim/v2/Users?filter=userName+eq+"bot\\"1"+and+(userType+eq+"agent")',
+    );
     const patch = scimDeactivate(connectors[1] as never, "u/1", false);
     expect(patch.url).toBe("https://dir/scim/v2/Users/u%2F1");
     expect(JSON.parse(patch.body ?? "")).toEqual({
       schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
       Operations: [{ op: "replace", path: "active", value: false }],
     });
+  });
+
+  it("refuses an RFC 7009 connector that would post credential ids as tokens (issue 16)", () => {
+    expect(() =>
+      parseConnectors(
+        JSON.stringify([
+          {
+            id: "idp",
+            type: "oauth_revocation",
+            tenant: "acme",
+            endpoint: "https://idp/revoke",
+            client_id: "x",
+            client_secret: "y",
+          },
+        ]),
+      ),
+    ).toThrow(/credential_ids_are_tokens.*oauth_global_revocation/);
+  });
+
+  it("Global Token Revocation: one JSON call per revoke naming the agent's subject", () => {
+    const [global] = parseConnectors(
+      JSON.stringify([
+        {
+          id: "gtr",
+          type: "oauth_global_revocation",
+          tenant: "acme",
+          endpoint: "https://idp/global-token-revocation",
+          client_id: "warden",
+          client_secret: "s",
+        },
+      ]),
+    );
+    const jobs = connectorJobs(revoke, [global!], 5);
+    expect(jobs.map((job) => job.credentialId)).toEqual([undefined]);
+    expect(
+      connectorJobs({ ...revoke, kind: "reinstate" }, [global!], 5),
+    ).toEqual([]);
+    const call = globalRevocationRequest(global as never, 'bot"1');
+    expect(JSON.parse(call.body ?? "")).toEqual({
+      sub_id: { format: "opaque", id: 'bot"1' },
+    });
+    expect(call.headers["content-type"]).toBe("application/json");
   });
 
   it("webhook: HMAC-SHA256 over timestamp and body", () => {

@@ -9,6 +9,7 @@ import type { AgentAction } from "./action.js";
  */
 export const ConnectorType = {
   oauthRevocation: "oauth_revocation",
+  oauthGlobalRevocation: "oauth_global_revocation",
   scim: "scim",
   webhook: "webhook",
 } as const;
@@ -25,12 +26,29 @@ export type ConnectorConfig =
       readonly clientSecret: string;
     }
   | {
+      /**
+       * OAuth Global Token Revocation (draft-parecki-oauth-global-token-revocation): one call
+       * revokes every token of the agent's subject identifier at the authorization server.
+       */
+      readonly id: string;
+      readonly type: typeof ConnectorType.oauthGlobalRevocation;
+      readonly tenant: string;
+      readonly endpoint: string;
+      readonly clientId: string;
+      readonly clientSecret: string;
+    }
+  | {
       readonly id: string;
       readonly type: typeof ConnectorType.scim;
       readonly tenant: string;
       /** The SCIM base URL, e.g. https://idp.example/scim/v2. */
       readonly baseUrl: string;
       readonly token: string;
+      /**
+       * SCIM filter that only agent accounts match (issue 16: a human with the agent's
+       * userName is never disabled); default `userType eq "agent"`.
+       */
+      readonly agentFilter: string;
     }
   | {
       readonly id: string;
@@ -41,6 +59,7 @@ export type ConnectorConfig =
     };
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const DEFAULT_SCIM_AGENT_FILTER = 'userType eq "agent"';
 
 /** Parses the JSON of REVOKER_CONNECTORS; throws an Error naming the problem. */
 export function parseConnectors(json: string): ConnectorConfig[] {
@@ -64,9 +83,24 @@ export function parseConnectors(json: string): ConnectorConfig[] {
     const tenant = text("tenant");
     switch (entry["type"]) {
       case ConnectorType.oauthRevocation:
+        // Issue 16: Warden knows credential ids, not tokens; posting an id as `token` gets a
+        // 200 for nothing. Only where gateways report the opaque token itself as the id.
+        if (entry["credential_ids_are_tokens"] !== true)
+          throw new Error(
+            `connector ${id}: oauth_revocation posts credential ids as RFC 7009 tokens, which revokes nothing unless your gateways report the token itself as credential.id; say so with "credential_ids_are_tokens": true, or use oauth_global_revocation`,
+          );
         return {
           id,
           type: ConnectorType.oauthRevocation,
+          tenant,
+          endpoint: text("endpoint"),
+          clientId: text("client_id"),
+          clientSecret: text("client_secret"),
+        };
+      case ConnectorType.oauthGlobalRevocation:
+        return {
+          id,
+          type: ConnectorType.oauthGlobalRevocation,
           tenant,
           endpoint: text("endpoint"),
           clientId: text("client_id"),
@@ -79,6 +113,10 @@ export function parseConnectors(json: string): ConnectorConfig[] {
           tenant,
           baseUrl: text("base_url").replace(/\/+$/, ""),
           token: text("token"),
+          agentFilter:
+            entry["agent_filter"] === undefined
+              ? DEFAULT_SCIM_AGENT_FILTER
+              : text("agent_filter"),
         };
       case ConnectorType.webhook:
         return {
@@ -132,6 +170,14 @@ export function connectorJobs(
           credentialId,
           queued_at_ms: nowMs,
         });
+    } else if (connector.type === ConnectorType.oauthGlobalRevocation) {
+      if (action.kind === "revoke")
+        jobs.push({
+          id: jobId(connector.id, action.agentId),
+          connectorId: connector.id,
+          action,
+          queued_at_ms: nowMs,
+        });
     } else if (
       action.kind !== "step_up" ||
       connector.type === ConnectorType.webhook
@@ -177,12 +223,38 @@ export function revocationRequest(
   };
 }
 
-/** RFC 7644 §3.4.2.2: find the agent's account by userName. */
+/**
+ * Global Token Revocation: `POST` JSON `{"sub_id": {"format": "opaque", "id": <agent>}}`
+ * (an RFC 9493 subject identifier) with HTTP Basic client authentication; 204 on success.
+ */
+export function globalRevocationRequest(
+  connector: Extract<ConnectorConfig, { type: "oauth_global_revocation" }>,
+  agentId: string,
+): HttpCall {
+  const basic = Buffer.from(
+    `${encodeURIComponent(connector.clientId)}:${encodeURIComponent(connector.clientSecret)}`,
+  ).toString("base64");
+  return {
+    method: "POST",
+    url: connector.endpoint,
+    headers: {
+      "content-type": "application/json",
+      authorization: `Basic ${basic}`,
+    },
+    body: JSON.stringify({ sub_id: { format: "opaque", id: agentId } }),
+  };
+}
+
+/**
+ * RFC 7644 §3.4.2.2: find the agent's account by userName, among agent accounts only
+ * (`agentFilter`); the adapter also refuses an answer that is not exactly one account of
+ * that userName.
+ */
 export function scimLookup(
   connector: Extract<ConnectorConfig, { type: "scim" }>,
   agentId: string,
 ): HttpCall {
-  const filter = `userName eq "${agentId.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  const filter = `userName eq "${agentId.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}" and (${connector.agentFilter})`;
   return {
     method: "GET",
     url: `${connector.baseUrl}/Users?${new URLSearchParams({ filter }).toString()}`,
