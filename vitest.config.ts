@@ -14,6 +14,7 @@ export default defineConfig({
             "cli/src/**/*.test.ts",
             "simulator/src/**/*.test.ts",
             "sdk/*/src/**/*.test.ts",
+            "console/src/**/*.test.ts",
           ],
           environment: "node",
         },
