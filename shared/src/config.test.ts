@@ -6,6 +6,7 @@ import {
   DEFAULT_NATS_URL,
   DEFAULT_SHUTDOWN_DEADLINE_MS,
   durationMs,
+  origins,
   readAll,
   readClickHouseConfig,
   readCommonConfig,
@@ -355,4 +356,26 @@ describe("errors", () => {
       ).toEqual(["CLICKHOUSE_DATABASE"]);
     },
   );
+});
+
+describe("origins", () => {
+  const read = (value: string | undefined) =>
+    readEnv({ O: value }, { O: origins({ default: [] }) }).O;
+
+  it("reads comma-separated origins, none by default", () => {
+    expect(read(undefined)).toEqual([]);
+    expect(read("http://127.0.0.1:8088, https://soc.example.com")).toEqual([
+      "http://127.0.0.1:8088",
+      "https://soc.example.com",
+    ]);
+  });
+
+  it.each([
+    "https://soc.example.com/",
+    "https://soc.example.com/console",
+    "soc.example.com",
+    "*",
+  ])("refuses %j, naming the variable", (value) => {
+    expect(configError(() => read(value)).message).toContain("O");
+  });
 });

@@ -83,6 +83,27 @@ export const list = makeValidator<readonly string[]>((input) => {
   return items;
 });
 
+/** Comma-separated web origins (`scheme://host[:port]`, nothing after), e.g. for CORS; empty: none. */
+export const origins = makeValidator<readonly string[]>((input) => {
+  const items = input
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+  for (const item of items) {
+    let origin: string | undefined;
+    try {
+      origin = new URL(item).origin;
+    } catch {
+      origin = undefined;
+    }
+    if (origin !== item)
+      throw new Error(
+        `comma-separated origins like https://soc.example.com:8088, got "${item}"`,
+      );
+  }
+  return items;
+});
+
 /** A string matching `pattern`, checked with the other variables so all problems are reported together. */
 export function matching(
   pattern: RegExp,

@@ -33,6 +33,7 @@ export {
   integer,
   list,
   makeValidator,
+  origins,
   matching,
   portNumber,
   readAll,

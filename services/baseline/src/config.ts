@@ -2,6 +2,7 @@ import {
   durationMs,
   integer,
   matching,
+  origins,
   portNumber,
   readAll,
   readClickHouseConfig,
@@ -55,6 +56,8 @@ export interface ApiSettings {
   readonly port: number;
   /** Bearer token every request must carry; undefined turns the API off. */
   readonly token: string | undefined;
+  /** Origins whose pages may call the API (CORS), e.g. the console served by the revoker. */
+  readonly corsOrigins: readonly string[];
 }
 
 export interface BaselineConfig {
@@ -129,6 +132,10 @@ export function loadBaselineConfig(
           default: "",
           desc: "bearer token of the query API (empty: API off)",
         }),
+        BASELINE_API_CORS_ORIGINS: origins({
+          default: [],
+          desc: "web origins allowed to call the query API from a browser (the console's)",
+        }),
         BASELINE_MIN_QUIET_HOURS: integer(1)({
           default: DEFAULT_MIN_QUIET_HOURS,
           desc: "idle hours of the day that make activity periodic",
@@ -158,6 +165,7 @@ export function loadBaselineConfig(
       host: raw.BASELINE_API_HOST,
       port: raw.BASELINE_API_PORT,
       token: raw.BASELINE_API_TOKEN || undefined,
+      corsOrigins: raw.BASELINE_API_CORS_ORIGINS,
     }),
   });
 }

@@ -94,6 +94,7 @@ async function main(): Promise<void> {
         host: config.api.host,
         port: config.api.port,
         token: config.api.token,
+        corsOrigins: config.api.corsOrigins,
         clickhouse,
         database,
         kv,

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from "@clickhouse/client";
+import cors from "@fastify/cors";
 import { fastify, type FastifyReply } from "fastify";
 import type { KV } from "nats";
 import { listenOn, type Logger } from "@warden/shared";
@@ -17,6 +18,7 @@ import {
   parseRange,
   type Parsed,
 } from "./query-params.js";
+import { registerConsoleRoutes } from "./console-routes.js";
 
 /**
  * The read-only query API (bearer token): an agent's baselines, its events, decisions and
@@ -52,6 +54,8 @@ export async function startQueryApi(options: {
   readonly host: string;
   readonly port: number;
   readonly token: string;
+  /** Browser origins allowed by CORS (none by default). */
+  readonly corsOrigins?: readonly string[];
   readonly clickhouse: ClickHouseClient;
   readonly database: string;
   readonly kv: KV;
@@ -60,7 +64,20 @@ export async function startQueryApi(options: {
   const { clickhouse, database: db } = options;
   const app = fastify({ logger: false });
 
+  // The console reads this API from the revoker's origin: its bearer token is sent in a header
+  // (never a cookie), so allowing the origin exposes nothing to a page that lacks the token.
+  const corsOrigins = options.corsOrigins ?? [];
+  if (corsOrigins.length > 0)
+    await app.register(cors, {
+      origin: [...corsOrigins],
+      methods: ["GET"],
+      allowedHeaders: ["authorization"],
+      maxAge: 600,
+    });
+
   app.addHook("onRequest", async (request, reply) => {
+    // A CORS preflight carries no credentials by design; @fastify/cors answers it.
+    if (request.method === "OPTIONS" && corsOrigins.length > 0) return;
     if (!bearerMatches(request.headers.authorization, options.token))
       return reply
         .code(401)
@@ -188,6 +205,8 @@ export async function startQueryApi(options: {
       })),
     };
   });
+
+  registerConsoleRoutes(app, { rows, database: db, unwrap });
 
   const port = await listenOn(
     app,
