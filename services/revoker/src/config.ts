@@ -35,6 +35,7 @@ import { DEFAULT_CASCADE_MAX_AGENTS } from "./core/cascade.js";
 export const DEFAULT_REVOKER_OPS_PORT = 9104;
 export const DEFAULT_REVOKER_HTTP_PORT = 8088;
 export const DEFAULT_REVOKER_ISSUER = "http://127.0.0.1:8088";
+export const DEFAULT_CONSOLE_QUERY_API = "http://127.0.0.1:8089";
 export const DEFAULT_REVOKER_SIGNING_KEY_FILE =
   ".warden/revoker/signing-key.json";
 export const DEFAULT_KEY_ROTATION_MS = 30 * 86_400_000;
@@ -78,6 +79,11 @@ export interface RevokerConfig {
     readonly overlapMs: number;
   };
   readonly receivers: readonly Receiver[];
+  /** The SOC console (issue 19): served or not, and where its pages find the query API. */
+  readonly console: {
+    readonly enabled: boolean;
+    readonly queryApiUrl: string;
+  };
   /** Per-tenant connectors (RFC 7009, SCIM, webhook); secrets inside, never logged. */
   readonly connectors: readonly ConnectorConfig[];
   readonly defaultSubjects: DefaultSubjects;
@@ -358,6 +364,17 @@ export function loadRevokerConfig(
           choices: Object.values(ApprovalDefault),
           default: ApprovalDefault.revoke,
         }),
+        REVOKER_CONSOLE: bool({
+          default: true,
+          desc: "serve the SOC console at /console/",
+        }),
+        REVOKER_CONSOLE_QUERY_API: matching(
+          /^(https?:\/\/[^\s/]+(\/\S*)?)?$/u,
+          "an http(s) URL, or empty",
+        )({
+          default: DEFAULT_CONSOLE_QUERY_API,
+          desc: "the baseline query API as the console's users' browsers reach it",
+        }),
         REVOKER_CASCADE: bool({ default: true }),
         REVOKER_CASCADE_WINDOW: durationMs({
           default: DEFAULT_CASCADE_WINDOW_MS,
@@ -399,6 +416,10 @@ export function loadRevokerConfig(
     issuer: raw.REVOKER_ISSUER,
     httpHost: raw.REVOKER_HTTP_HOST,
     httpPort: raw.REVOKER_HTTP_PORT,
+    console: Object.freeze({
+      enabled: raw.REVOKER_CONSOLE,
+      queryApiUrl: raw.REVOKER_CONSOLE_QUERY_API,
+    }),
     signing: Object.freeze({
       file: raw.REVOKER_SIGNING_KEY_FILE,
       alg: raw.REVOKER_SIGNING_ALG as SigningAlg,

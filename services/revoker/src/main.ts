@@ -17,6 +17,7 @@ import {
   startOpsServer,
 } from "@warden/shared";
 import { randomUUID } from "node:crypto";
+import { registerConsole } from "@warden/console";
 import { openAuditLog } from "./adapters/audit-log.js";
 import { startApprovals } from "./adapters/approvals.js";
 import { startConnectors } from "./adapters/connector-worker.js";
@@ -205,6 +206,7 @@ async function main(): Promise<void> {
     keys,
     transmitter,
     approvals,
+    queueDepth: (streamId, kind) => queue.depth(streamId, kind),
     keyRing: {
       describe: () => keys.describe(),
       rotateNow: async () => {
@@ -222,6 +224,8 @@ async function main(): Promise<void> {
     metrics,
     logger,
   });
+  if (config.console.enabled)
+    await registerConsole(api, { queryApiUrl: config.console.queryApiUrl });
   const httpPort = await listenOn(
     api,
     config.httpHost,

@@ -2,6 +2,7 @@ import type { KV, NatsConnection } from "nats";
 import { describeError, type Logger } from "@warden/shared";
 import type { AgentAction } from "../core/action.js";
 import {
+  judgedAction,
   needsApproval,
   pendingApproval,
   resolveApproval,
@@ -19,8 +20,18 @@ export interface Approvals {
   /** Puts the action in the pending queue if it needs approval; true if it did (or already had). */
   hold(action: AgentAction): Promise<boolean>;
   list(): Promise<PendingApproval[]>;
-  /** Applies a verdict; false when nothing is pending under that decision id. */
-  decide(decisionId: string, verdict: Verdict, by: string): Promise<boolean>;
+  /** What the timeout applies to a held revocation nobody answered. */
+  readonly onTimeout: ApprovalDefault;
+  /**
+   * Applies a verdict (with the person's reason, kept in the audit trail); false when nothing
+   * is pending under that decision id.
+   */
+  decide(
+    decisionId: string,
+    verdict: Verdict,
+    by: string,
+    note?: string,
+  ): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -69,16 +80,17 @@ export async function startApprovals(options: {
     decisionId: string,
     verdict: Verdict,
     by: string,
+    note?: string,
   ): Promise<boolean> {
     const key = kvKeyToken(decisionId);
     const entry = await kv.get(key);
     if (entry?.operation !== "PUT") return false;
     const pending = JSON.parse(decoder.decode(entry.value)) as PendingApproval;
-    const action = resolveApproval(pending, verdict, by);
+    const action = resolveApproval(pending, verdict, by, note);
     if (action) await options.handle(action);
     await audit.write([
       auditRecord(
-        pending.action,
+        judgedAction(pending, verdict, by, note),
         verdict === "approve" ? AuditStep.approved : AuditStep.denied,
         new Date().toISOString(),
         {
@@ -143,6 +155,7 @@ export async function startApprovals(options: {
       return true;
     },
     list,
+    onTimeout: options.defaultVerdict,
     decide,
     stop() {
       clearInterval(timer);

@@ -6,6 +6,7 @@ import {
   transmitterMetadata,
 } from "../core/metadata.js";
 import { adminRoutes } from "./ssf-api/admin.js";
+import { adminStreamRoutes } from "./ssf-api/admin-streams.js";
 import {
   createSsfApiContext,
   sendError,
@@ -42,6 +43,7 @@ export function registerSsfApi(
   app.register(streamControlRoutes, api);
   app.register(pollRoutes, api);
   app.register(adminRoutes, api);
+  app.register(adminStreamRoutes, api);
 }
 
 /** The revoker's own server: the SSF API with its body limit and error shape. */

@@ -5,6 +5,7 @@ import {
   compileApprovalPatterns,
   needsApproval,
   pendingApproval,
+  judgedAction,
   resolveApproval,
 } from "./approval.js";
 
@@ -58,6 +59,13 @@ describe("approval", () => {
       "burst (approved by soc)",
     );
     expect(resolveApproval(pending, "deny", "soc")).toBeUndefined();
+    expect(
+      resolveApproval(pending, "approve", "soc", "confirmed with the owner")
+        ?.reasonAdmin,
+    ).toBe("burst (approved by soc: confirmed with the owner)");
+    expect(
+      judgedAction(pending, "deny", "soc", "known batch").reasonAdmin,
+    ).toBe("burst (denied by soc: known batch)");
   });
 
   it("a pattern without * matches exactly its own text", () => {

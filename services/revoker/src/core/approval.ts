@@ -55,15 +55,31 @@ export function pendingApproval(
   return { action, requested_at_ms: nowMs, deadline_ms: nowMs + timeoutMs };
 }
 
+/**
+ * The held action as a verdict leaves it, for the audit trail: its reason says who decided and,
+ * when the person gave one, why ("… (denied by soc: known batch job)").
+ */
+export function judgedAction(
+  pending: PendingApproval,
+  verdict: "approve" | "deny",
+  by: string,
+  note?: string,
+): AgentAction {
+  const verb = verdict === "approve" ? "approved" : "denied";
+  const why = note ? `: ${note}` : "";
+  return {
+    ...pending.action,
+    reasonAdmin: `${pending.action.reasonAdmin} (${verb} by ${by}${why})`,
+  };
+}
+
 /** The action a person's (or the timeout's) verdict leads to: the revoke, or nothing. */
 export function resolveApproval(
   pending: PendingApproval,
   verdict: "approve" | "deny",
   by: string,
+  note?: string,
 ): AgentAction | undefined {
   if (verdict === "deny") return undefined;
-  return {
-    ...pending.action,
-    reasonAdmin: `${pending.action.reasonAdmin} (approved by ${by})`,
-  };
+  return judgedAction(pending, verdict, by, note);
 }

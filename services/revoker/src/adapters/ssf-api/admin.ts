@@ -80,6 +80,7 @@ export const adminRoutes: FastifyPluginCallback<SsfApiContext> = (
         reason: pending.action.reasonAdmin,
         requested_at: new Date(pending.requested_at_ms).toISOString(),
         deadline: new Date(pending.deadline_ms).toISOString(),
+        on_timeout: approvals.onTimeout,
       })),
   );
   for (const verdict of ["approve", "deny"] as const) {
@@ -90,6 +91,15 @@ export const adminRoutes: FastifyPluginCallback<SsfApiContext> = (
         const decisionId = String(
           (request.params as Record<string, unknown>)["decision_id"],
         );
+        // The person's reason goes into the audit trail with the verdict.
+        const reason = bodyOf(request)["reason"];
+        if (reason !== undefined && typeof reason !== "string")
+          return sendError(
+            reply,
+            400,
+            "invalid_request",
+            "reason must be a string",
+          );
         const pending = (await approvals.list()).find(
           (entry) => entry.action.id === decisionId,
         );
@@ -98,7 +108,12 @@ export const adminRoutes: FastifyPluginCallback<SsfApiContext> = (
           pending !== undefined &&
           request.receiver !== undefined &&
           coversTenant(request.receiver, pending.action.tenant) &&
-          (await approvals.decide(decisionId, verdict, request.receiver.id));
+          (await approvals.decide(
+            decisionId,
+            verdict,
+            request.receiver.id,
+            reason || undefined,
+          ));
         if (!done)
           return sendError(
             reply,

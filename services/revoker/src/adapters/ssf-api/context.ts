@@ -35,6 +35,11 @@ export interface SsfApiOptions {
   readonly keys: SigningKeys;
   readonly transmitter: Transmitter;
   readonly approvals: Approvals;
+  /** SETs waiting in a stream's queue, for `GET /admin/streams` (-1 there when absent). */
+  readonly queueDepth?: (
+    streamId: string,
+    kind: "events" | "control",
+  ) => Promise<number>;
   /** Enables `GET /admin/keys` and `POST /admin/keys/rotate`. */
   readonly keyRing?: Pick<RotatingSigningKeys, "rotateNow" | "describe">;
   readonly logger: Logger;
