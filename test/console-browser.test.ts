@@ -119,6 +119,7 @@ describe("the SOC console in a browser", () => {
         REVOKER_RECEIVERS: JSON.stringify([
           {
             id: "soc",
+            tenant: "*",
             token_sha256: sha256Hex(ADMIN_TOKEN),
             scopes: ["warden.admin"],
           },
@@ -298,9 +299,10 @@ describe("the SOC console in a browser", () => {
         ),
       ),
     );
-    expect(decodeJwt(revoked.jwt)["sub_id"]).toEqual({
-      format: "opaque",
-      id: agentId,
+    // The operator's all-tenant stream names the agent under its tenant's issuer.
+    expect(decodeJwt(revoked.jwt)["sub_id"]).toMatchObject({
+      format: "iss_sub",
+      sub: agentId,
     });
     const deliveries = page.getByTestId("deliveries");
     await deliveries
@@ -323,7 +325,7 @@ describe("the SOC console in a browser", () => {
       receiver.accepted.some(
         (set) =>
           set.eventType.endsWith("/account-enabled") &&
-          (decodeJwt(set.jwt)["sub_id"] as { id?: string }).id === agentId,
+          (decodeJwt(set.jwt)["sub_id"] as { sub?: string }).sub === agentId,
       ),
     );
     await page
