@@ -102,8 +102,8 @@ describe("detector policy hot reload", () => {
     ).toHaveLength(1);
     expect(await onJetStream()).toBe(0);
 
-    // Version 2 does not exist: rejected, logged, counted; still dry-run.
-    writePolicy(JSON.stringify({ version: 2, dryRun: false }));
+    // Version 3 does not exist: rejected, logged, counted; still dry-run.
+    writePolicy(JSON.stringify({ version: 3, dryRun: false }));
     await eventually("the rejection", async () =>
       (await reloads("rejected")) >= 1 ? true : undefined,
     );
@@ -118,7 +118,7 @@ describe("detector policy hot reload", () => {
     expect(await reloads("applied")).toBe(0);
 
     // A valid file turns dry-run off: the next runaway reaches the revoker's stream.
-    writePolicy(JSON.stringify({ version: 1, dryRun: false }));
+    writePolicy(JSON.stringify({ version: 2, dryRun: false }));
     await eventually("the reload", async () =>
       (await reloads("applied")) === 1 ? true : undefined,
     );

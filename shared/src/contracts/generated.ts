@@ -64,6 +64,10 @@ verb: ("read" | "write" | "delete" | "export" | "admin" | "execute" | "delegate"
  * URL or service the call went to.
  */
 target?: string
+/**
+ * Who receives what the call sends: recipient, payee, destination account or external resource id (normalised by the gateway, e.g. lower-case address).
+ */
+counterparty?: string
 }
 resource?: {
 id?: string
@@ -77,6 +81,14 @@ status_code?: number
  */
 bytes_out?: number
 bytes_in?: number
+/**
+ * Model usage the call incurred (LLM calls), for spend monitoring.
+ */
+usage?: {
+input_tokens?: number
+output_tokens?: number
+cost_usd?: number
+}
 records?: number
 duration_ms?: number
 source?: {
@@ -139,5 +151,13 @@ score: number
 summary: string
 observed?: unknown
 expected?: unknown
+/**
+ * Evidence in bits of surprise under the agent's or peer group's history (the detector's README).
+ */
+bits?: number
+/**
+ * MITRE ATT&CK / ATLAS technique ids the reason maps to.
+ */
+techniques?: string[]
 }[]
 }

@@ -54,7 +54,7 @@ export function watchPolicyFile(options: {
       last = text;
       metrics.policyReloads.labels("applied").inc();
       log.info(
-        { path, dryRun: policy.dryRun, thresholds: policy.thresholds },
+        { path, dryRun: policy.dryRun, budgets: policy.budgets },
         "policy reloaded",
       );
       return true;

@@ -2,6 +2,8 @@ import type { CanonicalEvent } from "@warden/shared";
 import { baselineKeysOf, type BaselineKeys } from "./baseline-index.js";
 import { rememberBounded } from "./bounded.js";
 import { addToRing, advanceRing, type RingLayout } from "./ring.js";
+import type { SeenSets } from "./seen.js";
+import type { DetectorResult } from "./detectors/types.js";
 
 /** Window sizes shared by every agent's state (from the detector config). */
 export interface WindowLayout {
@@ -11,12 +13,16 @@ export interface WindowLayout {
   readonly callsPerMinute: RingLayout;
   readonly bytesPerMinute: RingLayout;
   readonly deniedPerMinute: RingLayout;
+  /** Delete calls per minute over the last ten minutes (destructive bursts). */
+  readonly deletesPerMinute: RingLayout;
   readonly cells: number;
 }
 
 export const BURST_BUCKETS = 10;
 export const MINUTE_MS = 60_000;
 export const MINUTES_PER_HOUR = 60;
+/** Minutes of delete calls remembered (detectors/activity.ts destructive bursts). */
+export const DELETE_MINUTES = 10;
 /** Caps of the per-agent bounded collections. */
 export const STATE_CAPS = {
   flagged: 32,
@@ -31,9 +37,12 @@ export function createWindowLayout(burstWindowMs: number): WindowLayout {
     buckets: BURST_BUCKETS,
     widthMs: Math.max(1, Math.floor(burstWindowMs / BURST_BUCKETS)),
   };
-  const perMinute = (offset: number): RingLayout => ({
+  const perMinute = (
+    offset: number,
+    buckets = MINUTES_PER_HOUR,
+  ): RingLayout => ({
     offset,
-    buckets: MINUTES_PER_HOUR,
+    buckets,
     widthMs: MINUTE_MS,
   });
   return {
@@ -41,7 +50,11 @@ export function createWindowLayout(burstWindowMs: number): WindowLayout {
     callsPerMinute: perMinute(BURST_BUCKETS),
     bytesPerMinute: perMinute(BURST_BUCKETS + MINUTES_PER_HOUR),
     deniedPerMinute: perMinute(BURST_BUCKETS + 2 * MINUTES_PER_HOUR),
-    cells: BURST_BUCKETS + 3 * MINUTES_PER_HOUR,
+    deletesPerMinute: perMinute(
+      BURST_BUCKETS + 3 * MINUTES_PER_HOUR,
+      DELETE_MINUTES,
+    ),
+    cells: BURST_BUCKETS + 3 * MINUTES_PER_HOUR + DELETE_MINUTES,
   };
 }
 
@@ -73,6 +86,18 @@ export interface AgentState {
   /** Credential ids recently used, newest last (for the decision). */
   readonly credentials: Map<string, number>;
   incident: Incident | undefined;
+  /**
+   * Evidence of the open incident per detector (DETECTOR_INDEX), in bits, decayed to
+   * `evidenceAtMs`; undefined while there is none (most agents, most of the time).
+   */
+  evidence: Float32Array | undefined;
+  evidenceAtMs: number;
+  /** The strongest result of each detector in the evidence, for the decision's reasons. */
+  notes: Map<string, DetectorResult> | undefined;
+  /** Counterparties and clients seen (detectors/counterparty.ts), allocated on first use. */
+  seen: SeenSets | undefined;
+  /** Event time of the last call from a network of the baseline (credential context). */
+  usualNetworkMs: number;
   /** Slow drift (detectors/temporal.ts): the open hour, its bytes out, and two moving averages. */
   driftHour: number;
   driftBytes: number;
@@ -103,6 +128,11 @@ export function createAgentState(
     newSourceIps: new Map(),
     credentials: new Map(),
     incident: undefined,
+    evidence: undefined,
+    evidenceAtMs: 0,
+    notes: undefined,
+    seen: undefined,
+    usualNetworkMs: 0,
     driftHour: -1,
     driftBytes: 0,
     driftHours: 0,
@@ -133,6 +163,7 @@ export function recordEvent(
   const previousMinuteHead = state.minuteHead;
   advanceRing(cells, layout.bytesPerMinute, previousMinuteHead, t);
   advanceRing(cells, layout.deniedPerMinute, previousMinuteHead, t);
+  advanceRing(cells, layout.deletesPerMinute, previousMinuteHead, t);
   state.minuteHead = advanceRing(
     cells,
     layout.callsPerMinute,
@@ -150,6 +181,8 @@ export function recordEvent(
   );
   if (event.outcome === "denied")
     addToRing(cells, layout.deniedPerMinute, state.minuteHead, t, 1);
+  else if (event.action.verb === "delete")
+    addToRing(cells, layout.deletesPerMinute, state.minuteHead, t, 1);
   rememberBounded(
     state.credentials,
     event.credential.id,

@@ -72,11 +72,8 @@ describe("scoring engine", () => {
 
   it("escalates within an incident but never repeats the same action", () => {
     const policy = parsePolicy({
-      version: 1,
-      detectors: {
-        novel_resource: { action: "alert", minScore: 0.5 },
-        burst: { action: "revoke", minScore: 1 },
-      },
+      version: 2,
+      detectors: { novel_resource: { action: "step_up", minBits: 3 } },
     });
     const restricted = {
       resource: { type: "payroll", sensitivity: "restricted" as const },
@@ -90,7 +87,8 @@ describe("scoring engine", () => {
       }),
       ...burst("bot", 80, T0 + 2),
     ].map((e) => scoring.observe(e, DECIDED_AT));
-    // 0.9 × 0.95 reaches step_up; the second new restricted type is held, the burst escalates.
+    // The first new restricted type steps up (the policy's override); the second is held (the
+    // incident already stepped up), the burst escalates.
     expect(scored.flatMap((s) => s.decision?.action ?? [])).toEqual([
       "step_up",
       "revoke",
@@ -122,7 +120,7 @@ describe("scoring engine", () => {
 
   it("drops suppressed decisions and mutes detector-scoped rules, naming the rule", () => {
     const policy: Policy = parsePolicy({
-      version: 1,
+      version: 2,
       detectors: { burst: { action: "revoke" } },
       suppressions: [
         {
@@ -228,7 +226,7 @@ function withBaselines(options: Partial<EngineOptions> = {}) {
 }
 
 describe("scoring engine invariants", () => {
-  it("keeps every score and risk in [0, 1] and every decision valid", () => {
+  it("keeps every risk in [0, 1], evidence finite, and every decision valid", () => {
     fc.assert(
       fc.property(fc.array(arbitraryEvent, { maxLength: 300 }), (records) => {
         const scoring = withBaselines();
@@ -236,9 +234,10 @@ describe("scoring engine invariants", () => {
           const scored = scoring.observe(e, DECIDED_AT);
           expect(scored.risk).toBeGreaterThanOrEqual(0);
           expect(scored.risk).toBeLessThanOrEqual(1);
+          expect(scored.evidence).toBeGreaterThanOrEqual(0);
           for (const r of scored.results) {
-            expect(r.score).toBeGreaterThan(0);
-            expect(r.score).toBeLessThanOrEqual(1);
+            expect(r.bits).toBeGreaterThan(0);
+            expect(Number.isFinite(r.bits)).toBe(true);
             expect(r.summary.length).toBeGreaterThan(0);
           }
           if (scored.decision)

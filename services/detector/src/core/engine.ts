@@ -13,13 +13,21 @@ import { forgetBefore, rememberBounded } from "./bounded.js";
 import {
   burstDetector,
   deniedProbingDetector,
+  destructiveBurstDetector,
   rateSpikeDetector,
 } from "./detectors/activity.js";
+import { controlPlaneDetector } from "./detectors/control-plane.js";
+import {
+  clientNoveltyDetector,
+  counterpartyNoveltyDetector,
+  credentialLifetimeDetector,
+} from "./detectors/counterparty.js";
 import {
   novelResourceDetector,
   volumeExfilDetector,
 } from "./detectors/data.js";
 import {
+  credentialContextDetector,
   credentialMisuseDetector,
   delegationAnomalyDetector,
   novelActionDetector,
@@ -33,9 +41,16 @@ import type {
   DetectorLimits,
   DetectorResult,
 } from "./detectors/types.js";
-import { admitDecision } from "./incident.js";
-import type { Action, Policy } from "./policy.js";
-import { chooseAction, combineRisk } from "./risk.js";
+import { accumulateEvidence, admitDecision } from "./incident.js";
+import { policyFor, type Action, type Policy } from "./policy.js";
+import {
+  chooseAction,
+  cutoffsFor,
+  effectiveCutoffs,
+  impactBits,
+  riskOf,
+  type Cutoffs,
+} from "./risk.js";
 import { createBoundedStore } from "./state-store.js";
 import { muteDetectors, suppressingRule } from "./suppression.js";
 
@@ -52,11 +67,31 @@ export const DETECTORS: readonly Detector[] = [
   offHoursDetector,
   slowDriftDetector,
   denyRuleDetector,
+  controlPlaneDetector,
+  counterpartyNoveltyDetector,
+  credentialContextDetector,
+  clientNoveltyDetector,
+  destructiveBurstDetector,
+  credentialLifetimeDetector,
 ];
 
 /** Agents sharing one credential that are remembered per credential. */
 const AGENTS_PER_CREDENTIAL = 8;
 const HOUR_MS = MINUTES_PER_HOUR * MINUTE_MS;
+/** How long a revoked credential is remembered (event time). */
+const REVOKED_MEMORY_MS = 24 * HOUR_MS;
+/** Reasons kept per incident: the strongest result of each detector that contributed. */
+function noteResults(
+  state: AgentState,
+  results: readonly DetectorResult[],
+): readonly DetectorResult[] {
+  const notes = (state.notes ??= new Map<string, DetectorResult>());
+  for (const result of results) {
+    const held = notes.get(result.detector);
+    if (!held || result.bits >= held.bits) notes.set(result.detector, result);
+  }
+  return [...notes.values()];
+}
 
 export interface EngineOptions {
   readonly limits: DetectorLimits;
@@ -72,7 +107,10 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** What scoring one event produced. */
 export interface ScoredEvent {
   readonly results: readonly DetectorResult[];
+  /** Share of the revoke cut-off the incident's evidence reached, in [0, 1]. */
   readonly risk: number;
+  /** The incident's evidence in bits (incident.ts). */
+  readonly evidence: number;
   /** The decision to publish, when there is one (also when dry-run: the caller decides where). */
   readonly decision?: DecisionV1;
   /** Suppression rules that changed the outcome of this event. */
@@ -86,6 +124,7 @@ export interface ScoredEvent {
 const QUIET: ScoredEvent = Object.freeze({
   results: [],
   risk: 0,
+  evidence: 0,
   suppressedBy: [],
   held: false,
 });
@@ -116,16 +155,19 @@ function buildDecision(
   action: Action,
   risk: number,
   results: readonly DetectorResult[],
+  cutoffs: Cutoffs,
   decidedAt: string,
 ): DecisionV1 {
   const reasons = [...results]
-    .sort((a, b) => b.score - a.score || a.detector.localeCompare(b.detector))
+    .sort((a, b) => b.bits - a.bits || a.detector.localeCompare(b.detector))
     .map((r) => ({
       detector: r.detector,
-      score: r.score,
+      score: riskOf(r.bits, cutoffs),
+      bits: Math.round(r.bits * 10) / 10,
       summary: r.summary,
       observed: r.observed,
       expected: r.expected,
+      ...(r.techniques ? { techniques: [...r.techniques] } : {}),
     }));
   const credentials = [...state.credentials.keys()].filter(
     (id) => id !== event.credential.id,
@@ -162,6 +204,11 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
     maxEntries: maxAgents,
     idleMs: HOUR_MS,
   });
+  // Credentials Warden revoked, with the event time it did: a later use means it did not hold.
+  const revoked = createBoundedStore<number>({
+    maxEntries: maxAgents,
+    idleMs: REVOKED_MEMORY_MS,
+  });
   const input: Mutable<DetectorInput> = {
     event: undefined as unknown as CanonicalEvent,
     state: undefined as unknown as AgentState,
@@ -170,6 +217,8 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
     limits,
     credentialAgents: 0,
     denyRules: policy.denyRules,
+    baselines,
+    revokedAtMs: undefined,
   };
   return {
     baselines,
@@ -185,15 +234,13 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
     },
     observe(event, decidedAt) {
       const t = event.time_ms;
+      const tenantPolicy = policyFor(policy, event.tenant);
       const key = `${event.tenant}\u0000${event.agent.id}`;
       const state = agents.touch(key, t, () => createAgentState(layout, event));
       recordEvent(layout, state, event);
       // Keyed by the credential alone: one used across tenants is as suspect as within one.
-      const users = credentialUsers.touch(
-        `${event.credential.type}\u0000${event.credential.id}`,
-        t,
-        () => new Map(),
-      );
+      const credentialKey = `${event.credential.type}\u0000${event.credential.id}`;
+      const users = credentialUsers.touch(credentialKey, t, () => new Map());
       rememberBounded(users, event.agent.id, t, AGENTS_PER_CREDENTIAL);
       const credentialAgents = forgetBefore(users, t - HOUR_MS);
       const baseline = baselines.resolve(state.baselineKeys);
@@ -204,30 +251,64 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
       input.baseline = baseline;
       input.credentialAgents = credentialAgents;
       input.denyRules = policy.denyRules;
+      input.revokedAtMs =
+        revoked.size === 0 ? undefined : revoked.get(credentialKey);
       let raw: DetectorResult[] | undefined;
       for (const detector of DETECTORS) {
         const result = detector(input);
-        if (result && result.score > 0) (raw ??= []).push(result);
+        if (!result || !(result.bits > 0)) continue;
+        const weight = tenantPolicy.detectors[result.detector]?.weight ?? 1;
+        if (weight <= 0) continue;
+        (raw ??= []).push(
+          weight === 1 ? result : { ...result, bits: result.bits * weight },
+        );
       }
       const baselineAgeMs = baseline
         ? t - baseline.model.computedAtMs
         : undefined;
+      const halfLifeMs = tenantPolicy.evidenceHalfLifeSeconds * 1000;
+      const cutoffs = cutoffsFor(tenantPolicy, baseline?.model);
       if (!raw) {
-        // The common case: nothing fired. The incident clock still runs (admitDecision).
-        admitDecision(state, t, 0, undefined, policy);
+        // The common case: nothing fired. Evidence decays and the incident clock still runs.
+        const evidence = accumulateEvidence(state, t, [], halfLifeMs);
+        if (evidence === 0) state.notes = undefined;
+        admitDecision(
+          state,
+          t,
+          evidence,
+          cutoffs.alert,
+          undefined,
+          tenantPolicy,
+        );
         return baselineAgeMs === undefined
           ? QUIET
           : { ...QUIET, baselineAgeMs };
       }
-      const { kept, firedRules } = muteDetectors(raw, event, policy);
-      const risk = combineRisk(kept, policy);
-      const action = chooseAction(risk, kept, policy);
+      const { kept, firedRules } = muteDetectors(raw, event, tenantPolicy);
+      const evidence = accumulateEvidence(state, t, kept, halfLifeMs);
+      const notes = noteResults(state, kept);
+      const effective = effectiveCutoffs(
+        tenantPolicy,
+        cutoffs,
+        impactBits(event, kept),
+      );
+      const action = chooseAction(evidence, effective, kept, tenantPolicy);
+      // A revoke is all the way up the ladder, also when a rule (not the evidence) put it there.
+      const risk = action === "revoke" ? 1 : riskOf(evidence, effective);
       const base = {
         results: kept,
         risk,
+        evidence,
         ...(baselineAgeMs !== undefined ? { baselineAgeMs } : {}),
       };
-      const admission = admitDecision(state, t, risk, action, policy);
+      const admission = admitDecision(
+        state,
+        t,
+        evidence,
+        effective.alert,
+        action,
+        tenantPolicy,
+      );
       if (admission !== "decide" || !action)
         return {
           ...base,
@@ -235,14 +316,26 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
           held: admission === "held",
         };
       // Suppressed after admission: the incident stays open, so it is counted once, not per event.
-      const rule = suppressingRule(action, event, policy);
+      const rule = suppressingRule(action, event, tenantPolicy);
       if (rule)
         return { ...base, suppressedBy: [...firedRules, rule], held: false };
+      const decision = buildDecision(
+        event,
+        state,
+        action,
+        risk,
+        notes,
+        effective,
+        decidedAt,
+      );
+      if (action === "revoke")
+        for (const id of decision.credential_ids ?? [])
+          revoked.touch(`${event.credential.type}\u0000${id}`, t, () => t);
       return {
         ...base,
         suppressedBy: firedRules,
         held: false,
-        decision: buildDecision(event, state, action, risk, kept, decidedAt),
+        decision,
       };
     },
   };

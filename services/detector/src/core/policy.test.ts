@@ -1,15 +1,33 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DETECTOR_NAMES, type DetectorResult } from "./detectors/types.js";
-import { DEFAULT_POLICY, parsePolicy, PolicyError } from "./policy.js";
-import { chooseAction, combineRisk } from "./risk.js";
+import {
+  combineEvidence,
+  noveltyBits,
+  poissonBits,
+  tailBits,
+} from "./evidence.js";
+import {
+  DEFAULT_POLICY,
+  parsePolicy,
+  PolicyError,
+  policyFor,
+} from "./policy.js";
+import { DETECTOR_TRAITS } from "./detectors/types.js";
+import {
+  chooseAction,
+  cutoffsFor,
+  effectiveCutoffs,
+  eventsPerAgentDay,
+} from "./risk.js";
+import { baseline } from "./fixtures.test-support.js";
 
 const result = (
   detector: DetectorResult["detector"],
-  score: number,
+  bits: number,
 ): DetectorResult => ({
   detector,
-  score,
+  bits,
   summary: "s",
   observed: 0,
   expected: 0,
@@ -18,95 +36,190 @@ const result = (
 const arbitraryResults = fc.array(
   fc.record({
     detector: fc.constantFrom(...DETECTOR_NAMES),
-    score: fc.double({ min: 0, max: 1, noNaN: true }),
+    bits: fc.double({ min: 0, max: 64, noNaN: true }),
   }),
   { maxLength: 12 },
 );
 
-describe("risk", () => {
-  it("stays in [0, 1], never below the strongest weighted score, and grows with signals", () => {
+const combined = (results: readonly DetectorResult[]): number =>
+  combineEvidence(
+    results.map((r) => ({
+      family: DETECTOR_TRAITS[r.detector].family,
+      bits: r.bits,
+    })),
+  );
+
+describe("combination of evidence", () => {
+  it("is monotone, order-independent and never below its strongest signal", () => {
     fc.assert(
-      fc.property(arbitraryResults, (raw) => {
-        const results = raw.map((r) => result(r.detector, r.score));
-        const risk = combineRisk(results, DEFAULT_POLICY);
-        expect(risk).toBeGreaterThanOrEqual(0);
-        expect(risk).toBeLessThanOrEqual(1);
-        for (const r of results) {
-          const weight = DEFAULT_POLICY.detectors[r.detector]?.weight ?? 1;
-          expect(risk).toBeGreaterThanOrEqual(weight * r.score - 1e-12);
-        }
-        const more = combineRisk(
-          [...results, result("rate_spike", 0.5)],
-          DEFAULT_POLICY,
-        );
-        expect(more).toBeGreaterThanOrEqual(risk);
-      }),
+      fc.property(
+        arbitraryResults,
+        fc.constantFrom(...DETECTOR_NAMES),
+        fc.double({ min: 0, max: 64, noNaN: true }),
+        (raw, extraDetector, extraBits) => {
+          const results = raw.map((r) => result(r.detector, r.bits));
+          const total = combined(results);
+          for (const r of results)
+            expect(total).toBeGreaterThanOrEqual(r.bits - 1e-9);
+          expect(combined([...results].reverse())).toBeCloseTo(total, 9);
+          expect(
+            combined([...results, result(extraDetector, extraBits)]),
+          ).toBeGreaterThanOrEqual(total - 1e-9);
+        },
+      ),
     );
   });
 
-  it("lets no single statistical detector revoke under the default policy", () => {
-    for (const name of DETECTOR_NAMES.filter((n) => n !== "burst")) {
-      const results = [result(name, 1)];
-      expect(
-        chooseAction(
-          combineRisk(results, DEFAULT_POLICY),
-          results,
-          DEFAULT_POLICY,
-        ),
-      ).toBe("step_up");
-    }
-    const burst = [result("burst", 1)];
+  it("adds independent families and discounts correlated ones", () => {
     expect(
-      chooseAction(combineRisk(burst, DEFAULT_POLICY), burst, DEFAULT_POLICY),
+      combined([result("novel_action", 10), result("rate_spike", 6)]),
+    ).toBe(16);
+    expect(
+      combined([result("novel_action", 10), result("novel_resource", 6)]),
+    ).toBe(13);
+  });
+});
+
+describe("evidence estimates", () => {
+  it("tail surprise grows with the excess and is 0 within the usual range", () => {
+    const s = { median: 100, mad: 10, p95: 150, p99: 200, max: 300 };
+    expect(tailBits(120, s, 1000)).toBe(0);
+    expect(tailBits(200, s, 1000)).toBeCloseTo(Math.log2(100), 6);
+    const beyond = tailBits(3000, s, 1000);
+    expect(beyond).toBeGreaterThan(tailBits(300, s, 1000));
+    expect(tailBits(30_000, s, 1000)).toBeGreaterThan(beyond);
+  });
+
+  it("novelty is Good–Turing from the history and Poisson surprise is 0 at the mean", () => {
+    const busy = {
+      distinct: 2,
+      total: 10_000,
+      top: [
+        ["a", 9000],
+        ["b", 1000],
+      ] as const,
+    };
+    expect(noveltyBits(busy, "a").status).toBe("seen");
+    const fresh = noveltyBits(busy, "c");
+    expect(fresh.status).toBe("new");
+    expect(fresh.bits).toBeCloseTo(Math.log2(10_002), 6);
+    const young = {
+      distinct: 2,
+      total: 4,
+      top: [
+        ["a", 3],
+        ["b", 1],
+      ] as const,
+    };
+    expect(noveltyBits(young, "c").bits).toBeLessThan(2);
+    expect(poissonBits(5, 5)).toBe(0);
+    expect(poissonBits(50, 5)).toBeGreaterThan(poissonBits(20, 5));
+  });
+});
+
+describe("actions from evidence", () => {
+  it("cut-offs are the budgets over the baseline's event rate", () => {
+    const model = baseline();
+    const perDay = eventsPerAgentDay(model);
+    const cutoffs = cutoffsFor(DEFAULT_POLICY, model);
+    expect(cutoffs.alert).toBeCloseTo(Math.max(8, Math.log2(perDay * 50)), 6);
+    expect(cutoffs.revoke).toBeCloseTo(
+      Math.max(12, Math.log2(perDay * 10_000)),
+      6,
+    );
+    expect(cutoffs.alert).toBeLessThan(cutoffs.step_up);
+    expect(cutoffs.step_up).toBeLessThan(cutoffs.revoke);
+  });
+
+  it("one extreme signal decides alone, impact lowers the ladder, overrides act", () => {
+    const cutoffs = cutoffsFor(DEFAULT_POLICY, baseline());
+    const extreme = [result("volume_exfil", cutoffs.revoke + 1)];
+    expect(
+      chooseAction(combined(extreme), cutoffs, extreme, DEFAULT_POLICY),
     ).toBe("revoke");
-    const two = [result("volume_exfil", 1), result("credential_misuse", 0.95)];
+    const weak = [result("novel_action", cutoffs.alert - 1)];
     expect(
-      chooseAction(combineRisk(two, DEFAULT_POLICY), two, DEFAULT_POLICY),
-    ).toBe("revoke");
-    expect(
-      chooseAction(0.3, [result("novel_action", 0.3)], DEFAULT_POLICY),
+      chooseAction(combined(weak), cutoffs, weak, DEFAULT_POLICY),
     ).toBeUndefined();
+    const stakes = effectiveCutoffs(DEFAULT_POLICY, cutoffs, 10);
+    expect(stakes.alert).toBeLessThan(cutoffs.alert);
+    expect(stakes.revoke).toBeCloseTo(
+      Math.max(DEFAULT_POLICY.minBits.revoke, cutoffs.revoke - 5),
+      6,
+    );
+    const burst = [result("burst", 1)];
+    expect(chooseAction(1, cutoffs, burst, DEFAULT_POLICY)).toBe("revoke");
   });
 });
 
 describe("parsePolicy", () => {
   it("fills defaults and merges detector entries field by field", () => {
     const policy = parsePolicy({
-      version: 1,
-      detectors: { rate_spike: { action: "alert", minScore: 0.7 } },
+      version: 2,
+      detectors: { burst: { weight: 0.5 } },
       dryRun: true,
     });
     expect(policy.dryRun).toBe(true);
-    expect(policy.thresholds).toEqual(DEFAULT_POLICY.thresholds);
-    expect(policy.detectors.rate_spike).toEqual({
-      weight: 0.9,
-      action: "alert",
-      minScore: 0.7,
+    expect(policy.budgets).toEqual(DEFAULT_POLICY.budgets);
+    expect(policy.detectors.burst).toEqual({
+      action: "revoke",
+      minBits: 0,
+      weight: 0.5,
     });
-    expect(policy.detectors.burst).toEqual(DEFAULT_POLICY.detectors.burst);
+    // A version 1 file with nothing that changed meaning is still read.
+    expect(parsePolicy({ version: 1, dryRun: true }).dryRun).toBe(true);
+  });
+
+  it("resolves per-tenant overrides over the policy", () => {
+    const policy = parsePolicy({
+      version: 2,
+      tenants: {
+        acme: {
+          budgets: { alert: 0.1 },
+          detectors: { off_hours: { weight: 0 } },
+        },
+      },
+    });
+    const acme = policyFor(policy, "acme");
+    expect(acme.budgets).toEqual({ ...DEFAULT_POLICY.budgets, alert: 0.1 });
+    expect(acme.detectors.off_hours).toEqual({ weight: 0 });
+    expect(policyFor(policy, "acme")).toBe(acme);
+    expect(policyFor(policy, "globex")).toBe(policy);
   });
 
   it("names every problem", () => {
     const attempt = () =>
       parsePolicy({
-        version: 1,
-        thresholds: { alert: 0.9, step_up: 0.5, revoke: 1 },
+        version: 2,
+        budgets: { alert: 0.001, step_up: 0.5, revoke: 1 },
         detectors: { nonsense: {} },
       });
     expect(attempt).toThrow(PolicyError);
     expect(attempt).toThrow(/detectors/);
     expect(() =>
       parsePolicy({
-        version: 1,
-        thresholds: { alert: 0.9, step_up: 0.5, revoke: 1 },
+        version: 2,
+        budgets: { alert: 0.001, step_up: 0.5, revoke: 1 },
       }),
-    ).toThrow(/alert <= step_up <= revoke/);
+    ).toThrow(/alert >= step_up >= revoke/);
     expect(() =>
       parsePolicy({
-        version: 1,
+        version: 2,
+        tenants: { acme: { minBits: { alert: 40 } } },
+      }),
+    ).toThrow(/\/tenants\/acme\/minBits/);
+    expect(() =>
+      parsePolicy({
+        version: 2,
         suppressions: [{ id: "x", from: "2026-13-99T00:00:00Z" }],
       }),
     ).toThrow(/not a date-time/);
-    expect(() => parsePolicy({ version: 2 })).toThrow(PolicyError);
+    expect(() =>
+      parsePolicy({
+        version: 1,
+        thresholds: { alert: 0.6, step_up: 0.8, revoke: 0.9 },
+      }),
+    ).toThrow(/version 1 setting/);
+    expect(() => parsePolicy({ version: 3 })).toThrow(PolicyError);
   });
 });

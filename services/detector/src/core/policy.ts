@@ -12,11 +12,11 @@ export const ACTION_RANK: Readonly<Record<Action, number>> = {
 };
 
 export interface DetectorPolicy {
-  /** Multiplies the detector's score before combination (0 mutes it), default 1. */
+  /** Multiplies the detector's bits before combination (0 mutes it), default 1. */
   readonly weight?: number;
-  /** At least this action whenever the detector's score reaches `minScore` (default 1). */
+  /** At least this action whenever the detector's evidence reaches `minBits` (default 0). */
   readonly action?: Action;
-  readonly minScore?: number;
+  readonly minBits?: number;
 }
 
 /** Scoped allow-list entry; every field given must match. */
@@ -34,50 +34,93 @@ export interface Suppression {
   readonly until?: string;
 }
 
+/** What a tenant may change (`tenants` in the policy file); the rest is the policy's. */
+export interface TenantOverride {
+  readonly budgets?: Partial<Record<Action, number>>;
+  readonly minBits?: Partial<Record<Action, number>>;
+  readonly detectors?: Readonly<Partial<Record<DetectorName, DetectorPolicy>>>;
+  readonly evidenceHalfLifeSeconds?: number;
+  readonly cooldownSeconds?: number;
+  readonly dryRun?: boolean;
+}
+
 export interface Policy {
-  readonly version: 1;
-  /** Lowest risk for each action. */
-  readonly thresholds: Readonly<Record<Action, number>>;
+  readonly version: 2;
+  /**
+   * False-alarm budgets: how often each action may fire on a healthy agent, per agent-day.
+   * risk.ts turns them into cut-offs in bits from each baseline's own event rate.
+   */
+  readonly budgets: Readonly<Record<Action, number>>;
+  /** Cut-offs never go below these (bits), whatever the budget and the stakes. */
+  readonly minBits: Readonly<Record<Action, number>>;
+  /** Evidence within an incident halves over this much event time (the sequential test's memory). */
+  readonly evidenceHalfLifeSeconds: number;
   readonly detectors: Readonly<Partial<Record<DetectorName, DetectorPolicy>>>;
   readonly suppressions: readonly Suppression[];
-  /** Static deny-list: a match scores 1 on the `deny_rule` detector. */
+  /** Static deny-list: a match is evidence on the `deny_rule` detector. */
   readonly denyRules: readonly DenyRule[];
-  /** An incident closes after this long (event time) without risk above alert − hysteresis. */
+  /** An incident closes after this long (event time) without evidence above alert − hysteresis. */
   readonly cooldownSeconds: number;
+  /** Bits below the alert cut-off that still keep an incident open. */
   readonly hysteresis: number;
   /** Decide and record (Kafka, logs) but do not publish to the revoker's stream. */
   readonly dryRun: boolean;
+  /** Per-tenant overrides, as given in the file (resolved by policyFor). */
+  readonly tenants: Readonly<Record<string, TenantOverride>>;
 }
 
-/** Weight of every statistical detector in the default policy: alone, it can at most step up. */
-const SINGLE_SIGNAL_WEIGHT = 0.9;
-
 /**
- * The default: one strong signal alerts, a near-certain one steps up, revocation needs a
- * runaway loop or several strong signals together (so a healthy agent is almost never revoked).
+ * The default: revoke fires on a healthy agent less than once per 10,000 agent-days, an alert
+ * less than once per 50 (the issue's budgets), a step-up in between. The rules that act on
+ * their own: a runaway loop and a credential shared across many networks revoke, a deny-list
+ * match or a payment to a never-seen counterparty holds for approval.
  */
 export const DEFAULT_POLICY: Policy = {
-  version: 1,
-  thresholds: { alert: 0.6, step_up: 0.85, revoke: 0.98 },
+  version: 2,
+  budgets: { alert: 1 / 50, step_up: 1 / 500, revoke: 1 / 10_000 },
+  minBits: { alert: 8, step_up: 10, revoke: 12 },
+  evidenceHalfLifeSeconds: 600,
   detectors: {
-    burst: { action: "revoke", minScore: 1 },
-    ...Object.fromEntries(
-      DETECTOR_NAMES.filter((name) => name !== "burst").map((name) => [
-        name,
-        { weight: SINGLE_SIGNAL_WEIGHT },
-      ]),
-    ),
-    // A deny-list match steps up at least; a policy that wants it to revoke says so.
-    deny_rule: { weight: SINGLE_SIGNAL_WEIGHT, action: "step_up", minScore: 1 },
+    burst: { action: "revoke", minBits: 0 },
+    credential_misuse: { action: "revoke", minBits: 24 },
+    credential_lifetime: { action: "step_up", minBits: 16 },
+    counterparty_novelty: { action: "step_up", minBits: 6 },
+    deny_rule: { action: "step_up", minBits: 0 },
   },
   suppressions: [],
   denyRules: [],
   cooldownSeconds: 900,
-  hysteresis: 0.1,
+  hysteresis: 2,
   dryRun: false,
+  tenants: {},
 };
 
-const unit = { type: "number", minimum: 0, maximum: 1 } as const;
+const bits = { type: "number", minimum: 0, maximum: 256 } as const;
+const budget = {
+  type: "number",
+  exclusiveMinimum: 0,
+  maximum: 1000,
+} as const;
+const perAction = (value: object, required: boolean) =>
+  ({
+    type: "object",
+    additionalProperties: false,
+    ...(required ? { required: [...ACTIONS] } : {}),
+    properties: { alert: value, step_up: value, revoke: value },
+  }) as const;
+const detectorsSchema = {
+  type: "object",
+  propertyNames: { enum: [...DETECTOR_NAMES] },
+  additionalProperties: {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      weight: { type: "number", minimum: 0, maximum: 16 },
+      action: { enum: [...ACTIONS] },
+      minBits: bits,
+    },
+  },
+} as const;
 const actionSchema = { enum: [...ACTIONS] } as const;
 const stringList = {
   type: "array",
@@ -89,20 +132,24 @@ export const POLICY_SCHEMA = {
   additionalProperties: false,
   required: ["version"],
   properties: {
-    version: { const: 1 },
-    thresholds: {
+    version: { enum: [1, 2] },
+    budgets: perAction(budget, true),
+    minBits: perAction(bits, true),
+    evidenceHalfLifeSeconds: { type: "number", minimum: 0 },
+    detectors: detectorsSchema,
+    tenants: {
       type: "object",
-      additionalProperties: false,
-      required: [...ACTIONS],
-      properties: { alert: unit, step_up: unit, revoke: unit },
-    },
-    detectors: {
-      type: "object",
-      propertyNames: { enum: [...DETECTOR_NAMES] },
       additionalProperties: {
         type: "object",
         additionalProperties: false,
-        properties: { weight: unit, action: actionSchema, minScore: unit },
+        properties: {
+          budgets: perAction(budget, false),
+          minBits: perAction(bits, false),
+          detectors: detectorsSchema,
+          evidenceHalfLifeSeconds: { type: "number", minimum: 0 },
+          cooldownSeconds: { type: "number", minimum: 0 },
+          dryRun: { type: "boolean" },
+        },
       },
     },
     suppressions: {
@@ -144,7 +191,7 @@ export const POLICY_SCHEMA = {
       },
     },
     cooldownSeconds: { type: "number", minimum: 0 },
-    hysteresis: unit,
+    hysteresis: bits,
     dryRun: { type: "boolean" },
   },
 } as const;
@@ -161,33 +208,108 @@ export class PolicyError extends Error {
   }
 }
 
+/** Fields of version 1 (risk in [0, 1]) that version 2 replaced; named in the error. */
+const VERSION_1_FIELDS = ["thresholds"] as const;
+
+function version1Problems(document: unknown): string[] {
+  if (typeof document !== "object" || document === null) return [];
+  const given = document as Record<string, unknown>;
+  if (given["version"] !== 1) return [];
+  const problems = VERSION_1_FIELDS.filter((field) => field in given).map(
+    (field) =>
+      `/${field} is a version 1 setting (risk in [0, 1]); version 2 states budgets (decisions per healthy agent-day) and minBits instead`,
+  );
+  const detectors = given["detectors"];
+  if (typeof detectors === "object" && detectors !== null)
+    for (const [name, entry] of Object.entries(detectors))
+      if (typeof entry === "object" && entry !== null && "minScore" in entry)
+        problems.push(
+          `/detectors/${name}/minScore is a version 1 setting; version 2 uses minBits (evidence in bits)`,
+        );
+  return problems;
+}
+
+function mergeDetectors(
+  base: Policy["detectors"],
+  given: Policy["detectors"] | undefined,
+): Policy["detectors"] {
+  // Detector entries merge over the base's, field by field, so a file can change one setting.
+  const detectors: Partial<Record<DetectorName, DetectorPolicy>> = { ...base };
+  for (const [name, entry] of Object.entries(given ?? {}))
+    detectors[name as DetectorName] = {
+      ...base[name as DetectorName],
+      ...entry,
+    };
+  return detectors;
+}
+
+function orderProblems(path: string, policy: Policy): string[] {
+  const problems: string[] = [];
+  const { alert, step_up, revoke } = policy.budgets;
+  if (!(alert >= step_up && step_up >= revoke))
+    problems.push(`${path}/budgets must satisfy alert >= step_up >= revoke`);
+  const floors = policy.minBits;
+  if (!(floors.alert <= floors.step_up && floors.step_up <= floors.revoke))
+    problems.push(`${path}/minBits must satisfy alert <= step_up <= revoke`);
+  return problems;
+}
+
+function applyOverride(policy: Policy, override: TenantOverride): Policy {
+  return {
+    ...policy,
+    ...(override.evidenceHalfLifeSeconds !== undefined
+      ? { evidenceHalfLifeSeconds: override.evidenceHalfLifeSeconds }
+      : {}),
+    ...(override.cooldownSeconds !== undefined
+      ? { cooldownSeconds: override.cooldownSeconds }
+      : {}),
+    ...(override.dryRun !== undefined ? { dryRun: override.dryRun } : {}),
+    budgets: { ...policy.budgets, ...override.budgets },
+    minBits: { ...policy.minBits, ...override.minBits },
+    detectors: mergeDetectors(policy.detectors, override.detectors),
+    tenants: {},
+  };
+}
+
 /** Validates a policy document and fills in the defaults; throws PolicyError naming every problem. */
 export function parsePolicy(document: unknown): Policy {
+  const old = version1Problems(document);
+  if (old.length > 0) throw new PolicyError(old);
   if (!validatePolicyShape(document))
     throw new PolicyError(
       (validatePolicyShape.errors ?? []).map(
         (e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`,
       ),
     );
-  const given = document as Partial<Policy>;
-  // Detector entries merge over the default's, field by field, so a file can change one setting.
-  const detectors: Partial<Record<DetectorName, DetectorPolicy>> = {
-    ...DEFAULT_POLICY.detectors,
+  const given = document as Partial<Omit<Policy, "version">>;
+  const policy: Policy = {
+    ...DEFAULT_POLICY,
+    ...given,
+    version: 2,
+    detectors: mergeDetectors(DEFAULT_POLICY.detectors, given.detectors),
   };
-  for (const [name, entry] of Object.entries(given.detectors ?? {}))
-    detectors[name as DetectorName] = {
-      ...DEFAULT_POLICY.detectors[name as DetectorName],
-      ...entry,
-    };
-  const policy: Policy = { ...DEFAULT_POLICY, ...given, detectors };
-  const { alert, step_up, revoke } = policy.thresholds;
-  const problems: string[] = [];
-  if (!(alert <= step_up && step_up <= revoke))
-    problems.push("/thresholds must satisfy alert <= step_up <= revoke");
+  const problems = orderProblems("", policy);
+  for (const [tenant, override] of Object.entries(policy.tenants))
+    problems.push(
+      ...orderProblems(`/tenants/${tenant}`, applyOverride(policy, override)),
+    );
   for (const rule of policy.suppressions)
     for (const bound of [rule.from, rule.until])
       if (bound !== undefined && Number.isNaN(Date.parse(bound)))
         problems.push(`/suppressions ${rule.id}: ${bound} is not a date-time`);
   if (problems.length > 0) throw new PolicyError(problems);
   return Object.freeze(policy);
+}
+
+const resolved = new WeakMap<Policy, Map<string, Policy>>();
+
+/** The policy in force for `tenant`: the tenant's override over the policy, resolved once. */
+export function policyFor(policy: Policy, tenant: string): Policy {
+  const override = policy.tenants[tenant];
+  if (!override) return policy;
+  let byTenant = resolved.get(policy);
+  if (!byTenant) resolved.set(policy, (byTenant = new Map<string, Policy>()));
+  let merged = byTenant.get(tenant);
+  if (!merged) byTenant.set(tenant, (merged = applyOverride(policy, override)));
+  return merged;
 }

@@ -1,40 +1,127 @@
+import type { BaselineModel, CanonicalEvent } from "@warden/shared";
 import type { DetectorResult } from "./detectors/types.js";
 import { ACTION_RANK, ACTIONS, type Action, type Policy } from "./policy.js";
 
 /**
- * Risk = 1 − Π (1 − wᵢ·sᵢ) over the detectors' scores sᵢ with policy weights wᵢ (default 1):
- * a "noisy OR". It is in [0, 1], never below the strongest weighted score, grows with every
- * further independent signal, and a score of 1 makes the risk 1.
+ * From evidence (bits, evidence.ts) to an action.
+ *
+ * Cut-offs are false-alarm budgets. Evidence of b bits arises on a healthy agent with
+ * probability at most 2^−b per scored event, so an agent making n events a day crosses b at
+ * most n · 2^−b times a day; the cut-off for a budget of r decisions per agent-day is therefore
+ * log₂(n / r), with n taken from the baseline's own history (its events per agent per day).
+ *
+ * Impact lowers the cut-offs: the stakes of the act (export, delete, admin, delegate, sending to
+ * a new party; restricted or confidential data; a catalogued control-plane change) are bits of
+ * prior odds that an anomaly here is harmful. They count fully towards alert and step-up and
+ * half towards revoke, so the stakes alone never revoke a healthy agent, while an extreme
+ * outlier on restricted data does at once.
  */
-export function combineRisk(
-  results: readonly DetectorResult[],
+
+const DAY_MS = 86_400_000;
+/** Events per agent-day assumed without a baseline (busy, so cut-offs err on the high side). */
+export const COLD_EVENTS_PER_DAY = 2_000;
+/** Never more than this much impact on one event. */
+const MAX_IMPACT = 12;
+
+const VERB_IMPACT: Readonly<Record<string, number>> = {
+  export: 4,
+  delete: 4,
+  admin: 5,
+  delegate: 3,
+};
+const SENSITIVITY_IMPACT: Readonly<Record<string, number>> = {
+  restricted: 5,
+  confidential: 3,
+};
+
+export type Cutoffs = Readonly<Record<Action, number>>;
+
+/** Events per agent per day of a baseline's history. */
+export function eventsPerAgentDay(model: BaselineModel | undefined): number {
+  if (!model) return COLD_EVENTS_PER_DAY;
+  const { events, agents, firstSeenMs, lastSeenMs } = model.history;
+  const days = Math.max(1, (lastSeenMs - firstSeenMs) / DAY_MS);
+  return Math.max(1, events / Math.max(1, agents) / days);
+}
+
+const cached = new WeakMap<object, { policy: Policy; cutoffs: Cutoffs }>();
+const COLD_KEY = {};
+
+/** The cut-offs in bits for an agent judged against `model` (memoised per model and policy). */
+export function cutoffsFor(
   policy: Policy,
+  model: BaselineModel | undefined,
+): Cutoffs {
+  const key = model ?? COLD_KEY;
+  const hit = cached.get(key);
+  if (hit?.policy === policy) return hit.cutoffs;
+  const perDay = eventsPerAgentDay(model);
+  const cutoffs = Object.fromEntries(
+    ACTIONS.map((action) => [
+      action,
+      Math.max(
+        policy.minBits[action],
+        Math.log2(perDay / policy.budgets[action]),
+      ),
+    ]),
+  ) as Record<Action, number>;
+  cached.set(key, { policy, cutoffs });
+  return cutoffs;
+}
+
+/** Stakes of this event in bits: its verb, its data's sensitivity, and what detectors know. */
+export function impactBits(
+  event: CanonicalEvent,
+  results: readonly DetectorResult[],
 ): number {
-  let quiet = 1;
-  for (const result of results) {
-    const weight = policy.detectors[result.detector]?.weight ?? 1;
-    quiet *= 1 - weight * result.score;
-  }
-  return Math.min(1, Math.max(0, 1 - quiet));
+  let impact =
+    (VERB_IMPACT[event.action.verb] ?? 0) +
+    (SENSITIVITY_IMPACT[event.resource?.sensitivity ?? ""] ?? 0);
+  let known = 0;
+  for (const result of results) known = Math.max(known, result.impact ?? 0);
+  impact += known;
+  return Math.min(MAX_IMPACT, impact);
+}
+
+/** The cut-offs for this event: the agent's, lowered by the event's stakes. */
+export function effectiveCutoffs(
+  policy: Policy,
+  cutoffs: Cutoffs,
+  impact: number,
+): Cutoffs {
+  const lower = (action: Action, by: number): number =>
+    Math.max(policy.minBits[action], cutoffs[action] - by);
+  return {
+    alert: lower("alert", impact),
+    step_up: lower("step_up", impact),
+    revoke: lower("revoke", impact / 2),
+  };
 }
 
 /**
- * The action for a risk: the strongest whose threshold it reaches, raised by any detector
- * override whose score reaches its `minScore` (a runaway loop revokes at once).
+ * The action for the incident's evidence: the strongest whose cut-off it reaches, raised by any
+ * detector override whose evidence reaches its `minBits` (a runaway loop revokes at once).
  */
 export function chooseAction(
-  risk: number,
+  evidence: number,
+  cutoffs: Cutoffs,
   results: readonly DetectorResult[],
   policy: Policy,
 ): Action | undefined {
   let chosen: Action | undefined;
   for (const action of ACTIONS)
-    if (risk >= policy.thresholds[action]) chosen = action;
+    if (evidence >= cutoffs[action]) chosen = action;
   for (const result of results) {
     const override = policy.detectors[result.detector];
-    if (!override?.action || result.score < (override.minScore ?? 1)) continue;
+    if (!override?.action || result.bits < (override.minBits ?? 0)) continue;
     if (!chosen || ACTION_RANK[override.action] > ACTION_RANK[chosen])
       chosen = override.action;
   }
   return chosen;
+}
+
+/** Risk in [0, 1] for the decision: the share of the revoke cut-off the evidence reached. */
+export function riskOf(evidence: number, cutoffs: Cutoffs): number {
+  if (!(evidence > 0)) return 0;
+  return Math.min(1, evidence / cutoffs.revoke);
 }

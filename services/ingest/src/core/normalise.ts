@@ -11,6 +11,7 @@ const OPTIONAL_FIELDS = [
   "status_code",
   "bytes_out",
   "bytes_in",
+  "usage",
   "records",
   "duration_ms",
   "source",

@@ -1,8 +1,13 @@
-import { MINUTE_MS, MINUTES_PER_HOUR, STATE_CAPS } from "../agent-state.js";
+import {
+  DELETE_MINUTES,
+  MINUTE_MS,
+  MINUTES_PER_HOUR,
+  STATE_CAPS,
+} from "../agent-state.js";
+import { poissonBits, tailBits } from "../evidence.js";
 import { forgetBefore, rememberBounded } from "../bounded.js";
 import { sumRing } from "../ring.js";
 import {
-  clamp01,
   formatCount,
   formatDuration,
   type Detector,
@@ -41,23 +46,25 @@ export const burstDetector: Detector = (input) => {
     : "absolute limit is";
   return {
     detector: "burst",
-    score: 1,
+    // The limit is the busiest whole minute; more than that in one window is beyond anything the
+    // history holds (at least its 1/(n+1) tail), and further calls add Poisson surprise.
+    bits: Math.max(
+      BURST_MIN_BITS,
+      poissonBits(calls, (limit * limits.burstWindowMs) / MINUTE_MS),
+    ),
     summary: `${formatCount(calls)} calls in ${window}; the ${source} ${formatCount(limit)} per ${window}`,
     observed: calls,
     expected: limit,
   };
 };
 
-/** Excess (in robust-scale units) over the busiest minute where the rate starts to count, and where it is certain. */
-const RATE_Z_START = 4;
-const RATE_Z_FULL = 12;
-/** The scale is at least this share of the busiest minute, so bursty agents need a proportionate jump. */
-const RATE_SCALE_SHARE = 0.25;
+/** Evidence of any call count over the burst limit: the policy revokes on it (policy.ts). */
+const BURST_MIN_BITS = 24;
 
 /**
- * Calls in the current minute against the busiest minutes of the baseline (p99, max): an
- * agent whose normal work comes in bursts (deploys, batch runs) has those in its history, so
- * only a minute well beyond them counts. z = (calls − busiest) / max(1.4826·MAD, ¼·busiest, 1).
+ * Calls in the current minute against the baseline's distribution of calls per active minute:
+ * tail surprise (evidence.ts) beyond its busiest minutes, so an agent whose normal work comes in
+ * bursts (deploys, batch runs) has those in its history and only a minute beyond them counts.
  */
 export const rateSpikeDetector: Detector = (input) => {
   const { baseline, state, layout } = input;
@@ -71,28 +78,37 @@ export const rateSpikeDetector: Detector = (input) => {
   );
   const busiest = Math.max(rate.p99, rate.max);
   if (calls <= busiest) return undefined;
-  const scale = Math.max(1.4826 * rate.mad, RATE_SCALE_SHARE * busiest, 1);
-  const z = (calls - busiest) / scale;
-  const score = clamp01((z - RATE_Z_START) / (RATE_Z_FULL - RATE_Z_START));
-  if (score === 0) return undefined;
+  const bits = tailBits(
+    calls,
+    rate,
+    baseline.model.history.activeMinutes,
+    RATE_FLOOR,
+  );
+  if (bits === 0) return undefined;
   return {
     detector: "rate_spike",
-    score,
+    bits,
     summary: `${formatCount(calls)} calls this minute; the ${baseline.level} baseline's busiest minute had ${formatCount(busiest)} (median ${formatCount(rate.median)})`,
     observed: calls,
     expected: busiest,
   };
 };
 
+/** Calls per minute no baseline calls a spike. */
+const RATE_FLOOR = 4;
+
 const PROBING_MINUTES = 10;
-/** Denied calls beyond the expected ones before probing starts to count. */
-const PROBING_SLACK = 3;
-const PROBING_FULL_EXCESS = 10;
-const PROBING_FULL_RESOURCES = 5;
+/** Distinct denied resources before probing counts (one denied resource is a stale grant). */
+const PROBING_MIN_RESOURCES = 3;
 /** Share of calls denied that is normal for any agent (permissions drift, expired grants). */
 const DENIED_RATE_FLOOR = 0.05;
+/** Denied calls always expected in ten minutes. */
+const DENIED_MIN_EXPECTED = 1;
 
-/** Many denied calls across many resources within ten minutes. */
+/**
+ * Many denied calls across many resources within ten minutes: the Poisson surprise of the
+ * denied count given the baseline's denied share of the calls made.
+ */
 export const deniedProbingDetector: Detector = (input) => {
   const { event, state, layout, baseline } = input;
   if (event.outcome !== "denied") return undefined;
@@ -106,6 +122,7 @@ export const deniedProbingDetector: Detector = (input) => {
     STATE_CAPS.deniedResources,
   );
   const resources = forgetBefore(state.deniedResources, cutoff);
+  if (resources < PROBING_MIN_RESOURCES) return undefined;
   const denied = sumRing(
     state.cells,
     layout.deniedPerMinute,
@@ -118,18 +135,63 @@ export const deniedProbingDetector: Detector = (input) => {
     state.minuteHead,
     PROBING_MINUTES,
   );
-  const expected =
-    Math.max(baseline?.model.deniedRate ?? 0, DENIED_RATE_FLOOR) * calls;
-  const excess = denied - expected - PROBING_SLACK;
-  const score =
-    clamp01(excess / PROBING_FULL_EXCESS) *
-    clamp01((resources - 1) / (PROBING_FULL_RESOURCES - 1));
-  if (score === 0) return undefined;
+  const expected = Math.max(
+    Math.max(baseline?.model.deniedRate ?? 0, DENIED_RATE_FLOOR) * calls,
+    DENIED_MIN_EXPECTED,
+  );
+  // Spread over many resources is what makes it probing: scale by the share of distinct ones.
+  const spread = Math.min(1, resources / Math.max(denied, 1));
+  const bits = poissonBits(denied, expected) * Math.sqrt(spread);
+  if (!(bits > 0)) return undefined;
   return {
     detector: "denied_probing",
-    score,
+    bits,
     summary: `${formatCount(denied)} denied calls on ${formatCount(resources)} resources in ${PROBING_MINUTES} min; about ${formatCount(expected)} expected`,
     observed: denied,
+    expected: Math.round(expected * 10) / 10,
+  };
+};
+
+/** Deletes in ten minutes always allowed (a clean-up job removes a handful). */
+const DELETES_MIN_EXPECTED = 2;
+
+/**
+ * Mass deletion: delete calls in the last ten minutes against the agent's share of delete calls
+ * in its history (0 for an agent that never deletes), as Poisson surprise. Without a baseline
+ * the expectation is the floor.
+ */
+export const destructiveBurstDetector: Detector = (input) => {
+  const { event, state, layout, baseline } = input;
+  if (event.action.verb !== "delete" || event.outcome === "denied")
+    return undefined;
+  const deletes = sumRing(
+    state.cells,
+    layout.deletesPerMinute,
+    state.minuteHead,
+    DELETE_MINUTES,
+  );
+  const verbs = baseline?.model.vocabulary.verbs;
+  const deleteCount = verbs?.top.find(([verb]) => verb === "delete")?.[1] ?? 0;
+  const share = verbs && verbs.total > 0 ? deleteCount / verbs.total : 0;
+  const calls = sumRing(
+    state.cells,
+    layout.callsPerMinute,
+    state.minuteHead,
+    DELETE_MINUTES,
+  );
+  const ratePerMinute = baseline?.model.ratePerMinute.p99 ?? 0;
+  // The busiest ten minutes of deleting the history allows: its share of its busiest minutes.
+  const expected = Math.max(
+    DELETES_MIN_EXPECTED,
+    share * Math.max(calls, ratePerMinute * DELETE_MINUTES),
+  );
+  const bits = poissonBits(deletes, expected);
+  if (bits < 1) return undefined;
+  return {
+    detector: "destructive_burst",
+    bits,
+    summary: `${formatCount(deletes)} delete calls in ${DELETE_MINUTES} min; the ${baseline ? `${baseline.level} baseline` : "absolute limit"} expects about ${formatCount(expected)}`,
+    observed: deletes,
     expected: Math.round(expected * 10) / 10,
   };
 };

@@ -1,86 +1,83 @@
 import { STATE_CAPS } from "../agent-state.js";
 import { bytesLastHour } from "./activity.js";
+import { poissonBits, tailBits } from "../evidence.js";
 import {
-  clamp01,
   flagOnce,
   formatBytes,
-  vocabularyStatus,
+  temperedNovelty,
   type Detector,
   type DetectorResult,
 } from "./types.js";
 
-/** Weight of a never-seen resource by sensitivity: restricted data weighs most. */
-export const SENSITIVITY_WEIGHT: Readonly<Record<string, number>> = {
-  restricted: 1,
-  confidential: 0.75,
-  internal: 0.4,
-  public: 0.15,
-};
-const UNLABELLED_WEIGHT = 0.3;
-/** A value missing from a truncated vocabulary may just be rare: it counts half. */
-const RARE_FACTOR = 0.5;
 /** Hourly bytes no baseline considers suspicious. */
 const MIN_EXPECTED_BYTES_PER_HOUR = 16 * 1024 ** 2;
-// Hours of heavy-tailed agents (clones, copies) reach several times their busiest hour of a
-// few days' history; bulk exports are orders of magnitude beyond it.
-const EXFIL_RATIO_START = 3;
-const EXFIL_RATIO_FULL = 10;
-const RESTRICTED_EXPORT_SCORE = 0.9;
-/** An export of restricted data this many times the agent's usual per-call bytes is bulk. */
-const RESTRICTED_EXPORT_FACTOR = 10;
+/** Bytes per call too small to call an export bulk whatever the history. */
+const MIN_BULK_BYTES = 64 * 1024;
 
-/** Bytes over the last hour vs the baseline's hourly p99; exports of restricted data. */
+/**
+ * Bytes out over the last hour against the baseline's distribution of bytes per active hour,
+ * and a single export of restricted or confidential data against the baseline's bytes per call
+ * of that sensitivity (tail surprise, evidence.ts). Without a baseline: the absolute hourly limit.
+ */
 export const volumeExfilDetector: Detector = (input) => {
   const { event, baseline, limits } = input;
   const bytes = bytesLastHour(input);
+  let best: DetectorResult | undefined;
   const hourly = baseline?.model.bytesPerHour;
-  const expected = hourly
-    ? // The busiest hour in the window: heavy-tailed agents (clones, nightly copies) had one.
-      Math.max(
-        hourly.p99,
-        hourly.max,
-        3 * hourly.median,
+  const hourBits = hourly
+    ? tailBits(
+        bytes,
+        hourly,
+        baseline.model.history.activeHours,
         MIN_EXPECTED_BYTES_PER_HOUR,
       )
-    : limits.fallbackBytesPerHour;
-  const ratio = bytes / expected;
-  const volumeScore = clamp01(
-    (ratio - EXFIL_RATIO_START) / (EXFIL_RATIO_FULL - EXFIL_RATIO_START),
-  );
-  let best: DetectorResult | undefined =
-    volumeScore > 0
-      ? {
-          detector: "volume_exfil",
-          score: volumeScore,
-          summary: `${formatBytes(bytes)} out in the last hour; the ${baseline ? `${baseline.level} baseline's busiest hour` : "absolute limit"} is ${formatBytes(expected)} per hour`,
-          observed: bytes,
-          expected,
-        }
-      : undefined;
+    : bytes > limits.fallbackBytesPerHour
+      ? poissonBits(bytes / limits.fallbackBytesPerHour, 1) + 8
+      : 0;
+  if (hourBits > 0) {
+    const expected = hourly
+      ? Math.max(hourly.p99, hourly.max, MIN_EXPECTED_BYTES_PER_HOUR)
+      : limits.fallbackBytesPerHour;
+    best = {
+      detector: "volume_exfil",
+      bits: hourBits,
+      summary: `${formatBytes(bytes)} out in the last hour; the ${baseline ? `${baseline.level} baseline's busiest hour` : "absolute limit"} is ${formatBytes(expected)} per hour`,
+      observed: bytes,
+      expected,
+    };
+  }
+  const sensitivity = event.resource?.sensitivity;
+  const callBytes = event.bytes_out ?? 0;
   if (
     baseline &&
     event.action.verb === "export" &&
-    event.resource?.sensitivity === "restricted"
+    (sensitivity === "restricted" || sensitivity === "confidential") &&
+    callBytes > MIN_BULK_BYTES
   ) {
-    const usual = baseline.model.bytesPerCallBySensitivity["restricted"];
-    const callBytes = event.bytes_out ?? 0;
-    const bulk =
-      !usual || callBytes > RESTRICTED_EXPORT_FACTOR * Math.max(usual.p99, 1);
-    if (bulk && RESTRICTED_EXPORT_SCORE > (best?.score ?? 0))
+    const usual = baseline.model.bytesPerCallBySensitivity[sensitivity];
+    // Never exported this sensitivity: judge against every call's bytes.
+    const stats = usual ?? baseline.model.bytesPerCall;
+    const callBits = tailBits(
+      callBytes,
+      stats,
+      baseline.model.history.events,
+      MIN_BULK_BYTES,
+    );
+    if (callBits > (best?.bits ?? 0))
       best = {
         detector: "volume_exfil",
-        score: RESTRICTED_EXPORT_SCORE,
+        bits: callBits,
         summary: usual
-          ? `export of ${formatBytes(callBytes)} of restricted data in one call; the ${baseline.level} baseline's p99 is ${formatBytes(usual.p99)} per call`
-          : `export of ${formatBytes(callBytes)} of restricted data; the ${baseline.level} baseline never read restricted data`,
+          ? `export of ${formatBytes(callBytes)} of ${sensitivity} data in one call; the ${baseline.level} baseline's p99 is ${formatBytes(usual.p99)} per call`
+          : `export of ${formatBytes(callBytes)} of ${sensitivity} data in one call; the ${baseline.level} baseline never read ${sensitivity} data and its p99 is ${formatBytes(stats.p99)} per call`,
         observed: callBytes,
-        expected: usual?.p99 ?? 0,
+        expected: stats.p99,
       };
   }
   return best;
 };
 
-/** A never-seen resource type, or a sensitivity the agent never touched, weighted by sensitivity. */
+/** A never-seen resource type, or a sensitivity the agent never touched. */
 export const novelResourceDetector: Detector = (input) => {
   const { event, baseline } = input;
   const type = event.resource?.type;
@@ -88,35 +85,32 @@ export const novelResourceDetector: Detector = (input) => {
   if (!baseline || (type === undefined && sensitivity === undefined))
     return undefined;
   const vocabulary = baseline.model.vocabulary;
-  const weight =
-    sensitivity === undefined
-      ? UNLABELLED_WEIGHT
-      : (SENSITIVITY_WEIGHT[sensitivity] ?? UNLABELLED_WEIGHT);
-  const newSensitivity =
+  const bySensitivity =
     sensitivity !== undefined
-      ? vocabularyStatus(vocabulary.sensitivities, sensitivity)
-      : "seen";
-  const newType =
+      ? temperedNovelty(input, "sensitivities", sensitivity)
+      : undefined;
+  const byType =
     type !== undefined
-      ? vocabularyStatus(vocabulary.resourceTypes, type)
-      : "seen";
-  if (newSensitivity === "seen" && newType === "seen") return undefined;
-  const certainty = (status: string): number =>
-    status === "new" ? 1 : RARE_FACTOR;
-  // A sensitivity level never touched weighs more than a new type within a known level.
-  const score =
-    newSensitivity !== "seen"
-      ? 0.95 * weight * certainty(newSensitivity)
-      : 0.85 * weight * certainty(newType);
+      ? temperedNovelty(input, "resourceTypes", type)
+      : undefined;
+  const newSensitivity =
+    bySensitivity !== undefined && bySensitivity.status !== "seen";
+  const newType = byType !== undefined && byType.status !== "seen";
+  if (!newSensitivity && !newType) return undefined;
   const what = `${type ?? "resource"} (${sensitivity ?? "unlabelled"})`;
   if (!flagOnce(input, "resource", what, STATE_CAPS.flagged)) return undefined;
+  // A new level and a new type are one fact (a new kind of data): the stronger counts.
+  const bits = Math.max(
+    newSensitivity ? (bySensitivity?.bits ?? 0) : 0,
+    newType ? (byType?.bits ?? 0) : 0,
+  );
+  if (!(bits > 0)) return undefined;
   return {
     detector: "novel_resource",
-    score,
-    summary:
-      newSensitivity !== "seen"
-        ? `first access to ${what}; the ${baseline.level} baseline never touched ${sensitivity} data`
-        : `first access to ${what}; the ${baseline.level} baseline has ${vocabulary.resourceTypes.distinct} resource types and never this one`,
+    bits,
+    summary: newSensitivity
+      ? `first access to ${what}; the ${baseline.level} baseline never touched ${sensitivity} data`
+      : `first access to ${what}; the ${baseline.level} baseline has ${vocabulary.resourceTypes.distinct} resource types and never this one`,
     observed: what,
     expected: vocabulary.resourceTypes.top.map(([value]) => value).join(", "),
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BaselineModel, CanonicalEvent } from "@warden/shared";
+import { createBaselineIndex } from "../baseline-index.js";
 import {
   createAgentState,
   createWindowLayout,
@@ -46,6 +47,8 @@ function run(
       limits: DEFAULT_DETECTOR_LIMITS,
       credentialAgents,
       denyRules: [],
+      baselines: createBaselineIndex(),
+      revokedAtMs: undefined,
     });
   });
 }
@@ -67,11 +70,8 @@ describe("burst", () => {
   it("fires over the absolute limit without a baseline, and not at it", () => {
     const results = run(burstDetector, calls(101, 10), undefined);
     expect(results[99]).toBeUndefined();
-    expect(last(results)).toMatchObject({
-      score: 1,
-      observed: 101,
-      expected: 100,
-    });
+    expect(last(results)).toMatchObject({ observed: 101, expected: 100 });
+    expect(last(results)?.bits).toBeGreaterThanOrEqual(24);
     expect(last(results)?.summary).toBe(
       "101 calls in 10 s; the absolute limit is 100 per 10 s",
     );
@@ -81,11 +81,7 @@ describe("burst", () => {
     // Busiest minute (p99 = max) 20 calls → limit 1 × 20 = 20 per window.
     const results = run(burstDetector, calls(21, 10), baseline());
     expect(results[19]).toBeUndefined();
-    expect(last(results)).toMatchObject({
-      score: 1,
-      observed: 21,
-      expected: 20,
-    });
+    expect(last(results)).toMatchObject({ observed: 21, expected: 20 });
     // Never below 16 calls, however quiet the agent was.
     const quiet = baseline({
       ratePerMinute: { median: 1, mad: 0, p95: 1, p99: 1, max: 2 },
@@ -101,13 +97,11 @@ describe("rate_spike", () => {
     expect(
       last(run(rateSpikeDetector, calls(20, 2_000), baseline())),
     ).toBeUndefined();
-    // Twice the busiest minute is where it starts to count (scale = ¼ of the busiest).
-    expect(
-      last(run(rateSpikeDetector, calls(40, 1_000), baseline())),
-    ).toBeUndefined();
+    // Beyond the busiest minute the surprise grows with the excess (Pareto tail).
+    const twice = last(run(rateSpikeDetector, calls(40, 1_000), baseline()));
     const spike = last(run(rateSpikeDetector, calls(70, 800), baseline()));
-    expect(spike?.score).toBeGreaterThan(0.5);
-    expect(spike?.score).toBeLessThanOrEqual(1);
+    expect(spike?.bits).toBeGreaterThan(twice?.bits ?? 0);
+    expect(spike?.bits).toBeGreaterThan(Math.log2(5_000));
     expect(spike?.summary).toBe(
       "70 calls this minute; the agent baseline's busiest minute had 20 (median 10)",
     );
@@ -126,20 +120,25 @@ describe("novel_action", () => {
       baseline(),
     );
     expect(results[0]).toBeUndefined();
-    expect(results[1]).toMatchObject({ detector: "novel_action", score: 0.4 });
+    // Good–Turing over the 20 calls of the vocabulary, none seen once: log₂ 22.
+    expect(results[1]).toMatchObject({ detector: "novel_action" });
+    expect(results[1]?.bits).toBeCloseTo(Math.log2(22), 6);
     expect(results[2]).toBeUndefined();
   });
 
-  it("halves the score when the vocabulary was truncated", () => {
+  it("counts the mass outside a truncated vocabulary", () => {
     const model = baseline({
-      vocabulary: { actions: { ...vocabulary("crm.read"), distinct: 40 } },
+      vocabulary: {
+        actions: { ...vocabulary("crm.read"), distinct: 40, total: 40 },
+      },
     });
     const results = run(
       novelActionDetector,
       [event("bot", T0, { action: { name: "crm.other" } })],
       model,
     );
-    expect(results[0]?.score).toBe(0.2);
+    // 30 of 40 calls were outside the listed values: a value outside it is not surprising.
+    expect(results[0]?.bits).toBeCloseTo(-Math.log2(31 / 42), 6);
   });
 });
 
@@ -163,8 +162,8 @@ describe("novel_resource", () => {
       ],
       baseline(),
     );
-    expect(restricted?.score).toBeCloseTo(0.95);
-    expect(internal?.score).toBeCloseTo(0.34);
+    expect(restricted?.bits).toBeCloseTo(Math.log2(12), 6);
+    expect(internal?.bits).toBeCloseTo(Math.log2(12), 6);
     expect(restricted?.summary).toContain("never touched restricted data");
   });
 });
@@ -176,10 +175,9 @@ describe("volume_exfil", () => {
       calls(10, 1_000, { bytes_out: 20_000_000 }),
       baseline(),
     );
-    // Ratio 3 (48 MiB) is where it starts; 10 (160 MiB) is certain.
-    expect(results[1]).toBeUndefined();
-    expect(results[2]?.score).toBeGreaterThan(0);
-    expect(last(results)?.score).toBe(1);
+    // The hour's bytes are judged against at least 16 MiB: 20 MiB is already past the tail.
+    expect(results[0]?.bits).toBeGreaterThan(0);
+    expect(last(results)?.bits).toBeGreaterThan(results[1]?.bits ?? 0);
     expect(last(results)?.summary).toBe(
       "190.7 MiB out in the last hour; the agent baseline's busiest hour is 16 MiB per hour",
     );
@@ -192,12 +190,14 @@ describe("volume_exfil", () => {
         event("bot", T0, {
           action: { verb: "export" },
           resource: { sensitivity: "restricted" },
-          bytes_out: 10_000,
+          bytes_out: 10_000_000,
         }),
       ],
       baseline(),
     );
-    expect(result).toMatchObject({ score: 0.9, observed: 10_000 });
+    expect(result).toMatchObject({ observed: 10_000_000 });
+    expect(result?.bits).toBeGreaterThan(20);
+    expect(result?.summary).toContain("never read restricted data");
   });
 });
 
@@ -208,7 +208,7 @@ describe("privilege_escalation", () => {
       [event("bot", T0, { action: { verb: "admin", name: "iam.grant" } })],
       baseline(),
     );
-    expect(verb?.score).toBe(0.85);
+    expect(verb?.bits).toBeCloseTo(Math.log2(22), 6);
     const [scope] = run(
       privilegeEscalationDetector,
       [
@@ -222,7 +222,8 @@ describe("privilege_escalation", () => {
       ],
       baseline(),
     );
-    expect(scope).toMatchObject({ score: 0.8, observed: "org:admin" });
+    expect(scope).toMatchObject({ observed: "org:admin" });
+    expect(scope?.bits).toBeCloseTo(Math.log2(12) + 4, 6);
   });
 });
 
@@ -232,10 +233,11 @@ describe("credential_misuse", () => {
       event("bot", T0 + i * 100, { source: { ip: `203.0.113.${i}` } }),
     );
     const results = run(credentialMisuseDetector, events, baseline());
-    // Four new addresses an hour are allowed (roaming, a new runner); the fifth counts.
-    expect(results[3]).toBeUndefined();
-    expect(results[4]).toMatchObject({ score: 0.25 });
-    expect(last(results)).toMatchObject({ score: 1, observed: 9, expected: 4 });
+    // The history met 1 address in 150 active hours: half a new address an hour is expected.
+    expect(results[0]).toBeUndefined();
+    expect(last(results)).toMatchObject({ observed: 9, expected: 0.5 });
+    expect(last(results)?.bits).toBeGreaterThan(24);
+    expect(last(results)?.bits).toBeGreaterThan(results[4]?.bits ?? 0);
   });
 
   it("does not count the baseline's own IP, and scores a credential shared by agents", () => {
@@ -251,7 +253,7 @@ describe("credential_misuse", () => {
       baseline(),
       4,
     );
-    expect(shared).toMatchObject({ score: 1, observed: 4 });
+    expect(shared).toMatchObject({ bits: 36, observed: 4 });
   });
 });
 
@@ -270,7 +272,7 @@ describe("denied_probing", () => {
       }),
     );
     const results = run(deniedProbingDetector, probing, baseline());
-    expect(last(results)?.score).toBe(1);
+    expect(last(results)?.bits).toBeGreaterThan(20);
     expect(last(results)?.summary).toMatch(
       /^20 denied calls on 20 resources in 10 min/,
     );
@@ -285,7 +287,8 @@ describe("delegation_anomaly", () => {
       [event("bot", T0, { delegation: deep, chain_depth: 4 })],
       baseline(),
     );
-    expect(tooDeep).toMatchObject({ score: 1, observed: 4, expected: 2 });
+    expect(tooDeep).toMatchObject({ observed: 4, expected: 2 });
+    expect(tooDeep?.bits).toBeCloseTo(Math.log2(50_002) + 4, 6);
     const results = run(
       delegationAnomalyDetector,
       [
@@ -302,7 +305,8 @@ describe("delegation_anomaly", () => {
       baseline(),
     );
     expect(results[0]).toBeUndefined();
-    expect(results[1]).toMatchObject({ score: 0.35, observed: "stranger" });
+    expect(results[1]).toMatchObject({ observed: "stranger" });
+    expect(results[1]?.bits).toBeCloseTo(Math.log2(12), 6);
     expect(results[2]).toBeUndefined();
   });
 });

@@ -1,22 +1,22 @@
+import { agentBaselineKey } from "@warden/shared";
 import { MINUTE_MS, MINUTES_PER_HOUR, STATE_CAPS } from "../agent-state.js";
 import { forgetBefore, rememberBounded } from "../bounded.js";
+import { noveltyBits, poissonBits } from "../evidence.js";
 import {
-  clamp01,
   flagOnce,
   formatCount,
+  temperedNovelty,
   vocabularyStatus,
   type Detector,
+  type DetectorInput,
   type DetectorResult,
 } from "./types.js";
 
-const RARE_FACTOR = 0.5;
-const NOVEL_ACTION_SCORE = 0.4;
 const PRIVILEGED_VERBS: ReadonlySet<string> = new Set(["admin", "delegate"]);
-const PRIVILEGED_VERB_SCORE = 0.85;
 const PRIVILEGED_SCOPE =
   /admin|root|owner|superuser|\*|:all\b|full[_-]?access/i;
-const PRIVILEGED_SCOPE_SCORE = 0.8;
-const NEW_SCOPE_SCORE = 0.3;
+/** A new privileged scope is as surprising as its novelty, plus this much for what it grants. */
+const PRIVILEGED_SCOPE_BITS = 4;
 
 /** A tool / operation or a (non-privileged) verb the agent never used. */
 export const novelActionDetector: Detector = (input) => {
@@ -24,18 +24,20 @@ export const novelActionDetector: Detector = (input) => {
   if (!baseline) return undefined;
   const vocabulary = baseline.model.vocabulary;
   const verb = event.action.verb;
-  const verbStatus = PRIVILEGED_VERBS.has(verb)
-    ? "seen"
-    : vocabularyStatus(vocabulary.verbs, verb);
-  const actionStatus = vocabularyStatus(vocabulary.actions, event.action.name);
-  const status = verbStatus !== "seen" ? verbStatus : actionStatus;
-  if (status === "seen") return undefined;
-  const what =
-    verbStatus !== "seen" ? `verb ${verb}` : `action ${event.action.name}`;
+  const byVerb = PRIVILEGED_VERBS.has(verb)
+    ? undefined
+    : temperedNovelty(input, "verbs", verb);
+  const byAction = temperedNovelty(input, "actions", event.action.name);
+  const newVerb = byVerb !== undefined && byVerb.status !== "seen";
+  if (!newVerb && byAction.status === "seen") return undefined;
+  const what = newVerb ? `verb ${verb}` : `action ${event.action.name}`;
   if (!flagOnce(input, "action", what, STATE_CAPS.flagged)) return undefined;
+  // A new verb comes with a new action: one fact, the stronger counts.
+  const bits = Math.max(newVerb ? (byVerb?.bits ?? 0) : 0, byAction.bits);
+  if (!(bits > 0)) return undefined;
   return {
     detector: "novel_action",
-    score: NOVEL_ACTION_SCORE * (status === "new" ? 1 : RARE_FACTOR),
+    bits,
     summary: `first use of ${what}; the ${baseline.level} baseline has ${vocabulary.actions.distinct} actions and never this one`,
     observed: what,
     expected: vocabulary.actions.top.map(([value]) => value).join(", "),
@@ -50,28 +52,30 @@ export const privilegeEscalationDetector: Detector = (input) => {
   let best: DetectorResult | undefined;
   const verb = event.action.verb;
   if (PRIVILEGED_VERBS.has(verb)) {
-    const status = vocabularyStatus(vocabulary.verbs, verb);
-    if (status !== "seen" && flagOnce(input, "verb", verb, STATE_CAPS.flagged))
+    const novelty = temperedNovelty(input, "verbs", verb);
+    if (
+      novelty.status !== "seen" &&
+      novelty.bits > 0 &&
+      flagOnce(input, "verb", verb, STATE_CAPS.flagged)
+    )
       best = {
         detector: "privilege_escalation",
-        score: PRIVILEGED_VERB_SCORE * (status === "new" ? 1 : RARE_FACTOR),
+        bits: novelty.bits,
         summary: `first ${verb} call (${event.action.name}); the ${baseline.level} baseline's verbs are ${vocabulary.verbs.top.map(([v]) => v).join(", ") || "none"}`,
         observed: verb,
         expected: vocabulary.verbs.top.map(([v]) => v).join(", "),
       };
   }
   for (const scope of event.credential.scopes ?? []) {
-    const status = vocabularyStatus(vocabulary.scopes, scope);
-    if (status === "seen") continue;
-    const base = PRIVILEGED_SCOPE.test(scope)
-      ? PRIVILEGED_SCOPE_SCORE
-      : NEW_SCOPE_SCORE;
-    const score = base * (status === "new" ? 1 : RARE_FACTOR);
-    if (score <= (best?.score ?? 0)) continue;
+    const novelty = temperedNovelty(input, "scopes", scope);
+    if (novelty.status === "seen") continue;
+    const bits =
+      novelty.bits + (PRIVILEGED_SCOPE.test(scope) ? PRIVILEGED_SCOPE_BITS : 0);
+    if (bits <= (best?.bits ?? 0)) continue;
     if (!flagOnce(input, "scope", scope, STATE_CAPS.flagged)) continue;
     best = {
       detector: "privilege_escalation",
-      score,
+      bits,
       summary: `credential ${event.credential.id} carries scope ${scope}, beyond the ${baseline.level} baseline's ${vocabulary.scopes.distinct} scopes`,
       observed: scope,
       expected: vocabulary.scopes.top.map(([s]) => s).join(", "),
@@ -80,15 +84,18 @@ export const privilegeEscalationDetector: Detector = (input) => {
   return best;
 };
 
-/** Source IPs outside the baseline allowed per hour before it counts (more without a baseline). */
-const NEW_IPS_ALLOWED = 4;
-const NEW_IPS_ALLOWED_COLD = 16;
-const NEW_IPS_FULL_EXCESS = 4;
-/** One credential, two agent ids: credentials are issued per agent, so this alone alerts. */
-const SHARED_CREDENTIAL_SCORE = 0.7;
-const SHARED_CREDENTIAL_STEP = 0.15;
+/** New source IPs per hour always expected (roaming, a new runner, a NAT pool). */
+const NEW_IPS_MIN_RATE = 0.5;
+/** Without a baseline, this many new IPs an hour are expected. */
+const NEW_IPS_COLD_RATE = 4;
+/** Each agent id beyond the first that uses one credential: credentials are issued per agent. */
+const SHARED_CREDENTIAL_BITS = 12;
 
-/** One credential from many new source IPs, or used by several agent ids, within an hour. */
+/**
+ * One credential from many source IPs outside the baseline within an hour (Poisson surprise
+ * given how many distinct addresses the history met per active hour), or used by several agent
+ * ids within an hour.
+ */
 export const credentialMisuseDetector: Detector = (input) => {
   const { event, state, baseline, credentialAgents } = input;
   const credential = event.credential.id;
@@ -107,34 +114,30 @@ export const credentialMisuseDetector: Detector = (input) => {
       );
     const cutoff = event.time_ms - MINUTES_PER_HOUR * MINUTE_MS;
     const newIps = forgetBefore(state.newSourceIps, cutoff);
-    // A truncated vocabulary (a peer group's or tenant's hundreds of addresses) cannot say an
-    // address is new, only that it is not among the most frequent: the cold allowance applies.
-    const complete =
-      baseline !== undefined &&
-      baseline.model.vocabulary.sourceIps.distinct <=
-        baseline.model.vocabulary.sourceIps.top.length;
-    const allowed = complete ? NEW_IPS_ALLOWED : NEW_IPS_ALLOWED_COLD;
-    const score = clamp01((newIps - allowed) / NEW_IPS_FULL_EXCESS);
-    if (score > 0)
+    const ips = baseline?.model.vocabulary.sourceIps;
+    const perHour = baseline
+      ? Math.max(
+          NEW_IPS_MIN_RATE,
+          (ips?.distinct ?? 0) /
+            Math.max(1, baseline.model.history.activeHours),
+        )
+      : NEW_IPS_COLD_RATE;
+    const bits = poissonBits(newIps, perHour);
+    if (bits >= 1)
       best = {
         detector: "credential_misuse",
-        score,
-        summary: `credential ${credential} used from ${formatCount(newIps)} source IPs ${baseline ? `outside the ${baseline.level} baseline's most frequent` : "with no baseline"} in the last hour; ${allowed} expected at most`,
+        bits,
+        summary: `credential ${credential} used from ${formatCount(newIps)} source IPs ${baseline ? `outside the ${baseline.level} baseline's most frequent` : "with no baseline"} in the last hour; ${formatCount(perHour)} expected`,
         observed: newIps,
-        expected: allowed,
+        expected: Math.round(perHour * 10) / 10,
       };
   }
   const shared =
-    credentialAgents < 2
-      ? 0
-      : clamp01(
-          SHARED_CREDENTIAL_SCORE +
-            SHARED_CREDENTIAL_STEP * (credentialAgents - 2),
-        );
-  if (shared > (best?.score ?? 0))
+    credentialAgents < 2 ? 0 : SHARED_CREDENTIAL_BITS * (credentialAgents - 1);
+  if (shared > (best?.bits ?? 0))
     best = {
       detector: "credential_misuse",
-      score: shared,
+      bits: shared,
       summary: `credential ${credential} used by ${formatCount(credentialAgents)} agent ids in the last hour; one expected`,
       observed: credentialAgents,
       expected: 1,
@@ -142,51 +145,152 @@ export const credentialMisuseDetector: Detector = (input) => {
   return best;
 };
 
-const NEW_PARENT_SCORE = 0.35;
-const FALLBACK_DEPTH_SCORE = 0.6;
+/** The network of an address: its /24 (IPv4) or /48 (IPv6). */
+export function networkOf(ip: string): string {
+  if (ip.includes(":")) return ip.split(":").slice(0, 3).join(":");
+  const dot = ip.lastIndexOf(".");
+  return dot > 0 ? ip.slice(0, dot) : ip;
+}
 
-/** A delegation chain deeper than the baseline's, or a parent agent never seen above this one. */
+/** Minutes within which use from the usual network and a new one means two users. */
+const CONCURRENT_MINUTES = 10;
+
+/**
+ * Credential context: a call from a network the agent's history never used, when that history
+ * is confined to a few networks (a workload's credential, bound to where the workload runs).
+ * Its surprise is Good–Turing novelty over the history's networks; use from the usual network
+ * within minutes of it (two places at once: impossible travel) doubles it.
+ */
+export const credentialContextDetector: Detector = (input) => {
+  const { event, state, baseline } = input;
+  const ip = event.source?.ip;
+  if (!baseline || ip === undefined) return undefined;
+  const ips = baseline.model.vocabulary.sourceIps;
+  // A truncated list of addresses (a peer group's, a NAT pool) says nothing about networks.
+  if (ips.distinct > ips.top.length || ips.total === 0) return undefined;
+  const network = networkOf(ip);
+  let seenNetworks = 0;
+  let sameNetwork = false;
+  const networks = new Set<string>();
+  for (const [known] of ips.top) {
+    const net = networkOf(known);
+    networks.add(net);
+    if (net === network) sameNetwork = true;
+  }
+  seenNetworks = networks.size;
+  if (sameNetwork) {
+    state.usualNetworkMs = event.time_ms;
+    return undefined;
+  }
+  if (!flagOnce(input, "network", network, STATE_CAPS.flagged))
+    return undefined;
+  // Good–Turing over networks: each network's first use is a "new" event of the history.
+  let bits = -Math.log2((seenNetworks + 1) / (ips.total + 2));
+  const concurrent =
+    state.usualNetworkMs > 0 &&
+    event.time_ms - state.usualNetworkMs <= CONCURRENT_MINUTES * MINUTE_MS;
+  if (concurrent) bits *= 2;
+  if (!(bits >= 1)) return undefined;
+  return {
+    detector: "credential_context",
+    bits,
+    summary: `credential ${event.credential.id} used from network ${network}, outside the ${formatCount(seenNetworks)} networks of the ${baseline.level} baseline's ${formatCount(ips.total)} calls${concurrent ? `, ${CONCURRENT_MINUTES} min or less after use from a usual one` : ""}`,
+    observed: network,
+    expected: [...networks].join(", "),
+  };
+};
+
+/** Without a baseline, a chain beyond the absolute limit is worth an alert. */
+const FALLBACK_DEPTH_BITS = 12;
+/** Each level beyond the deepest chain of the history after the first (worth 1/(n+1)). */
+const EXTRA_LEVEL_BITS = 4;
+
+/**
+ * A delegated call that reaches data its chain's root never touches (a sub-agent doing what
+ * its originator could not: the root's agent baseline has no call at this sensitivity), a chain
+ * deeper than the baseline's, or a parent agent never seen above this one.
+ */
 export const delegationAnomalyDetector: Detector = (input) => {
   const { event, baseline, limits } = input;
   const depth = event.chain_depth;
   const chain = event.delegation.join(" → ");
+  const reach = rootReach(input);
   if (!baseline) {
-    if (depth <= limits.fallbackMaxChainDepth) return undefined;
-    return {
+    if (depth <= limits.fallbackMaxChainDepth) return reach;
+    return strongest(reach, {
       detector: "delegation_anomaly",
-      score: FALLBACK_DEPTH_SCORE,
+      bits: FALLBACK_DEPTH_BITS,
       summary: `delegation chain of depth ${depth} (${chain}); the absolute limit is ${limits.fallbackMaxChainDepth}`,
       observed: depth,
       expected: limits.fallbackMaxChainDepth,
-    };
+    });
   }
   const deepest = Math.max(1, baseline.model.maxChainDepth);
   if (depth > deepest)
-    return {
+    return strongest(reach, {
       detector: "delegation_anomaly",
-      score: clamp01((depth - deepest) / 2),
+      bits:
+        Math.log2(baseline.model.history.events + 2) +
+        EXTRA_LEVEL_BITS * (depth - deepest - 1),
       summary: `delegation chain of depth ${depth} (${chain}); the ${baseline.level} baseline's deepest is ${deepest}`,
       observed: depth,
       expected: deepest,
-    };
+    });
   const parent = event.delegation[event.delegation.length - 2];
-  if (parent === undefined) return undefined;
-  const status = vocabularyStatus(
-    baseline.model.vocabulary.delegationParents,
-    parent,
-  );
+  if (parent === undefined) return reach;
+  const novelty = temperedNovelty(input, "delegationParents", parent);
   if (
-    status !== "new" ||
+    novelty.status !== "new" ||
     !flagOnce(input, "parent", parent, STATE_CAPS.flagged)
   )
-    return undefined;
-  return {
+    return reach;
+  return strongest(reach, {
     detector: "delegation_anomaly",
-    score: NEW_PARENT_SCORE,
+    bits: novelty.bits,
     summary: `delegated by ${parent}, a parent the ${baseline.level} baseline never saw (${chain})`,
     observed: parent,
     expected: baseline.model.vocabulary.delegationParents.top
       .map(([p]) => p)
       .join(", "),
-  };
+  });
 };
+
+function strongest(
+  a: DetectorResult | undefined,
+  b: DetectorResult,
+): DetectorResult {
+  return a && a.bits >= b.bits ? a : b;
+}
+
+/** Sensitivities a delegated call reaching beyond its root is judged at. */
+const ROOT_REACH_SENSITIVITIES: ReadonlySet<string> = new Set([
+  "restricted",
+  "confidential",
+]);
+
+function rootReach(input: DetectorInput): DetectorResult | undefined {
+  const { event } = input;
+  const sensitivity = event.resource?.sensitivity;
+  if (
+    event.chain_depth < 2 ||
+    sensitivity === undefined ||
+    !ROOT_REACH_SENSITIVITIES.has(sensitivity) ||
+    event.chain_root === event.agent.id
+  )
+    return undefined;
+  const root = input.baselines.get(
+    agentBaselineKey(event.tenant, event.chain_root),
+  );
+  if (!root?.trusted) return undefined;
+  const novelty = noveltyBits(root.vocabulary.sensitivities, sensitivity);
+  if (novelty.status === "seen" || !(novelty.bits > 0)) return undefined;
+  if (!flagOnce(input, "reach", sensitivity, STATE_CAPS.flagged))
+    return undefined;
+  return {
+    detector: "delegation_anomaly",
+    bits: novelty.bits,
+    summary: `${event.agent.id} reaches ${sensitivity} data (${event.resource?.type ?? "resource"}) through a chain of depth ${event.chain_depth} (${event.delegation.join(" → ")}); its root ${event.chain_root} never touched ${sensitivity} data in ${formatCount(root.history.events)} calls`,
+    observed: sensitivity,
+    expected: root.vocabulary.sensitivities.top.map(([v]) => v).join(", "),
+  };
+}

@@ -64,7 +64,13 @@ export function denyRuleMatches(
   );
 }
 
-/** Static rules from the policy: score 1 on the first deny-list entry the event matches. */
+/**
+ * Evidence of a deny-list match: as much as an alert needs on a busy agent; the default policy
+ * steps up on it (policy.ts), a policy that wants it to revoke says so.
+ */
+const DENY_RULE_BITS = 20;
+
+/** Static rules from the policy: the first deny-list entry the event matches. */
 export const denyRuleDetector: Detector = (input) => {
   const { event, denyRules } = input;
   for (const rule of denyRules) {
@@ -74,7 +80,7 @@ export const denyRuleDetector: Detector = (input) => {
       : "";
     return {
       detector: "deny_rule",
-      score: 1,
+      bits: DENY_RULE_BITS,
       summary: `${event.action.name}${resource} matches deny rule ${rule.id}; the policy forbids it`,
       observed: event.action.name,
       expected: `not ${rule.id}`,

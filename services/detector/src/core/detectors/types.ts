@@ -1,7 +1,12 @@
-import type { CanonicalEvent, Vocabulary } from "@warden/shared";
+import type {
+  CanonicalEvent,
+  Vocabulary,
+  VocabularyDimension,
+} from "@warden/shared";
 import type { AgentState, WindowLayout } from "../agent-state.js";
 import { rememberBounded } from "../bounded.js";
-import type { ResolvedBaseline } from "../baseline-index.js";
+import type { BaselineIndex, ResolvedBaseline } from "../baseline-index.js";
+import { noveltyBits, type Novelty } from "../evidence.js";
 import type { DenyRule } from "./rules.js";
 
 export const DETECTOR_NAMES = [
@@ -17,8 +22,55 @@ export const DETECTOR_NAMES = [
   "off_hours",
   "slow_drift",
   "deny_rule",
+  "control_plane",
+  "counterparty_novelty",
+  "credential_context",
+  "client_novelty",
+  "destructive_burst",
+  "credential_lifetime",
 ] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
+
+/**
+ * How a detector's evidence builds up within an incident (engine.ts): "sum" for detectors that
+ * report each distinct new fact once (a new tool, a new payee: two of them are twice the
+ * evidence), "max" for those that re-measure one running condition on every event (the calls
+ * this minute, the bytes this hour), whose repeated reports are one fact.
+ */
+export type Accumulation = "sum" | "max";
+
+/** Each detector's family (evidence.ts: correlated detectors share one) and accumulation. */
+export const DETECTOR_TRAITS: Readonly<
+  Record<
+    DetectorName,
+    { readonly family: string; readonly accumulate: Accumulation }
+  >
+> = {
+  burst: { family: "rate", accumulate: "max" },
+  rate_spike: { family: "rate", accumulate: "max" },
+  destructive_burst: { family: "rate", accumulate: "max" },
+  novel_action: { family: "novelty", accumulate: "sum" },
+  novel_resource: { family: "novelty", accumulate: "sum" },
+  privilege_escalation: { family: "novelty", accumulate: "sum" },
+  control_plane: { family: "control_plane", accumulate: "sum" },
+  counterparty_novelty: { family: "counterparty", accumulate: "sum" },
+  volume_exfil: { family: "volume", accumulate: "max" },
+  slow_drift: { family: "volume", accumulate: "max" },
+  credential_lifetime: { family: "credential", accumulate: "max" },
+  credential_misuse: { family: "credential", accumulate: "max" },
+  credential_context: { family: "credential", accumulate: "max" },
+  client_novelty: { family: "client", accumulate: "sum" },
+  denied_probing: { family: "probing", accumulate: "max" },
+  delegation_anomaly: { family: "delegation", accumulate: "max" },
+  off_hours: { family: "temporal", accumulate: "max" },
+  deny_rule: { family: "rule", accumulate: "max" },
+};
+
+export const DETECTOR_INDEX: Readonly<Record<DetectorName, number>> =
+  Object.fromEntries(DETECTOR_NAMES.map((name, i) => [name, i])) as Record<
+    DetectorName,
+    number
+  >;
 
 /** Absolute limits used when there is no baseline, and the burst rule's settings. */
 export interface DetectorLimits {
@@ -57,23 +109,59 @@ export interface DetectorInput {
   readonly credentialAgents: number;
   /** The policy's static deny-list. */
   readonly denyRules: readonly DenyRule[];
+  /** Every baseline by key: peer tempering and the delegation root's history. */
+  readonly baselines: BaselineIndex;
+  /** Event time Warden revoked this event's credential, if it did (engine.ts). */
+  readonly revokedAtMs: number | undefined;
 }
 
-/** One detector's verdict on one event: a score in [0, 1] and one sentence saying why. */
+/**
+ * One detector's verdict on one event: its evidence in bits of surprise (evidence.ts) and one
+ * sentence saying why, with the observed and expected values.
+ */
 export interface DetectorResult {
   readonly detector: DetectorName;
-  readonly score: number;
+  readonly bits: number;
+  /** Stakes of the act itself in bits (risk.ts), when the detector knows them (the catalogue). */
+  readonly impact?: number;
+  /** MITRE ATT&CK / ATLAS technique ids, when the detector maps to them. */
+  readonly techniques?: readonly string[];
   readonly summary: string;
   readonly observed: number | string;
   readonly expected: number | string;
 }
 
-/** Returns undefined when it has nothing to say (score 0). */
+/** Returns undefined when it has nothing to say (0 bits). */
 export type Detector = (input: DetectorInput) => DetectorResult | undefined;
 
-export function clamp01(value: number): number {
-  if (!(value > 0)) return 0;
-  return value >= 1 ? 1 : value;
+/** The resolved baseline's vocabulary of one field, or undefined without a baseline. */
+function vocabularyOf(
+  baseline: ResolvedBaseline | undefined,
+  dimension: VocabularyDimension,
+): Vocabulary | undefined {
+  return baseline?.model.vocabulary[dimension];
+}
+
+/**
+ * Novelty of `value` in the agent's history, tempered by its peers': a value new for the agent
+ * that its peer group uses is only as surprising as it is among the peers (agents of one kind
+ * pick up each other's tools).
+ */
+export function temperedNovelty(
+  input: DetectorInput,
+  dimension: VocabularyDimension,
+  value: string,
+): { readonly status: Novelty; readonly bits: number } {
+  const vocabulary = vocabularyOf(input.baseline, dimension);
+  if (!vocabulary) return { status: "seen", bits: 0 };
+  const own = noveltyBits(vocabulary, value);
+  if (own.status === "seen" || input.baseline?.level !== "agent") return own;
+  const peer = input.baselines.get(input.state.baselineKeys.peer);
+  if (!peer?.trusted) return own;
+  const theirs = noveltyBits(peer.vocabulary[dimension], value);
+  return theirs.bits < own.bits
+    ? { status: own.status, bits: theirs.bits }
+    : own;
 }
 
 /**

@@ -1,0 +1,135 @@
+import { STATE_CAPS } from "../agent-state.js";
+import { createSeenSets, sight } from "../seen.js";
+import {
+  flagOnce,
+  formatCount,
+  temperedNovelty,
+  type Detector,
+} from "./types.js";
+
+/** Verbs that send something to the counterparty (write, send, pay, post, share, export). */
+const SENDING_VERBS: ReadonlySet<string> = new Set([
+  "write",
+  "export",
+  "delegate",
+  "execute",
+]);
+/** Stakes of sending to a party the agent never dealt with (risk.ts). */
+export const EXTERNAL_IMPACT = 6;
+
+/** The host of a URL, or the text itself when it is not one. */
+function hostOf(target: string): string {
+  try {
+    return new URL(target).host.toLowerCase();
+  } catch {
+    return target.toLowerCase();
+  }
+}
+
+/**
+ * Counterparty novelty: the recipient, payee, destination or external resource of a call that
+ * sends something (`action.counterparty`, else the host of `action.target`), never seen for this
+ * tool and this agent. Its surprise is Good–Turing over the agent's own sends: an agent that
+ * mails a new address on most calls gets ~0 bits, one that paid the same three payees for
+ * months gets many.
+ */
+export const counterpartyNoveltyDetector: Detector = (input) => {
+  const { event, state } = input;
+  if (!SENDING_VERBS.has(event.action.verb) || event.outcome === "denied")
+    return undefined;
+  const explicit = event.action.counterparty;
+  const target = event.action.target;
+  const party = explicit ?? (target ? hostOf(target) : undefined);
+  if (party === undefined) return undefined;
+  state.seen ??= createSeenSets();
+  const sighting = sight(
+    state.seen,
+    "counterparty",
+    `${event.action.name}\u0000${party}`,
+  );
+  if (sighting.known || sighting.uses === 0) return undefined;
+  const bits = Math.log2((sighting.uses + 2) / (sighting.distinct + 1));
+  if (bits < 1) return undefined;
+  return {
+    detector: "counterparty_novelty",
+    bits,
+    impact: EXTERNAL_IMPACT,
+    techniques: explicit ? ["AML.T0051", "T1657"] : ["T1567"],
+    summary: `${event.action.name} to ${party}, a counterparty this agent never used; ${formatCount(sighting.distinct)} distinct in its ${formatCount(sighting.uses)} earlier sends`,
+    observed: party,
+    expected: `one of ${formatCount(sighting.distinct)} known`,
+  };
+};
+
+/**
+ * Client novelty: a gateway the baseline never saw for the agent, or a user agent this agent
+ * never sent (Good–Turing over its own calls, as for counterparties).
+ */
+export const clientNoveltyDetector: Detector = (input) => {
+  const { event, state, baseline } = input;
+  const gateway = event.source?.gateway;
+  if (baseline && gateway !== undefined) {
+    const novelty = temperedNovelty(input, "gateways", gateway);
+    if (
+      novelty.status === "new" &&
+      novelty.bits >= 1 &&
+      flagOnce(input, "gateway", gateway, STATE_CAPS.flagged)
+    )
+      return {
+        detector: "client_novelty",
+        bits: novelty.bits,
+        summary: `call through gateway ${gateway}, which the ${baseline.level} baseline's ${formatCount(baseline.model.vocabulary.gateways.total)} calls never used`,
+        observed: gateway,
+        expected: baseline.model.vocabulary.gateways.top
+          .map(([g]) => g)
+          .join(", "),
+      };
+  }
+  const agentString = event.source?.user_agent;
+  if (agentString === undefined) return undefined;
+  state.seen ??= createSeenSets();
+  const sighting = sight(state.seen, "client", agentString);
+  if (sighting.known || sighting.uses === 0) return undefined;
+  const bits = Math.log2((sighting.uses + 2) / (sighting.distinct + 1));
+  if (bits < 1) return undefined;
+  return {
+    detector: "client_novelty",
+    bits,
+    summary: `user agent "${agentString.slice(0, 80)}" never sent by this agent; ${formatCount(sighting.distinct)} distinct in its ${formatCount(sighting.uses)} earlier calls`,
+    observed: agentString.slice(0, 200),
+    expected: `one of ${formatCount(sighting.distinct)} known`,
+  };
+};
+
+/** Evidence of a call on an expired credential: a healthy gateway never accepts one. */
+const EXPIRED_BITS = 20;
+/** Evidence of a call on a credential Warden revoked: the revocation did not hold. */
+const REVOKED_BITS = 40;
+/** Clock skew between issuer and gateway always allowed. */
+const EXPIRY_SKEW_MS = 5 * 60_000;
+
+/** A credential used after its `expires_at`, or after Warden revoked it. */
+export const credentialLifetimeDetector: Detector = (input) => {
+  const { event, revokedAtMs } = input;
+  if (revokedAtMs !== undefined && event.time_ms > revokedAtMs)
+    return {
+      detector: "credential_lifetime",
+      bits: REVOKED_BITS,
+      techniques: ["T1550"],
+      summary: `credential ${event.credential.id} used ${formatCount((event.time_ms - revokedAtMs) / 1000)} s after Warden revoked it; no use expected`,
+      observed: event.time,
+      expected: `before ${new Date(revokedAtMs).toISOString()}`,
+    };
+  const expires = event.credential.expires_at;
+  if (expires === undefined || event.outcome === "denied") return undefined;
+  const expiresMs = Date.parse(expires);
+  if (!(event.time_ms > expiresMs + EXPIRY_SKEW_MS)) return undefined;
+  return {
+    detector: "credential_lifetime",
+    bits: EXPIRED_BITS,
+    techniques: ["T1550"],
+    summary: `credential ${event.credential.id} accepted ${formatCount((event.time_ms - expiresMs) / 60_000)} min after it expired at ${expires}`,
+    observed: event.time,
+    expected: `before ${expires}`,
+  };
+};
