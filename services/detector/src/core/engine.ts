@@ -330,7 +330,8 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
       );
       if (action === "revoke")
         for (const id of decision.credential_ids ?? [])
-          revoked.touch(`${event.credential.type}\u0000${id}`, t, () => t);
+          if (!revoked.get(`${event.credential.type}\u0000${id}`))
+            revoked.touch(`${event.credential.type}\u0000${id}`, t, () => t);
       return {
         ...base,
         suppressedBy: firedRules,

@@ -11,6 +11,11 @@ const LN2 = Math.LN2;
 
 /** Never more than this from one estimate: a history of n samples cannot say more than ~log₂ n. */
 export const MAX_BITS = 64;
+/**
+ * Steepest Pareto tail assumed beyond a history's maximum: a flat history (p95 = p99 = max) of a
+ * few days has not seen the agent's rare busy moments, so its tail is not taken as thin.
+ */
+const MAX_TAIL_INDEX = 1.5;
 
 function bitsOf(probability: number): number {
   if (!(probability < 1)) return 0;
@@ -52,7 +57,9 @@ export function tailBits(
   }
   const spacing = Math.log(p99 / p95);
   const alpha =
-    spacing > 0 ? Math.min(3, Math.max(0.5, Math.log(5) / spacing)) : 3;
+    spacing > 0
+      ? Math.min(MAX_TAIL_INDEX, Math.max(0.5, Math.log(5) / spacing))
+      : MAX_TAIL_INDEX;
   return Math.min(MAX_BITS, bitsOf(pMax) + alpha * Math.log2(value / max));
 }
 

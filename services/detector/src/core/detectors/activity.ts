@@ -78,10 +78,13 @@ export const rateSpikeDetector: Detector = (input) => {
   );
   const busiest = Math.max(rate.p99, rate.max);
   if (calls <= busiest) return undefined;
+  // Busy minutes come in runs within an hour: the history holds about one independent
+  // extreme per active hour, not per active minute.
+  const history = baseline.model.history;
   const bits = tailBits(
     calls,
     rate,
-    baseline.model.history.activeMinutes,
+    history.activeHours / Math.max(1, history.agents),
     RATE_FLOOR,
   );
   if (bits === 0) return undefined;

@@ -105,13 +105,22 @@ export const clientNoveltyDetector: Detector = (input) => {
 const EXPIRED_BITS = 20;
 /** Evidence of a call on a credential Warden revoked: the revocation did not hold. */
 const REVOKED_BITS = 40;
+/** Calls in flight when the revocation was sent are not a failure of it. */
+const REVOCATION_GRACE_MS = 60_000;
+/** A revocation is watched this long (event time); after that the incident is the revoker's. */
+const REVOKED_WATCH_MS = 3_600_000;
 /** Clock skew between issuer and gateway always allowed. */
 const EXPIRY_SKEW_MS = 5 * 60_000;
 
 /** A credential used after its `expires_at`, or after Warden revoked it. */
 export const credentialLifetimeDetector: Detector = (input) => {
   const { event, revokedAtMs } = input;
-  if (revokedAtMs !== undefined && event.time_ms > revokedAtMs)
+  if (
+    revokedAtMs !== undefined &&
+    event.time_ms > revokedAtMs + REVOCATION_GRACE_MS &&
+    event.time_ms - revokedAtMs <= REVOKED_WATCH_MS &&
+    flagOnce(input, "revoked", event.credential.id, STATE_CAPS.flagged)
+  )
     return {
       detector: "credential_lifetime",
       bits: REVOKED_BITS,

@@ -115,13 +115,16 @@ export const credentialMisuseDetector: Detector = (input) => {
     const cutoff = event.time_ms - MINUTES_PER_HOUR * MINUTE_MS;
     const newIps = forgetBefore(state.newSourceIps, cutoff);
     const ips = baseline?.model.vocabulary.sourceIps;
-    const perHour = baseline
-      ? Math.max(
-          NEW_IPS_MIN_RATE,
-          (ips?.distinct ?? 0) /
-            Math.max(1, baseline.model.history.activeHours),
-        )
-      : NEW_IPS_COLD_RATE;
+    // A truncated list of addresses (a peer group's runners, a NAT pool) cannot say an
+    // address is new, only that it is not among the most frequent: the cold rate applies.
+    const complete = ips !== undefined && ips.distinct <= ips.top.length;
+    const perHour =
+      baseline && complete
+        ? Math.max(
+            NEW_IPS_MIN_RATE,
+            ips.distinct / Math.max(1, baseline.model.history.activeHours),
+          )
+        : NEW_IPS_COLD_RATE;
     const bits = poissonBits(newIps, perHour);
     if (bits >= 1)
       best = {

@@ -143,6 +143,9 @@ export const slowDriftDetector: Detector = (input) => {
   if (!baseline || state.driftHours < DRIFT_MIN_HOURS) return undefined;
   const hourly = baseline.model.bytesPerHour;
   const sustained = Math.min(state.driftShort, state.driftLong);
+  // Sustained above the heavy hour: below it, the averages are within normal hours.
+  if (!(sustained > Math.max(hourly.p99, DRIFT_MIN_EXPECTED_BYTES)))
+    return undefined;
   const bits =
     DRIFT_HOURS_FACTOR *
     tailBits(

@@ -46,16 +46,16 @@ export const DETECTOR_TRAITS: Readonly<
     { readonly family: string; readonly accumulate: Accumulation }
   >
 > = {
-  burst: { family: "rate", accumulate: "max" },
-  rate_spike: { family: "rate", accumulate: "max" },
-  destructive_burst: { family: "rate", accumulate: "max" },
+  burst: { family: "activity", accumulate: "max" },
+  rate_spike: { family: "activity", accumulate: "max" },
+  destructive_burst: { family: "activity", accumulate: "max" },
   novel_action: { family: "novelty", accumulate: "sum" },
   novel_resource: { family: "novelty", accumulate: "sum" },
   privilege_escalation: { family: "novelty", accumulate: "sum" },
   control_plane: { family: "control_plane", accumulate: "sum" },
   counterparty_novelty: { family: "counterparty", accumulate: "sum" },
-  volume_exfil: { family: "volume", accumulate: "max" },
-  slow_drift: { family: "volume", accumulate: "max" },
+  volume_exfil: { family: "activity", accumulate: "max" },
+  slow_drift: { family: "activity", accumulate: "max" },
   credential_lifetime: { family: "credential", accumulate: "max" },
   credential_misuse: { family: "credential", accumulate: "max" },
   credential_context: { family: "credential", accumulate: "max" },
@@ -152,6 +152,9 @@ export function temperedNovelty(
   dimension: VocabularyDimension,
   value: string,
 ): { readonly status: Novelty; readonly bits: number } {
+  // A tenant's history mixes every kind of agent: what is new to it says little about a new
+  // identity, whose own kind has no history yet (judged by limits, not novelty).
+  if (input.baseline?.level === "tenant") return { status: "seen", bits: 0 };
   const vocabulary = vocabularyOf(input.baseline, dimension);
   if (!vocabulary) return { status: "seen", bits: 0 };
   const own = noveltyBits(vocabulary, value);
