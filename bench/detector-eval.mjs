@@ -34,7 +34,25 @@ const ATTACKS = [
   "off_hours",
   "delegation_abuse",
   "slow_exfiltration",
+  "control_plane_persistence",
+  "counterparty_hijack",
+  "stolen_workload_credentials",
 ];
+// What "detected" means for each kind (issue 15): the weakest action that counts.
+const REQUIRED = {
+  runaway_loop: "revoke",
+  bulk_export: "revoke",
+  credential_sharing: "revoke",
+  privilege_escalation: "revoke",
+  delegation_abuse: "revoke",
+  novel_sensitive_access: "step_up",
+  denied_call_probing: "step_up",
+  off_hours: "alert",
+  slow_exfiltration: "alert",
+  control_plane_persistence: "revoke",
+  counterparty_hijack: "step_up",
+  stolen_workload_credentials: "revoke",
+};
 // The issue's speed goal: these are caught within 5 s of event time.
 const FAST = new Set(["runaway_loop", "bulk_export", "credential_sharing"]);
 
@@ -149,8 +167,13 @@ function detection(label) {
   const strongest = candidates.reduce((best, d) =>
     ACTION_RANK[d.action] > ACTION_RANK[best.action] ? d : best,
   );
+  const required = REQUIRED[label.kind] ?? "alert";
+  const acting = candidates.find(
+    (d) => ACTION_RANK[d.action] >= ACTION_RANK[required],
+  );
   return {
     delayMs: Math.max(0, first.atMs - firstMs),
+    actedMs: acting ? Math.max(0, acting.atMs - firstMs) : undefined,
     action: strongest.action,
     detectors: [...new Set(candidates.map((d) => d.reasons[0]?.detector))],
   };
@@ -201,18 +224,22 @@ const attackRows = ATTACKS.map((kind) => {
   const actions = found.map((r) => r.found.action);
   const detectors = [...new Set(found.flatMap((r) => r.found.detectors))];
   const recall = landed.length ? found.length / landed.length : undefined;
+  const acted = found.filter((r) => r.found.actedMs !== undefined);
+  const actedDelays = acted.map((r) => r.found.actedMs);
   const within5s = FAST.has(kind)
-    ? `${delays.filter((d) => d <= 5000).length}/${landed.length}`
+    ? `${actedDelays.filter((d) => d <= 5000).length}/${landed.length}`
     : "";
   return {
     kind,
-    text: `| ${kind} | ${found.length}/${landed.length} | ${recall === undefined ? "—" : recall.toFixed(2)} | ${seconds(pct(delays, 0.5))} | ${seconds(pct(delays, 1))} | ${within5s} | ${actions.join(", ") || "—"} | ${detectors.join(", ") || "—"} |`,
+    text: `| ${kind} | ${REQUIRED[kind] ?? "alert"} | ${acted.length}/${landed.length} | ${found.length}/${landed.length} | ${recall === undefined ? "—" : recall.toFixed(2)} | ${seconds(pct(delays, 0.5))} | ${seconds(pct(actedDelays, 1))} | ${within5s} | ${actions.join(", ") || "—"} | ${detectors.join(", ") || "—"} |`,
     landed: landed.length,
     found: found.length,
+    acted: acted.length,
   };
 });
 const landedTotal = attackRows.reduce((a, r) => a + r.landed, 0);
 const foundTotal = attackRows.reduce((a, r) => a + r.found, 0);
+const actedTotal = attackRows.reduce((a, r) => a + r.acted, 0);
 
 const trapRows = traps.map((label) => {
   const fromMs = Date.parse(label.start);
@@ -255,10 +282,10 @@ ${replaySummary}
 
 ## Attacks
 
-Recall over all attacks that landed: **${foundTotal}/${landedTotal} = ${landedTotal ? (foundTotal / landedTotal).toFixed(2) : "—"}** (goal ≥ 0.95).
+Recall with the required action over all attacks that landed: **${actedTotal}/${landedTotal} = ${landedTotal ? (actedTotal / landedTotal).toFixed(2) : "—"}** (goal ≥ 0.95); with any decision: ${foundTotal}/${landedTotal}.
 
-| attack | detected | recall | time to detect p50 | max | ≤ 5 s (goal) | strongest action each | first detectors |
-|---|---|---|---|---|---|---|---|
+| attack | required | with required action | any decision | recall (any) | first decision p50 | required action, max delay | required ≤ 5 s (goal) | strongest action each | first detectors |
+|---|---|---|---|---|---|---|---|---|---|
 ${attackRows.map((r) => r.text).join("\n")}
 
 ## Noise

@@ -21,6 +21,17 @@ import {
 
 const RUNAWAY_ERRORS = [429, 500, 503];
 
+const PERSISTENCE_ACTIONS = [
+  "iam.CreateUser",
+  "iam.CreateAccessKey",
+  "iam.CreateLoginProfile",
+  "iam.AttachUserPolicy",
+  "iam.UpdateAssumeRolePolicy",
+  "rds.ModifyDBSnapshotAttribute",
+  "s3.PutBucketPolicy",
+  "lambda.AddPermission",
+];
+
 const EXTERNAL_DELEGATION: ActionSpec = {
   name: "agents.delegate",
   verb: "delegate",
@@ -171,6 +182,46 @@ export function attackEvent(
         resourceId: `${type.type}:${below(rng, type.vocabulary)}`,
       });
     }
+    case "control_plane_persistence": {
+      // Persistence through the control plane, in the cloud provider's own spelling (a
+      // CloudTrail mapper's eventSource.eventName): a user, keys, a login profile, a backdoored
+      // trust policy, a snapshot shared out.
+      const name = pick(rng, PERSISTENCE_ACTIONS);
+      return baseEvent(context, sequence, timeMs, agent, {
+        name,
+        verb: "admin",
+        // Labelled internal, not restricted: the catalogue, not a sensitivity label, must find it.
+        resource: {
+          type: "cloud_identity",
+          vocabulary: 50,
+          sensitivity: "internal",
+        },
+        weight: 1,
+        bytesMedian: 800,
+        bytesSigma: 0.4,
+        recordsMedian: 0,
+        target: "https://iam.amazonaws.com/",
+      });
+    }
+    case "counterparty_hijack": {
+      // The agent's usual payment tool, paying an account it never paid.
+      const spec =
+        agent.kind.actions.find((a) => a.verb === "write") ??
+        chooseAction(rng, agent.kind.actions);
+      const event = baseEvent(context, sequence, timeMs, agent, spec);
+      event.action.counterparty = `iban:XX${hashHex(population.seed, variant).slice(0, 14)}`;
+      return withOutcome(event, "success");
+    }
+    case "stolen_workload_credentials":
+      // The workload's credential, used from a network it never ran in, while it keeps running.
+      return baseEvent(
+        context,
+        sequence,
+        timeMs,
+        agent,
+        chooseAction(rng, agent.kind.actions),
+        { ip: pick(rng, episode.ips) },
+      );
     case "off_hours":
       return baseEvent(
         context,

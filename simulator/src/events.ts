@@ -25,6 +25,17 @@ export function buildEvent(
   const agent = agentAt(context.population, agentIndex);
   if (episode && episode.class === "attack")
     return attackEvent(context, sequence, timeMs, agent, episode);
+  if (episode?.kind === "network_move") {
+    const ip = episode.ips[sequence % episode.ips.length];
+    return baseEvent(
+      context,
+      sequence,
+      timeMs,
+      agent,
+      chooseAction(context.rng, agent.kind.actions),
+      ip === undefined ? {} : { ip },
+    );
+  }
   const actions =
     source === SOURCE.run
       ? (agent.kind.run?.actions ?? agent.kind.actions)

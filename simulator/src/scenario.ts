@@ -30,6 +30,9 @@ export const ATTACK_KINDS = [
   "off_hours",
   "delegation_abuse",
   "slow_exfiltration",
+  "control_plane_persistence",
+  "counterparty_hijack",
+  "stolen_workload_credentials",
 ] as const;
 export type AttackKind = (typeof ATTACK_KINDS)[number];
 
@@ -39,6 +42,7 @@ export const TRAP_KINDS = [
   "brand_new_agent",
   "gradual_growth",
   "credential_rotation",
+  "network_move",
 ] as const;
 export type TrapKind = (typeof TRAP_KINDS)[number];
 
@@ -136,6 +140,10 @@ const VICTIM_KINDS: Record<EpisodeKind, readonly number[]> = {
     KIND_INDEX.dataSync,
     KIND_INDEX.reportJob,
   ],
+  control_plane_persistence: [KIND_INDEX.ciAgent, KIND_INDEX.dataSync],
+  counterparty_hijack: [KIND_INDEX.procurementBot],
+  stolen_workload_credentials: [KIND_INDEX.ciAgent, KIND_INDEX.dataSync],
+  network_move: [KIND_INDEX.ciAgent, KIND_INDEX.dataSync],
   nightly_batch: [KIND_INDEX.dataSync],
   weekly_report_spike: [KIND_INDEX.reportJob],
   brand_new_agent: DIURNAL,
@@ -286,6 +294,38 @@ function planOne(kind: EpisodeKind, context: PlanContext): Planned | string {
     }
     case "credential_sharing":
       return credentialSharing(agent, context);
+    case "control_plane_persistence":
+      return withCalls([5, 15], [4, 12]);
+    case "counterparty_hijack":
+      return withCalls([10, 30], [3, 10]);
+    case "stolen_workload_credentials": {
+      const planned = withCalls([10, 30], [20, 60]);
+      if (typeof planned === "string") return planned;
+      // One or two addresses of a network the workload never ran in.
+      const ips = Array.from(
+        { length: 1 + below(rng, 2) },
+        () =>
+          `${pick(rng, [34, 52, 104, 178])}.${below(rng, 256)}.${below(rng, 256)}.${1 + below(rng, 254)}`,
+      );
+      return { ...planned, ips };
+    }
+    case "network_move": {
+      // A second deployment of the workload in another private subnet (blue/green), running
+      // beside the first: its own calls, from there.
+      const ips = Array.from(
+        { length: 2 },
+        (_, n) => `10.250.${below(rng, 256)}.${10 + n}`,
+      );
+      const times = span([6 * 60, 24 * 60]);
+      if (typeof times === "string") return times;
+      return {
+        agent,
+        startMs: times[0],
+        endMs: times[1],
+        ratePerSecond: between(rng, 0.002, 0.01),
+        ips,
+      };
+    }
     case "brand_new_agent": {
       const times = span([24 * 60, 24 * 60]);
       if (typeof times === "string") return times;

@@ -35,11 +35,13 @@ import {
 } from "./detectors/identity.js";
 import { denyRuleDetector } from "./detectors/rules.js";
 import { offHoursDetector, slowDriftDetector } from "./detectors/temporal.js";
-import type {
-  Detector,
-  DetectorInput,
-  DetectorLimits,
-  DetectorResult,
+import {
+  DETECTOR_INDEX,
+  type Detector,
+  type DetectorInput,
+  type DetectorLimits,
+  type DetectorName,
+  type DetectorResult,
 } from "./detectors/types.js";
 import { accumulateEvidence, admitDecision } from "./incident.js";
 import { policyFor, type Action, type Policy } from "./policy.js";
@@ -90,6 +92,10 @@ function noteResults(
     const held = notes.get(result.detector);
     if (!held || result.bits >= held.bits) notes.set(result.detector, result);
   }
+  // Only detectors whose evidence has not decayed away still explain the incident.
+  for (const name of notes.keys())
+    if (!((state.evidence?.[DETECTOR_INDEX[name as DetectorName]] ?? 0) > 0))
+      notes.delete(name);
   return [...notes.values()];
 }
 
@@ -158,8 +164,13 @@ function buildDecision(
   cutoffs: Cutoffs,
   decidedAt: string,
 ): DecisionV1 {
+  // Strongest first by what each contributes now (its evidence decayed to this event).
+  const weight = (r: DetectorResult): number =>
+    state.evidence?.[DETECTOR_INDEX[r.detector]] ?? r.bits;
   const reasons = [...results]
-    .sort((a, b) => b.bits - a.bits || a.detector.localeCompare(b.detector))
+    .sort(
+      (a, b) => weight(b) - weight(a) || a.detector.localeCompare(b.detector),
+    )
     .map((r) => ({
       detector: r.detector,
       score: riskOf(r.bits, cutoffs),

@@ -131,7 +131,7 @@ describe("actions from evidence", () => {
     expect(cutoffs.step_up).toBeLessThan(cutoffs.revoke);
   });
 
-  it("one extreme signal decides alone, impact lowers the ladder, overrides act", () => {
+  it("one extreme signal decides alone, impact raises the rung, overrides act", () => {
     const cutoffs = cutoffsFor(DEFAULT_POLICY, baseline());
     const extreme = [result("volume_exfil", cutoffs.revoke + 1)];
     expect(
@@ -141,11 +141,16 @@ describe("actions from evidence", () => {
     expect(
       chooseAction(combined(weak), cutoffs, weak, DEFAULT_POLICY),
     ).toBeUndefined();
-    const stakes = effectiveCutoffs(DEFAULT_POLICY, cutoffs, 10);
-    expect(stakes.alert).toBeLessThan(cutoffs.alert);
-    expect(stakes.revoke).toBeCloseTo(
-      Math.max(DEFAULT_POLICY.minBits.revoke, cutoffs.revoke - 5),
+    // The stakes move the step-up and revoke cut-offs down, never below the alert cut-off.
+    const stakes = effectiveCutoffs(DEFAULT_POLICY, cutoffs, 4);
+    expect(stakes.alert).toBe(cutoffs.alert);
+    expect(stakes.step_up).toBeCloseTo(
+      Math.max(cutoffs.alert, cutoffs.step_up - 4),
       6,
+    );
+    expect(stakes.revoke).toBeCloseTo(cutoffs.revoke - 4, 6);
+    expect(effectiveCutoffs(DEFAULT_POLICY, cutoffs, 12).step_up).toBe(
+      cutoffs.alert,
     );
     const burst = [result("burst", 1)];
     expect(chooseAction(1, cutoffs, burst, DEFAULT_POLICY)).toBe("revoke");

@@ -82,7 +82,7 @@ export const DEFAULT_POLICY: Policy = {
   evidenceHalfLifeSeconds: 600,
   detectors: {
     burst: { action: "revoke", minBits: 0 },
-    credential_misuse: { action: "revoke", minBits: 24 },
+    credential_misuse: { action: "revoke", minBits: 20 },
     credential_lifetime: { action: "step_up", minBits: 16 },
     counterparty_novelty: { action: "step_up", minBits: 6 },
     deny_rule: { action: "step_up", minBits: 0 },

@@ -10,11 +10,12 @@ import { ACTION_RANK, ACTIONS, type Action, type Policy } from "./policy.js";
  * most n · 2^−b times a day; the cut-off for a budget of r decisions per agent-day is therefore
  * log₂(n / r), with n taken from the baseline's own history (its events per agent per day).
  *
- * Impact lowers the cut-offs: the stakes of the act (export, delete, admin, delegate, sending to
+ * Impact decides the ladder: the stakes of the act (export, delete, admin, delegate, sending to
  * a new party; restricted or confidential data; a catalogued control-plane change) are bits of
- * prior odds that an anomaly here is harmful. They count fully towards alert and step-up and
- * half towards revoke, so the stakes alone never revoke a healthy agent, while an extreme
- * outlier on restricted data does at once.
+ * prior odds that an anomaly here is harmful, taken off the step-up and revoke cut-offs but never
+ * below the alert cut-off. Evidence that would not alert stays quiet whatever the stakes (the
+ * alert budget holds); evidence that does climbs higher the more is at stake, so an extreme
+ * outlier on restricted data revokes at once.
  */
 
 const DAY_MS = 86_400_000;
@@ -89,12 +90,12 @@ export function effectiveCutoffs(
   cutoffs: Cutoffs,
   impact: number,
 ): Cutoffs {
-  const lower = (action: Action, by: number): number =>
-    Math.max(policy.minBits[action], cutoffs[action] - by);
+  const lower = (action: Action): number =>
+    Math.max(policy.minBits[action], cutoffs.alert, cutoffs[action] - impact);
   return {
-    alert: lower("alert", impact),
-    step_up: lower("step_up", impact),
-    revoke: lower("revoke", impact / 2),
+    alert: cutoffs.alert,
+    step_up: lower("step_up"),
+    revoke: lower("revoke"),
   };
 }
 

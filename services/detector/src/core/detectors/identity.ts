@@ -1,6 +1,7 @@
 import { agentBaselineKey } from "@warden/shared";
 import { MINUTE_MS, MINUTES_PER_HOUR, STATE_CAPS } from "../agent-state.js";
 import { forgetBefore, rememberBounded } from "../bounded.js";
+import { sumRing } from "../ring.js";
 import { noveltyBits, poissonBits } from "../evidence.js";
 import {
   flagOnce,
@@ -113,18 +114,30 @@ export const credentialMisuseDetector: Detector = (input) => {
         STATE_CAPS.sourceIps,
       );
     const cutoff = event.time_ms - MINUTES_PER_HOUR * MINUTE_MS;
-    const newIps = forgetBefore(state.newSourceIps, cutoff);
+    forgetBefore(state.newSourceIps, cutoff);
     const ips = baseline?.model.vocabulary.sourceIps;
-    // A truncated list of addresses (a peer group's runners, a NAT pool) cannot say an
-    // address is new, only that it is not among the most frequent: the cold rate applies.
-    const complete = ips !== undefined && ips.distinct <= ips.top.length;
-    const perHour =
-      baseline && complete
-        ? Math.max(
-            NEW_IPS_MIN_RATE,
-            ips.distinct / Math.max(1, baseline.model.history.activeHours),
-          )
-        : NEW_IPS_COLD_RATE;
+    // Addresses remembered as new under an earlier baseline (the peer group's, before the
+    // agent's own was trusted) that the current one knows are not new any more.
+    if (ips && state.newSourceIps.size > 1)
+      for (const known of state.newSourceIps.keys())
+        if (vocabularyStatus(ips, known) === "seen")
+          state.newSourceIps.delete(known);
+    const newIps = state.newSourceIps.size;
+    // New addresses expected this hour: the history's chance that a call comes from an address
+    // it had not met (Good–Turing: 2^−novelty bits of a value not in it), times the calls made.
+    // Runners on ephemeral addresses met many once, so they expect many; a fixed workload none.
+    const perHour = ips
+      ? Math.max(
+          NEW_IPS_MIN_RATE,
+          Math.pow(2, -noveltyBits(ips, "\u0000").bits) *
+            sumRing(
+              state.cells,
+              input.layout.callsPerMinute,
+              state.minuteHead,
+              MINUTES_PER_HOUR,
+            ),
+        )
+      : NEW_IPS_COLD_RATE;
     const bits = poissonBits(newIps, perHour);
     if (bits >= 1)
       best = {
@@ -155,6 +168,17 @@ export function networkOf(ip: string): string {
   return dot > 0 ? ip.slice(0, dot) : ip;
 }
 
+/** RFC 1918 / unique-local addresses: an organisation's own address plan. */
+function isPrivate(ip: string): boolean {
+  if (ip.includes(":")) return /^f[cd]/i.test(ip);
+  const [a, b] = ip.split(".").map(Number);
+  return (
+    a === 10 ||
+    (a === 172 && b !== undefined && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168)
+  );
+}
+
 /** Minutes within which use from the usual network and a new one means two users. */
 const CONCURRENT_MINUTES = 10;
 
@@ -181,6 +205,11 @@ export const credentialContextDetector: Detector = (input) => {
     if (net === network) sameNetwork = true;
   }
   seenNetworks = networks.size;
+  // Another subnet of the same private address plan (a redeployment) is a weaker sign than a
+  // network outside it: the credential left the workload's environment.
+  const nearby =
+    isPrivate(ip) &&
+    [...networks].some((net) => isPrivate(`${net}.1`) || net.includes(":"));
   if (sameNetwork) {
     state.usualNetworkMs = event.time_ms;
     return undefined;
@@ -192,12 +221,13 @@ export const credentialContextDetector: Detector = (input) => {
   const concurrent =
     state.usualNetworkMs > 0 &&
     event.time_ms - state.usualNetworkMs <= CONCURRENT_MINUTES * MINUTE_MS;
-  if (concurrent) bits *= 2;
+  if (nearby) bits /= 2;
+  else if (concurrent) bits *= 2;
   if (!(bits >= 1)) return undefined;
   return {
     detector: "credential_context",
     bits,
-    summary: `credential ${event.credential.id} used from network ${network}, outside the ${formatCount(seenNetworks)} networks of the ${baseline.level} baseline's ${formatCount(ips.total)} calls${concurrent ? `, ${CONCURRENT_MINUTES} min or less after use from a usual one` : ""}`,
+    summary: `credential ${event.credential.id} used from network ${network}, outside the ${formatCount(seenNetworks)} networks of the ${baseline.level} baseline's ${formatCount(ips.total)} calls${nearby ? " (same private address plan)" : concurrent ? `, ${CONCURRENT_MINUTES} min or less after use from a usual one` : ""}`,
     observed: network,
     expected: [...networks].join(", "),
   };

@@ -74,10 +74,11 @@ describe("off_hours", () => {
     const results = run(offHoursDetector, night, model);
     expect(results[4]).toBeUndefined();
     const verdict = last(results);
-    expect(verdict?.bits).toBeGreaterThan(40);
-    // 33.3 active minutes per active hour × the Laplace chance 1/(~7 days + 2) of the hour.
+    expect(verdict?.bits).toBeGreaterThan(12);
+    // 10 of 12 five-minute blocks active; 12 expected in an active hour × the Laplace chance
+    // 1/(~7 days + 2) of this hour being active.
     expect(verdict?.summary).toBe(
-      "60 calls in 50 minutes of the last hour at Tue 02:00 UTC, a quiet hour of the day for this agent; its history expects about 3.7 active minutes then",
+      "60 calls in 50 minutes (10 five-minute blocks) of the last hour at Tue 02:00 UTC, a quiet hour of the day for this agent; its history expects about 1.3 active blocks then",
     );
     // 20 calls: less surprising.
     const some = last(run(offHoursDetector, night.slice(0, 20), model));

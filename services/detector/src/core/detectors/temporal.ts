@@ -1,6 +1,6 @@
 import { MINUTES_PER_HOUR } from "../agent-state.js";
 import { sumRing } from "../ring.js";
-import { ALL_HOURS_OF_DAY } from "@warden/shared";
+import { ALL_HOURS_OF_DAY, type BaselineModel } from "@warden/shared";
 import { poissonBits, tailBits } from "../evidence.js";
 import { formatBytes, formatCount, type Detector } from "./types.js";
 
@@ -26,6 +26,9 @@ const OFF_HOURS_NEIGHBOURS = 2;
 /** Days of history before an hour never active says anything. */
 const OFF_HOURS_MIN_DAYS = 3;
 const DAY_MS = 24 * HOUR_MS;
+const BLOCK_MINUTES = 5;
+/** Active blocks always expected in an hour (one stray call is not an incident). */
+const MIN_EXPECTED_BLOCKS = 0.25;
 
 /**
  * Mean calls in hour `hourOfDay` over the week's seven days of an hour-of-week profile. The
@@ -40,34 +43,64 @@ function hourOfDayMean(profile: readonly number[], hourOfDay: number): number {
 }
 
 /**
- * The chance that the agent is active at all in hour `hour` of the day, from its own history:
- * its periodic profile when it has one, else the hours of the day it was ever active. Undefined
- * when the hour (or one beside it) is not quiet.
+ * Active five-minute blocks the agent's own history expects in hour `hour` of the day, when that
+ * hour (and those beside it) is quiet; undefined when it is not. With a periodic profile: the
+ * hour's mean calls (each call fills at most one block), quiet when the hours around it stay
+ * under 5 % of the upper quartile of its hours (not of its busiest hour, which one runaway
+ * loop in the window would make dwarf every other). Without one: the hours of the day it was
+ * never active, where a typical active hour's blocks are expected with the Laplace chance
+ * 1/(days + 2) of the hour turning active.
  */
-function quietHourChance(
-  profile: readonly number[] | null,
-  activeHours: number,
+const upperQuartiles = new WeakMap<BaselineModel, number>();
+
+/** The upper quartile of the profile's 24 hour-of-day means, memoised per model. */
+function upperQuartileHour(
+  model: BaselineModel,
+  profile: readonly number[],
+): number {
+  let value = upperQuartiles.get(model);
+  if (value === undefined) {
+    const means = Array.from({ length: 24 }, (_, h) =>
+      hourOfDayMean(profile, h),
+    ).sort((a, b) => a - b);
+    value = means[Math.floor(0.75 * 24)] ?? 0;
+    upperQuartiles.set(model, value);
+  }
+  return value;
+}
+
+function quietHourBlocks(
+  model: BaselineModel,
   hour: number,
   days: number,
 ): number | undefined {
-  const laplace = 1 / (days + 2);
+  const history = model.history;
+  const blocksPerActiveHour = Math.min(
+    MINUTES_PER_HOUR / BLOCK_MINUTES,
+    history.activeMinutes / Math.max(1, history.activeHours),
+  );
+  const unseen = blocksPerActiveHour / (days + 2);
+  const profile = model.hourOfWeek;
   if (profile) {
-    let busiest = 0;
-    for (let h = 0; h < 24; h++)
-      busiest = Math.max(busiest, hourOfDayMean(profile, h));
+    const reference = upperQuartileHour(model, profile);
     let around = 0;
     for (let step = -OFF_HOURS_NEIGHBOURS; step <= OFF_HOURS_NEIGHBOURS; step++)
       around = Math.max(
         around,
         hourOfDayMean(profile, (hour + 24 + step) % 24),
       );
-    if (busiest === 0 || around >= OFF_HOURS_QUIET_SHARE * busiest)
+    if (reference === 0 || around >= OFF_HOURS_QUIET_SHARE * reference)
       return undefined;
-    return Math.max(laplace, hourOfDayMean(profile, hour) / busiest);
+    return Math.max(
+      unseen,
+      Math.min(MINUTES_PER_HOUR / BLOCK_MINUTES, hourOfDayMean(profile, hour)),
+    );
   }
+  if (model.activeHoursOfDay === ALL_HOURS_OF_DAY) return undefined;
   for (let step = -1; step <= 1; step++)
-    if (activeHours & (1 << ((hour + 24 + step) % 24))) return undefined;
-  return laplace;
+    if (model.activeHoursOfDay & (1 << ((hour + 24 + step) % 24)))
+      return undefined;
+  return unseen;
 }
 
 /**
@@ -82,30 +115,27 @@ export const offHoursDetector: Detector = (input) => {
   if (!baseline || baseline.level !== "agent") return undefined;
   const model = baseline.model;
   const days = (model.windowEndMs - model.windowStartMs) / DAY_MS;
-  // Active in every hour of the day and not periodic: no hour is quiet.
-  if (
-    days < OFF_HOURS_MIN_DAYS ||
-    (!model.hourOfWeek && model.activeHoursOfDay === ALL_HOURS_OF_DAY)
-  )
-    return undefined;
+  if (days < OFF_HOURS_MIN_DAYS) return undefined;
   const slot = hourOfWeek(event.time_ms);
-  const chance = quietHourChance(
-    model.hourOfWeek,
-    model.activeHoursOfDay,
-    slot % 24,
-    days,
-  );
-  if (chance === undefined) return undefined;
+  const quiet = quietHourBlocks(model, slot % 24, days);
+  if (quiet === undefined) return undefined;
+  // Five-minute blocks with calls, not calls or minutes: calls come in clusters, and so do the
+  // minutes of one job; blocks of an hour are close to independent.
+  let blocks = 0;
   let minutes = 0;
-  for (let i = 0; i < MINUTES_PER_HOUR; i++)
-    if (
-      sumRing(state.cells, layout.callsPerMinute, state.minuteHead - i, 1) > 0
-    )
-      minutes++;
-  const perActiveHour =
-    model.history.activeMinutes / Math.max(1, model.history.activeHours);
-  const expected = Math.max(0.5, perActiveHour * chance);
-  const bits = poissonBits(minutes, expected);
+  for (let block = 0; block < MINUTES_PER_HOUR / BLOCK_MINUTES; block++) {
+    let active = false;
+    for (let i = 0; i < BLOCK_MINUTES; i++) {
+      const head = state.minuteHead - block * BLOCK_MINUTES - i;
+      if (sumRing(state.cells, layout.callsPerMinute, head, 1) > 0) {
+        active = true;
+        minutes++;
+      }
+    }
+    if (active) blocks++;
+  }
+  const expected = Math.max(MIN_EXPECTED_BLOCKS, quiet);
+  const bits = poissonBits(blocks, expected);
   if (bits < 1) return undefined;
   const calls = sumRing(
     state.cells,
@@ -116,8 +146,8 @@ export const offHoursDetector: Detector = (input) => {
   return {
     detector: "off_hours",
     bits,
-    summary: `${formatCount(calls)} calls in ${formatCount(minutes)} minutes of the last hour at ${slotName(slot)}, a quiet hour of the day for this agent; its history expects about ${formatCount(expected)} active minutes then`,
-    observed: minutes,
+    summary: `${formatCount(calls)} calls in ${formatCount(minutes)} minutes (${formatCount(blocks)} five-minute blocks) of the last hour at ${slotName(slot)}, a quiet hour of the day for this agent; its history expects about ${formatCount(expected)} active blocks then`,
+    observed: blocks,
     expected: Math.round(expected * 10) / 10,
   };
 };
@@ -140,7 +170,13 @@ const DRIFT_HOURS_FACTOR = 2;
  */
 export const slowDriftDetector: Detector = (input) => {
   const { baseline, state } = input;
-  if (!baseline || state.driftHours < DRIFT_MIN_HOURS) return undefined;
+  // A drift is from the agent's own past: a peer group's heavy hour is another agent's.
+  if (
+    !baseline ||
+    baseline.level !== "agent" ||
+    state.driftHours < DRIFT_MIN_HOURS
+  )
+    return undefined;
   const hourly = baseline.model.bytesPerHour;
   const sustained = Math.min(state.driftShort, state.driftLong);
   // Sustained above the heavy hour: below it, the averages are within normal hours.
