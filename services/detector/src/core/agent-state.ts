@@ -2,7 +2,6 @@ import type { CanonicalEvent } from "@warden/shared";
 import { baselineKeysOf, type BaselineKeys } from "./baseline-index.js";
 import { rememberBounded } from "./bounded.js";
 import { addToRing, advanceRing, type RingLayout } from "./ring.js";
-import type { SeenSets } from "./seen.js";
 import type { DetectorResult } from "./detectors/types.js";
 
 /** Window sizes shared by every agent's state (from the detector config). */
@@ -21,7 +20,7 @@ export interface WindowLayout {
 export const BURST_BUCKETS = 10;
 export const MINUTE_MS = 60_000;
 export const MINUTES_PER_HOUR = 60;
-/** Minutes of delete calls remembered (detectors/activity.ts destructive bursts). */
+/** Minutes of denied and delete calls remembered (denied probing, destructive bursts). */
 export const DELETE_MINUTES = 10;
 /** Caps of the per-agent bounded collections. */
 export const STATE_CAPS = {
@@ -49,12 +48,16 @@ export function createWindowLayout(burstWindowMs: number): WindowLayout {
     burst,
     callsPerMinute: perMinute(BURST_BUCKETS),
     bytesPerMinute: perMinute(BURST_BUCKETS + MINUTES_PER_HOUR),
-    deniedPerMinute: perMinute(BURST_BUCKETS + 2 * MINUTES_PER_HOUR),
-    deletesPerMinute: perMinute(
-      BURST_BUCKETS + 3 * MINUTES_PER_HOUR,
+    // Denied calls and deletes are only judged over ten minutes: ten buckets each.
+    deniedPerMinute: perMinute(
+      BURST_BUCKETS + 2 * MINUTES_PER_HOUR,
       DELETE_MINUTES,
     ),
-    cells: BURST_BUCKETS + 3 * MINUTES_PER_HOUR + DELETE_MINUTES,
+    deletesPerMinute: perMinute(
+      BURST_BUCKETS + 2 * MINUTES_PER_HOUR + DELETE_MINUTES,
+      DELETE_MINUTES,
+    ),
+    cells: BURST_BUCKETS + 2 * MINUTES_PER_HOUR + 2 * DELETE_MINUTES,
   };
 }
 
@@ -78,11 +81,11 @@ export interface AgentState {
   minuteHead: number;
   readonly cells: Uint32Array;
   /** Values already reported as new (`dimension:value`), so each is reported once. */
-  readonly flagged: Map<string, number>;
+  flagged: Map<string, number> | undefined;
   /** Resources of denied calls, with the time of the last denial. */
-  readonly deniedResources: Map<string, number>;
+  deniedResources: Map<string, number> | undefined;
   /** Source IPs outside the baseline, with the time last seen. */
-  readonly newSourceIps: Map<string, number>;
+  newSourceIps: Map<string, number> | undefined;
   /** Credential ids recently used, newest last (for the decision). */
   readonly credentials: Map<string, number>;
   incident: Incident | undefined;
@@ -94,8 +97,6 @@ export interface AgentState {
   evidenceAtMs: number;
   /** The strongest result of each detector in the evidence, for the decision's reasons. */
   notes: Map<string, DetectorResult> | undefined;
-  /** Counterparties and clients seen (detectors/counterparty.ts), allocated on first use. */
-  seen: SeenSets | undefined;
   /** Event time of the last call from a network of the baseline (credential context). */
   usualNetworkMs: number;
   /** Slow drift (detectors/temporal.ts): the open hour, its bytes out, and two moving averages. */
@@ -123,15 +124,14 @@ export function createAgentState(
     burstHead: Math.floor(event.time_ms / layout.burst.widthMs),
     minuteHead: Math.floor(event.time_ms / MINUTE_MS),
     cells: new Uint32Array(layout.cells),
-    flagged: new Map(),
-    deniedResources: new Map(),
-    newSourceIps: new Map(),
+    flagged: undefined,
+    deniedResources: undefined,
+    newSourceIps: undefined,
     credentials: new Map(),
     incident: undefined,
     evidence: undefined,
     evidenceAtMs: 0,
     notes: undefined,
-    seen: undefined,
     usualNetworkMs: 0,
     driftHour: -1,
     driftBytes: 0,

@@ -53,6 +53,7 @@ import {
   riskOf,
   type Cutoffs,
 } from "./risk.js";
+import { createSeenSets, type SeenSets } from "./seen.js";
 import { createBoundedStore } from "./state-store.js";
 import { muteDetectors, suppressingRule } from "./suppression.js";
 
@@ -80,6 +81,8 @@ export const DETECTORS: readonly Detector[] = [
 /** Agents sharing one credential that are remembered per credential. */
 const AGENTS_PER_CREDENTIAL = 8;
 const HOUR_MS = MINUTES_PER_HOUR * MINUTE_MS;
+/** How long an agent's counterparties and clients are remembered without a sighting. */
+const SEEN_MEMORY_MS = 14 * 24 * HOUR_MS;
 /** How long a revoked credential is remembered (event time). */
 const REVOKED_MEMORY_MS = 24 * HOUR_MS;
 /** Reasons kept per incident: the strongest result of each detector that contributed. */
@@ -215,6 +218,13 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
     maxEntries: maxAgents,
     idleMs: HOUR_MS,
   });
+  // Counterparties and user agents seen, per agent, remembered for weeks of event time.
+  const sightings = createBoundedStore<SeenSets>({
+    maxEntries: maxAgents,
+    idleMs: SEEN_MEMORY_MS,
+  });
+  let sightingKey = "";
+  let sightingMs = 0;
   // Credentials Warden revoked, with the event time it did: a later use means it did not hold.
   const revoked = createBoundedStore<number>({
     maxEntries: maxAgents,
@@ -230,6 +240,7 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
     denyRules: policy.denyRules,
     baselines,
     revokedAtMs: undefined,
+    seen: () => sightings.touch(sightingKey, sightingMs, createSeenSets),
   };
   return {
     baselines,
@@ -262,6 +273,8 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
       input.baseline = baseline;
       input.credentialAgents = credentialAgents;
       input.denyRules = policy.denyRules;
+      sightingKey = key;
+      sightingMs = t;
       input.revokedAtMs =
         revoked.size === 0 ? undefined : revoked.get(credentialKey);
       let raw: DetectorResult[] | undefined;

@@ -75,9 +75,13 @@ export function poissonBits(k: number, lambda: number): number {
 
 export type Novelty = "seen" | "new" | "rare";
 
+/** The answer for a value in the history (shared: the common case allocates nothing). */
+export const SEEN: { readonly status: Novelty; readonly bits: number } =
+  Object.freeze({ status: "seen", bits: 0 });
+
 /**
  * Surprise of a value of one field given the history's vocabulary. A value in the vocabulary
- * is "seen" (its bits are those of its frequency, usually near 0). A value missing from a
+ * is "seen" (0 bits: a known value is no evidence of anything). A value missing from a
  * complete vocabulary is "new": Good–Turing estimates the chance of any new value as the share
  * of values seen once, (n₁ + 1) / (N + 2). Missing from a truncated one, it is "rare": the
  * chance is the mass outside the listed values.
@@ -89,11 +93,7 @@ export function noveltyBits(
   let listed = 0;
   let singletons = 0;
   for (const [known, count] of vocabulary.top) {
-    if (known === value)
-      return {
-        status: "seen",
-        bits: bitsOf(count / Math.max(vocabulary.total, 1)),
-      };
+    if (known === value) return SEEN;
     listed += count;
     if (count === 1) singletons++;
   }
@@ -130,10 +130,29 @@ export interface Evidence {
 }
 
 /**
- * The combination rule: Σ over families of (max + ρ · (Σ − max)) of the family's bits.
- * Monotone (more bits anywhere never lowers it), order-independent (a function of the multiset),
- * never below the strongest single signal (so one extreme signal decides alone), and the sum of
- * log-likelihood ratios when every signal is from a different family (independent evidence).
+ * Surprise of a sum of `k` independent surprises totalling `bits` (Fisher's method): k healthy
+ * signals reach a sum of x nats with probability e^−x Σ_{i<k} x^i / i!, so the sum of several
+ * weak signals is worth less than one signal of the same size.
+ */
+export function fisherBits(bits: number, k: number): number {
+  if (!(bits > 0)) return 0;
+  const x = bits * LN2;
+  let term = 1;
+  let series = 1;
+  for (let i = 1; i < k; i++) {
+    term *= x / i;
+    series += term;
+  }
+  return Math.max(0, bits - Math.log2(series));
+}
+
+/**
+ * The combination rule. Within a family: max + ρ · (Σ − max) of its bits. Across families the
+ * contributions are independent evidence, combined by Fisher's method over the strongest j
+ * families, taking the j that says most. Monotone (more bits anywhere never lowers it: every
+ * prefix sum only grows), order-independent (a function of the multiset), never below the
+ * strongest single signal (j = 1: one extreme signal decides alone), and calibrated like one
+ * signal (a healthy agent reaches b bits with probability at most 2^−b).
  */
 export function combineEvidence(items: Iterable<Evidence>): number {
   const families = new Map<string, { max: number; sum: number }>();
@@ -145,8 +164,14 @@ export function combineEvidence(items: Iterable<Evidence>): number {
       entry.sum += bits;
     } else families.set(family, { max: bits, sum: bits });
   }
-  let total = 0;
-  for (const { max, sum } of families.values())
-    total += max + WITHIN_FAMILY_SHARE * (sum - max);
-  return total;
+  const contributions = [...families.values()]
+    .map(({ max, sum }) => max + WITHIN_FAMILY_SHARE * (sum - max))
+    .sort((a, b) => b - a);
+  let best = 0;
+  let prefix = 0;
+  contributions.forEach((bits, i) => {
+    prefix += bits;
+    best = Math.max(best, fisherBits(prefix, i + 1));
+  });
+  return best;
 }

@@ -70,13 +70,19 @@ describe("combination of evidence", () => {
     );
   });
 
-  it("adds independent families and discounts correlated ones", () => {
+  it("combines families by Fisher's method and discounts correlated detectors", () => {
+    // Two independent families: 16 bits of sum, less the chance of two weak ones adding up.
     expect(
       combined([result("novel_action", 10), result("rate_spike", 6)]),
-    ).toBe(16);
+    ).toBeCloseTo(16 - Math.log2(1 + 16 * Math.LN2), 9);
+    // Two detectors of one family: the strongest and half of the other.
     expect(
       combined([result("novel_action", 10), result("novel_resource", 6)]),
     ).toBe(13);
+    // A weak second family never lowers the strongest alone.
+    expect(
+      combined([result("novel_action", 30), result("rate_spike", 0.5)]),
+    ).toBe(30);
   });
 });
 
@@ -148,7 +154,10 @@ describe("actions from evidence", () => {
       Math.max(cutoffs.alert, cutoffs.step_up - 4),
       6,
     );
-    expect(stakes.revoke).toBeCloseTo(cutoffs.revoke - 4, 6);
+    expect(stakes.revoke).toBeCloseTo(
+      Math.max(cutoffs.step_up, cutoffs.revoke - 4),
+      6,
+    );
     expect(effectiveCutoffs(DEFAULT_POLICY, cutoffs, 12).step_up).toBe(
       cutoffs.alert,
     );

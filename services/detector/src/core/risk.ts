@@ -12,8 +12,8 @@ import { ACTION_RANK, ACTIONS, type Action, type Policy } from "./policy.js";
  *
  * Impact decides the ladder: the stakes of the act (export, delete, admin, delegate, sending to
  * a new party; restricted or confidential data; a catalogued control-plane change) are bits of
- * prior odds that an anomaly here is harmful, taken off the step-up and revoke cut-offs but never
- * below the alert cut-off. Evidence that would not alert stays quiet whatever the stakes (the
+ * prior odds that an anomaly here is harmful, taken off the step-up and revoke cut-offs, the
+ * step-up never below the alert cut-off and revoke never below the step-up's. Evidence that would not alert stays quiet whatever the stakes (the
  * alert budget holds); evidence that does climbs higher the more is at stake, so an extreme
  * outlier on restricted data revokes at once.
  */
@@ -90,12 +90,19 @@ export function effectiveCutoffs(
   cutoffs: Cutoffs,
   impact: number,
 ): Cutoffs {
-  const lower = (action: Action): number =>
-    Math.max(policy.minBits[action], cutoffs.alert, cutoffs[action] - impact);
   return {
     alert: cutoffs.alert,
-    step_up: lower("step_up"),
-    revoke: lower("revoke"),
+    step_up: Math.max(
+      policy.minBits.step_up,
+      cutoffs.alert,
+      cutoffs.step_up - impact,
+    ),
+    // One rung at most: the stakes bring revoke down to where a step-up was, no further.
+    revoke: Math.max(
+      policy.minBits.revoke,
+      cutoffs.step_up,
+      cutoffs.revoke - impact,
+    ),
   };
 }
 

@@ -118,13 +118,14 @@ export const deniedProbingDetector: Detector = (input) => {
   const cutoff = event.time_ms - PROBING_MINUTES * MINUTE_MS;
   const resource =
     event.resource?.id ?? event.resource?.type ?? event.action.name;
+  const deniedResources = (state.deniedResources ??= new Map<string, number>());
   rememberBounded(
-    state.deniedResources,
+    deniedResources,
     resource,
     event.time_ms,
     STATE_CAPS.deniedResources,
   );
-  const resources = forgetBefore(state.deniedResources, cutoff);
+  const resources = forgetBefore(deniedResources, cutoff);
   if (resources < PROBING_MIN_RESOURCES) return undefined;
   const denied = sumRing(
     state.cells,

@@ -1,5 +1,5 @@
 import { STATE_CAPS } from "../agent-state.js";
-import { createSeenSets, sight } from "../seen.js";
+import { sight } from "../seen.js";
 import {
   flagOnce,
   formatCount,
@@ -17,13 +17,21 @@ const SENDING_VERBS: ReadonlySet<string> = new Set([
 /** Stakes of sending to a party the agent never dealt with (risk.ts). */
 export const EXTERNAL_IMPACT = 6;
 
-/** The host of a URL, or the text itself when it is not one. */
-function hostOf(target: string): string {
-  try {
-    return new URL(target).host.toLowerCase();
-  } catch {
-    return target.toLowerCase();
+/**
+ * The host of a URL (`scheme://host[:port]/…`), or the text itself when it is not one. By hand,
+ * not `new URL`: this runs on every sending call, and the host is all that is kept.
+ */
+export function hostOf(target: string): string {
+  const scheme = target.indexOf("://");
+  const start = scheme < 0 ? 0 : scheme + 3;
+  let end = target.length;
+  for (const stop of ["/", "?", "#"]) {
+    const at = target.indexOf(stop, start);
+    if (at >= 0 && at < end) end = at;
   }
+  const authority = target.slice(start, end);
+  const at = authority.lastIndexOf("@");
+  return (at >= 0 ? authority.slice(at + 1) : authority).toLowerCase();
 }
 
 /**
@@ -34,16 +42,15 @@ function hostOf(target: string): string {
  * months gets many.
  */
 export const counterpartyNoveltyDetector: Detector = (input) => {
-  const { event, state } = input;
+  const { event } = input;
   if (!SENDING_VERBS.has(event.action.verb) || event.outcome === "denied")
     return undefined;
   const explicit = event.action.counterparty;
   const target = event.action.target;
   const party = explicit ?? (target ? hostOf(target) : undefined);
   if (party === undefined) return undefined;
-  state.seen ??= createSeenSets();
   const sighting = sight(
-    state.seen,
+    input.seen(),
     "counterparty",
     `${event.action.name}\u0000${party}`,
   );
@@ -66,7 +73,7 @@ export const counterpartyNoveltyDetector: Detector = (input) => {
  * never sent (Good–Turing over its own calls, as for counterparties).
  */
 export const clientNoveltyDetector: Detector = (input) => {
-  const { event, state, baseline } = input;
+  const { event, baseline } = input;
   const gateway = event.source?.gateway;
   if (baseline && gateway !== undefined) {
     const novelty = temperedNovelty(input, "gateways", gateway);
@@ -87,8 +94,7 @@ export const clientNoveltyDetector: Detector = (input) => {
   }
   const agentString = event.source?.user_agent;
   if (agentString === undefined) return undefined;
-  state.seen ??= createSeenSets();
-  const sighting = sight(state.seen, "client", agentString);
+  const sighting = sight(input.seen(), "client", agentString);
   if (sighting.known || sighting.uses === 0) return undefined;
   const bits = Math.log2((sighting.uses + 2) / (sighting.distinct + 1));
   if (bits < 1) return undefined;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { BaselineModel, CanonicalEvent } from "@warden/shared";
 import { createBaselineIndex } from "../baseline-index.js";
+import { createSeenSets } from "../seen.js";
 import {
   createAgentState,
   createWindowLayout,
@@ -36,6 +37,7 @@ function run(
   credentialAgents = 1,
 ): (DetectorResult | undefined)[] {
   let state: AgentState | undefined;
+  const seen = createSeenSets();
   return events.map((e) => {
     state ??= createAgentState(layout, e);
     recordEvent(layout, state, e);
@@ -49,6 +51,7 @@ function run(
       denyRules: [],
       baselines: createBaselineIndex(),
       revokedAtMs: undefined,
+      seen: () => seen,
     });
   });
 }

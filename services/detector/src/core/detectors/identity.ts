@@ -1,4 +1,4 @@
-import { agentBaselineKey } from "@warden/shared";
+import { agentBaselineKey, type Vocabulary } from "@warden/shared";
 import { MINUTE_MS, MINUTES_PER_HOUR, STATE_CAPS } from "../agent-state.js";
 import { forgetBefore, rememberBounded } from "../bounded.js";
 import { sumRing } from "../ring.js";
@@ -108,45 +108,52 @@ export const credentialMisuseDetector: Detector = (input) => {
       : false;
     if (!known)
       rememberBounded(
-        state.newSourceIps,
+        (state.newSourceIps ??= new Map<string, number>()),
         ip,
         event.time_ms,
         STATE_CAPS.sourceIps,
       );
     const cutoff = event.time_ms - MINUTES_PER_HOUR * MINUTE_MS;
-    forgetBefore(state.newSourceIps, cutoff);
+    const remembered = state.newSourceIps;
+    if (remembered) {
+      forgetBefore(remembered, cutoff);
+      // Addresses remembered as new under an earlier baseline (the peer group's, before the
+      // agent's own was trusted) that the current one knows are not new any more.
+      const vocabulary = baseline?.model.vocabulary.sourceIps;
+      if (vocabulary && remembered.size > 1)
+        for (const address of remembered.keys())
+          if (vocabularyStatus(vocabulary, address) === "seen")
+            remembered.delete(address);
+      if (remembered.size === 0) state.newSourceIps = undefined;
+    }
+    const newIps = state.newSourceIps?.size ?? 0;
     const ips = baseline?.model.vocabulary.sourceIps;
-    // Addresses remembered as new under an earlier baseline (the peer group's, before the
-    // agent's own was trusted) that the current one knows are not new any more.
-    if (ips && state.newSourceIps.size > 1)
-      for (const known of state.newSourceIps.keys())
-        if (vocabularyStatus(ips, known) === "seen")
-          state.newSourceIps.delete(known);
-    const newIps = state.newSourceIps.size;
     // New addresses expected this hour: the history's chance that a call comes from an address
     // it had not met (Good–Turing: 2^−novelty bits of a value not in it), times the calls made.
     // Runners on ephemeral addresses met many once, so they expect many; a fixed workload none.
-    const perHour = ips
-      ? Math.max(
-          NEW_IPS_MIN_RATE,
-          Math.pow(2, -noveltyBits(ips, "\u0000").bits) *
-            sumRing(
-              state.cells,
-              input.layout.callsPerMinute,
-              state.minuteHead,
-              MINUTES_PER_HOUR,
-            ),
-        )
-      : NEW_IPS_COLD_RATE;
-    const bits = poissonBits(newIps, perHour);
-    if (bits >= 1)
-      best = {
-        detector: "credential_misuse",
-        bits,
-        summary: `credential ${credential} used from ${formatCount(newIps)} source IPs ${baseline ? `outside the ${baseline.level} baseline's most frequent` : "with no baseline"} in the last hour; ${formatCount(perHour)} expected`,
-        observed: newIps,
-        expected: Math.round(perHour * 10) / 10,
-      };
+    if (newIps > 0) {
+      const perHour = ips
+        ? Math.max(
+            NEW_IPS_MIN_RATE,
+            Math.pow(2, -noveltyBits(ips, "\u0000").bits) *
+              sumRing(
+                state.cells,
+                input.layout.callsPerMinute,
+                state.minuteHead,
+                MINUTES_PER_HOUR,
+              ),
+          )
+        : NEW_IPS_COLD_RATE;
+      const bits = poissonBits(newIps, perHour);
+      if (bits >= 1)
+        best = {
+          detector: "credential_misuse",
+          bits,
+          summary: `credential ${credential} used from ${formatCount(newIps)} source IPs ${baseline ? `outside the ${baseline.level} baseline's most frequent` : "with no baseline"} in the last hour; ${formatCount(perHour)} expected`,
+          observed: newIps,
+          expected: Math.round(perHour * 10) / 10,
+        };
+    }
   }
   const shared =
     credentialAgents < 2 ? 0 : SHARED_CREDENTIAL_BITS * (credentialAgents - 1);
@@ -168,6 +175,18 @@ export function networkOf(ip: string): string {
   return dot > 0 ? ip.slice(0, dot) : ip;
 }
 
+const networkSets = new WeakMap<Vocabulary, ReadonlySet<string>>();
+
+/** The networks of a vocabulary of addresses, memoised per vocabulary (baselines are immutable). */
+function networksOf(ips: Vocabulary): ReadonlySet<string> {
+  let networks = networkSets.get(ips);
+  if (!networks) {
+    networks = new Set(ips.top.map(([address]) => networkOf(address)));
+    networkSets.set(ips, networks);
+  }
+  return networks;
+}
+
 /** RFC 1918 / unique-local addresses: an organisation's own address plan. */
 function isPrivate(ip: string): boolean {
   if (ip.includes(":")) return /^f[cd]/i.test(ip);
@@ -179,8 +198,12 @@ function isPrivate(ip: string): boolean {
   );
 }
 
+function privateNetwork(network: string): boolean {
+  return isPrivate(network.includes(":") ? network : `${network}.1`);
+}
+
 /** Minutes within which use from the usual network and a new one means two users. */
-const CONCURRENT_MINUTES = 10;
+const CONCURRENT_MINUTES = 60;
 
 /**
  * Credential context: a call from a network the agent's history never used, when that history
@@ -196,28 +219,24 @@ export const credentialContextDetector: Detector = (input) => {
   // A truncated list of addresses (a peer group's, a NAT pool) says nothing about networks.
   if (ips.distinct > ips.top.length || ips.total === 0) return undefined;
   const network = networkOf(ip);
-  let seenNetworks = 0;
-  let sameNetwork = false;
-  const networks = new Set<string>();
-  for (const [known] of ips.top) {
-    const net = networkOf(known);
-    networks.add(net);
-    if (net === network) sameNetwork = true;
-  }
-  seenNetworks = networks.size;
-  // Another subnet of the same private address plan (a redeployment) is a weaker sign than a
-  // network outside it: the credential left the workload's environment.
-  const nearby =
-    isPrivate(ip) &&
-    [...networks].some((net) => isPrivate(`${net}.1`) || net.includes(":"));
+  const networks = networksOf(ips);
+  const seenNetworks = networks.size;
+  const sameNetwork = networks.has(network);
   if (sameNetwork) {
     state.usualNetworkMs = event.time_ms;
     return undefined;
   }
+  // Another subnet of the same private address plan (a redeployment) is a weaker sign than a
+  // network outside it: the credential left the workload's environment.
+  const nearby = isPrivate(ip) && [...networks].some(privateNetwork);
   if (!flagOnce(input, "network", network, STATE_CAPS.flagged))
     return undefined;
   // Good–Turing over networks: each network's first use is a "new" event of the history.
   let bits = -Math.log2((seenNetworks + 1) / (ips.total + 2));
+  // A public address for a credential whose every call came from private ones: the address
+  // class itself is new (never met in the history: Good–Turing with no class seen once).
+  const leftPlan = !isPrivate(ip) && [...networks].every(privateNetwork);
+  if (leftPlan) bits = Math.max(bits, Math.log2(ips.total + 2));
   const concurrent =
     state.usualNetworkMs > 0 &&
     event.time_ms - state.usualNetworkMs <= CONCURRENT_MINUTES * MINUTE_MS;
@@ -227,7 +246,7 @@ export const credentialContextDetector: Detector = (input) => {
   return {
     detector: "credential_context",
     bits,
-    summary: `credential ${event.credential.id} used from network ${network}, outside the ${formatCount(seenNetworks)} networks of the ${baseline.level} baseline's ${formatCount(ips.total)} calls${nearby ? " (same private address plan)" : concurrent ? `, ${CONCURRENT_MINUTES} min or less after use from a usual one` : ""}`,
+    summary: `credential ${event.credential.id} used from network ${network}, outside the ${formatCount(seenNetworks)} networks of the ${baseline.level} baseline's ${formatCount(ips.total)} calls${nearby ? " (same private address plan)" : ""}${leftPlan ? ", a public address for a credential only ever used from private ones" : ""}${!nearby && concurrent ? `, ${CONCURRENT_MINUTES} min or less after use from a usual one` : ""}`,
     observed: network,
     expected: [...networks].join(", "),
   };

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { BaselineModel, CanonicalEvent } from "@warden/shared";
 import { createBaselineIndex } from "../baseline-index.js";
+import { createSeenSets } from "../seen.js";
 import {
   createAgentState,
   createWindowLayout,
@@ -31,6 +32,7 @@ function run(
   options: { level?: BaselineLevel; denyRules?: readonly DenyRule[] } = {},
 ): (DetectorResult | undefined)[] {
   let state: AgentState | undefined;
+  const seen = createSeenSets();
   return events.map((e) => {
     state ??= createAgentState(layout, e);
     recordEvent(layout, state, e);
@@ -44,6 +46,7 @@ function run(
       denyRules: options.denyRules ?? [],
       baselines: createBaselineIndex(),
       revokedAtMs: undefined,
+      seen: () => seen,
     });
   });
 }

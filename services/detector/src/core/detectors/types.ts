@@ -6,7 +6,8 @@ import type {
 import type { AgentState, WindowLayout } from "../agent-state.js";
 import { rememberBounded } from "../bounded.js";
 import type { BaselineIndex, ResolvedBaseline } from "../baseline-index.js";
-import { noveltyBits, type Novelty } from "../evidence.js";
+import type { SeenSets } from "../seen.js";
+import { noveltyBits, SEEN, type Novelty } from "../evidence.js";
 import type { DenyRule } from "./rules.js";
 
 export const DETECTOR_NAMES = [
@@ -111,6 +112,11 @@ export interface DetectorInput {
   readonly denyRules: readonly DenyRule[];
   /** Every baseline by key: peer tempering and the delegation root's history. */
   readonly baselines: BaselineIndex;
+  /**
+   * The agent's counterparties and clients seen (seen.ts), kept apart from its state and far
+   * longer (an agent that pays once a day is idle in between), created on first use.
+   */
+  readonly seen: () => SeenSets;
   /** Event time Warden revoked this event's credential, if it did (engine.ts). */
   readonly revokedAtMs: number | undefined;
 }
@@ -154,9 +160,9 @@ export function temperedNovelty(
 ): { readonly status: Novelty; readonly bits: number } {
   // A tenant's history mixes every kind of agent: what is new to it says little about a new
   // identity, whose own kind has no history yet (judged by limits, not novelty).
-  if (input.baseline?.level === "tenant") return { status: "seen", bits: 0 };
+  if (input.baseline?.level === "tenant") return SEEN;
   const vocabulary = vocabularyOf(input.baseline, dimension);
-  if (!vocabulary) return { status: "seen", bits: 0 };
+  if (!vocabulary) return SEEN;
   const own = noveltyBits(vocabulary, value);
   if (own.status === "seen" || input.baseline?.level !== "agent") return own;
   const peer = input.baselines.get(input.state.baselineKeys.peer);
@@ -187,8 +193,9 @@ export function flagOnce(
   cap: number,
 ): boolean {
   const key = `${dimension}:${value}`;
-  if (input.state.flagged.has(key)) return false;
-  rememberBounded(input.state.flagged, key, input.event.time_ms, cap);
+  const flagged = (input.state.flagged ??= new Map<string, number>());
+  if (flagged.has(key)) return false;
+  rememberBounded(flagged, key, input.event.time_ms, cap);
   return true;
 }
 
