@@ -164,39 +164,54 @@ describe("the SOC console in a browser", () => {
       void dialog.dismiss();
     });
 
-    // A loop by a delegated worker (planner → worker, for Alice) and one by an agent whose id
-    // is markup: both cross the burst limit within a second.
+    // Forty minutes of the worker's usual pace (1–3 calls a minute, which the baseline learns
+    // and the chart draws as its band), then a loop by the worker (planner → worker, for
+    // Alice) and one by an agent whose id is markup: both cross the burst limit within a second.
     const producer = kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await producer.connect();
     const start = Date.now();
+    const event = (id: string, delegation: string[], timeMs: number) => ({
+      key: id,
+      value: JSON.stringify({
+        schema: "agent-audit/v1",
+        event_id: `console-${randomUUID()}`,
+        time: new Date(timeMs).toISOString(),
+        tenant: "acme",
+        agent: { id, kind: "report-job", owner: OWNER },
+        on_behalf_of: OWNER,
+        delegation,
+        credential: { id: `key-${suffix}`, type: "api_key" },
+        action: { name: "crm.contacts.export", verb: "export" },
+        resource: {
+          id: "crm:contacts",
+          type: "crm.contact",
+          sensitivity: "restricted",
+        },
+        source: { ip: "203.0.113.7", gateway: "gw-1" },
+        outcome: "success",
+        bytes_out: 1000,
+      }),
+    });
+    const usual = Array.from({ length: 40 }, (_, minute) =>
+      Array.from({ length: 1 + (minute % 3) }, (_, call) =>
+        event(
+          agentId,
+          [planner, agentId],
+          start - (40 - minute) * 60_000 + call * 15_000,
+        ),
+      ),
+    ).flat();
     const burst = (id: string, delegation: string[]) =>
-      Array.from({ length: 8 }, (_, i) => ({
-        key: id,
-        value: JSON.stringify({
-          schema: "agent-audit/v1",
-          event_id: `console-${randomUUID()}`,
-          time: new Date(start + i * 50).toISOString(),
-          tenant: "acme",
-          agent: { id, kind: "report-job", owner: OWNER },
-          on_behalf_of: OWNER,
-          delegation,
-          credential: { id: `key-${suffix}`, type: "api_key" },
-          action: { name: "crm.contacts.export", verb: "export" },
-          resource: {
-            id: "crm:contacts",
-            type: "crm.contact",
-            sensitivity: "restricted",
-          },
-          source: { ip: "203.0.113.7", gateway: "gw-1" },
-          outcome: "success",
-          bytes_out: 1000,
-        }),
-      }));
+      // 20 calls in a second: over the limit without a baseline (5) and with one (16).
+      Array.from({ length: 20 }, (_, i) =>
+        event(id, delegation, start + i * 50),
+      );
     await producer.send({
       topic: names.topics.audit,
       messages: [
+        ...usual,
         ...burst(agentId, [planner, agentId]),
         ...burst(HOSTILE_ID, [HOSTILE_ID]),
       ],
@@ -270,6 +285,11 @@ describe("the SOC console in a browser", () => {
     await page.locator(".used code", { hasText: `key-${suffix}` }).waitFor();
     await page.locator(".used code", { hasText: "203.0.113.7" }).waitFor();
     await page.locator(".pending").getByText("left").waitFor();
+    // The band appears once a baseline refresh has taken in the usual pace.
+    await page
+      .locator(".chart figcaption")
+      .getByText(/shaded band/)
+      .waitFor({ timeout: 90_000 });
     await page.locator(".heading").getByText("awaiting approval").waitFor();
     await shot("incident");
 

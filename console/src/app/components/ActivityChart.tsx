@@ -92,7 +92,8 @@ export function ActivityChart(props: {
               <Area
                 dataKey="band"
                 name={`usual range (${props.band.source} baseline)`}
-                stroke="none"
+                stroke="var(--band-edge)"
+                strokeWidth={1}
                 fill="var(--band)"
                 isAnimationActive={false}
               />

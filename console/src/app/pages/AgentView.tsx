@@ -126,7 +126,7 @@ export function AgentView() {
     queryKey: ["baseline", ...key],
     queryFn: () =>
       api.query<Baselines>(agentApiPath(tenant, agentId, "baseline")),
-    refetchInterval: 60_000,
+    refetchInterval: 15_000,
   });
   const approvals = useQuery({
     queryKey: ["approvals"],
