@@ -13,6 +13,7 @@ describe("the all-in-one's transmitter settings", () => {
       signingAlg: "RS256",
       pushTimeoutMs: 10_000,
       push: undefined,
+      findingSinks: [],
     });
   });
 
@@ -63,5 +64,27 @@ describe("the all-in-one's transmitter settings", () => {
     ).toEqual([`${CAEP}/credential-change`]);
     expect(() => parseEventList(" , ")).toThrow(/at least one/);
     expect(() => parseEventList("session-revokd")).toThrow(/unknown event/);
+  });
+
+  it("reads finding sinks and names WARDEN_FINDING_SINKS when one is wrong", () => {
+    expect(
+      loadTransmitterConfig({
+        WARDEN_FINDING_SINKS:
+          '[{"id":"splunk","type":"splunk_hec","url":"https://splunk.example:8088/","token":"t"}]',
+      }).findingSinks,
+    ).toEqual([
+      {
+        id: "splunk",
+        type: "splunk_hec",
+        url: "https://splunk.example:8088",
+        token: "t",
+        sourcetype: "ocsf:detection_finding",
+      },
+    ]);
+    expect(() =>
+      loadTransmitterConfig({
+        WARDEN_FINDING_SINKS: '[{"id":"x","type":"syslog","url":"https://a"}]',
+      }),
+    ).toThrow(/WARDEN_FINDING_SINKS/);
   });
 });

@@ -1,5 +1,10 @@
 import { durationMs, makeValidator, matching, readEnv } from "@warden/shared";
-import { EventType, type SigningAlg } from "@warden/revoker";
+import {
+  EventType,
+  parseFindingSinks,
+  type FindingSinkConfig,
+  type SigningAlg,
+} from "@warden/revoker";
 import { AGENT_EVENT_TYPES, SHORT_EVENT_NAMES } from "./ssf/event-types.js";
 
 /**
@@ -15,6 +20,8 @@ export interface TransmitterConfig {
   readonly signingAlg: SigningAlg;
   readonly pushTimeoutMs: number;
   readonly push: ConfiguredPush | undefined;
+  /** Where every decision goes as an OCSF Detection Finding (Splunk HEC, JSON webhooks). */
+  readonly findingSinks: readonly FindingSinkConfig[];
 }
 
 export interface ConfiguredPush {
@@ -47,6 +54,8 @@ export function parseEventList(text: string): readonly string[] {
 }
 
 const eventList = makeValidator<readonly string[]>(parseEventList);
+const findingSinks =
+  makeValidator<readonly FindingSinkConfig[]>(parseFindingSinks);
 const secretText = makeValidator<string>((input) => input);
 const HTTP_URL = /^https?:\/\/\S+$/;
 
@@ -89,6 +98,10 @@ export function loadTransmitterConfig(
       default: [EventType.sessionRevoked],
       desc: "comma-separated event names, e.g. session-revoked,account-disabled",
     }),
+    WARDEN_FINDING_SINKS: findingSinks({
+      default: [],
+      desc: 'JSON array: [{"id","type":"splunk_hec","url","token","index?","sourcetype?"} | {"id","type":"ocsf_webhook","url","secret?"}]',
+    }),
   });
   const url = raw.WARDEN_PUSH_URL;
   return {
@@ -104,5 +117,6 @@ export function loadTransmitterConfig(
           events: raw.WARDEN_PUSH_EVENTS,
         }
       : undefined,
+    findingSinks: raw.WARDEN_FINDING_SINKS,
   };
 }

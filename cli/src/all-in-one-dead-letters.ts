@@ -7,7 +7,8 @@ import type { Rejection } from "@warden/ingest";
  */
 export interface DeadLetterRow {
   readonly received_at: number;
-  readonly reason: Rejection;
+  /** An ingest rejection, or a finding no sink would take (`finding_undelivered`). */
+  readonly reason: Rejection | "finding_undelivered";
   readonly detail: string;
   readonly gateway: string;
   readonly raw_base64: string;

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import {
   acceptedKeys,
   OPEN_BINDING,
@@ -27,6 +28,11 @@ import {
   type Logger,
 } from "@warden/shared";
 import { fastify, type FastifyInstance } from "fastify";
+import {
+  DEFAULT_FINDING_SINK_ATTEMPTS,
+  createFindingSinks,
+  decisionFinding,
+} from "@warden/revoker";
 import {
   countDeadLettersByReason,
   ensureDeadLettersTable,
@@ -72,6 +78,20 @@ export interface AllInOneStats {
   readonly decisions: Readonly<Record<DecisionV1["action"], number>>;
   readonly sets: TransmitterCounts;
 }
+
+const { version: WARDEN_VERSION } = createRequire(import.meta.url)(
+  "../package.json",
+) as { version: string };
+
+/** The revoker's connector defaults, for finding sinks: 10 s calls, back-off 0.5 s → 30 s. */
+const FINDING_SINK_POLICY = {
+  timeoutMs: 10_000,
+  maxResponseBytes: 64 * 1024,
+  retryInitialMs: 500,
+  retryMaxMs: 30_000,
+  deadLetterAfterMs: 24 * 60 * 60 * 1000,
+  attempts: DEFAULT_FINDING_SINK_ATTEMPTS,
+} as const;
 
 export async function startAllInOne(options: {
   readonly host: string;
@@ -123,6 +143,38 @@ export async function startAllInOne(options: {
   if (configuredPush)
     transmitter.addStream({ id: "configured-push", ...configuredPush });
 
+  // Every decision as an OCSF Detection Finding to the configured SIEM sinks, off the ingest
+  // path; a sink that refuses or stays down gets its findings in the dead-letter table.
+  const findingSinks = createFindingSinks({
+    sinks: options.transmitter.findingSinks,
+    policy: FINDING_SINK_POLICY,
+    logger: options.logger,
+    deadLetter: (target, findings, reason) =>
+      insertDeadLetters(clickhouse, database, [
+        {
+          received_at: Date.now(),
+          reason: "finding_undelivered",
+          detail: `${target.type} ${target.id}: ${reason}`,
+          gateway: "",
+          raw_base64: Buffer.from(JSON.stringify(findings)).toString("base64"),
+        },
+      ]),
+  });
+  const findingsInFlight = new Set<Promise<void>>();
+  const sendFinding = (decision: DecisionV1): void => {
+    if (options.transmitter.findingSinks.length === 0) return;
+    const sent = findingSinks
+      .send([decisionFinding(decision, WARDEN_VERSION)])
+      .catch((error: unknown) =>
+        log.error(
+          { error: String(error) },
+          "finding not delivered nor dead-lettered",
+        ),
+      )
+      .finally(() => findingsInFlight.delete(sent));
+    findingsInFlight.add(sent);
+  };
+
   const sink: IngestSink = async (messages, binding) => {
     const nowMs = Date.now();
     const outcomes = classifyBatch(
@@ -168,6 +220,7 @@ export async function startAllInOne(options: {
       decisions.push(decision);
       decided[decision.action] += 1;
       transmitter.send(decision);
+      sendFinding(decision);
       log.warn(
         {
           decision_id: decision.decision_id,
@@ -268,6 +321,7 @@ export async function startAllInOne(options: {
     }),
     async stop() {
       await app.close();
+      await Promise.all(findingsInFlight);
       await transmitter.stop();
       await clickhouse.close();
     },

@@ -19,3 +19,19 @@ export {
 } from "./core/ocsf-finding.js";
 export type { AuditRecord } from "./core/audit.js";
 export { AuditStep, auditRecord } from "./core/audit.js";
+export type { FindingSinkConfig } from "./core/finding-sinks.js";
+export {
+  DEFAULT_HEC_SOURCETYPE,
+  FindingSinkType,
+  hecRequest,
+  parseFindingSinks,
+} from "./core/finding-sinks.js";
+export type {
+  FindingDeadLetter,
+  FindingSinkPolicy,
+  FindingSinks,
+} from "./adapters/finding-sinks.js";
+export {
+  DEFAULT_FINDING_SINK_ATTEMPTS,
+  createFindingSinks,
+} from "./adapters/finding-sinks.js";

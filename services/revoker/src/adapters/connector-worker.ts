@@ -46,7 +46,7 @@ export interface ConnectorPolicy {
 }
 
 /** One HTTP call to an operator-configured system: no redirects, bounded time and answer size. */
-async function call(
+export async function callConnector(
   request: HttpCall,
   policy: ConnectorPolicy,
 ): Promise<{ status: number; body: string }> {
@@ -99,21 +99,21 @@ export async function runConnectorJob(
     case ConnectorType.oauthRevocation: {
       // RFC 7009 §2.2: 200 whether or not the token was still valid, so the audit says what
       // was asked, not that something was revoked; the credential by its label, never verbatim.
-      const answer = await call(
+      const answer = await callConnector(
         revocationRequest(connector, job.credentialId ?? ""),
         policy,
       );
       return `RFC 7009 revocation of credential ${credentialLabel(job.credentialId ?? "")} accepted (${answer.status}; the server answers so for unknown tokens too)`;
     }
     case ConnectorType.oauthGlobalRevocation: {
-      const answer = await call(
+      const answer = await callConnector(
         globalRevocationRequest(connector, job.action.agentId),
         policy,
       );
       return `all tokens of subject opaque:${job.action.agentId} revoked (${answer.status})`;
     }
     case ConnectorType.scim: {
-      const found = await call(
+      const found = await callConnector(
         scimLookup(connector, job.action.agentId),
         policy,
       );
@@ -140,11 +140,14 @@ export async function runConnectorJob(
           false,
         );
       const active = job.action.kind === "reinstate";
-      const answer = await call(scimDeactivate(connector, id, active), policy);
+      const answer = await callConnector(
+        scimDeactivate(connector, id, active),
+        policy,
+      );
       return `account ${id} active=${String(active)} (${answer.status})`;
     }
     case ConnectorType.webhook: {
-      const answer = await call(
+      const answer = await callConnector(
         webhookRequest(connector, job, Date.now() / 1000),
         policy,
       );
