@@ -1,0 +1,182 @@
+import { describe, expect, it } from "vitest";
+import type { BaselineModel, CanonicalEvent } from "@warden/shared";
+import {
+  createAgentState,
+  createWindowLayout,
+  recordEvent,
+  type AgentState,
+} from "../agent-state.js";
+import { createBaselineIndex } from "../baseline-index.js";
+import { matchCatalogue } from "../catalogue.js";
+import { baseline, event, T0 } from "../fixtures.test-support.js";
+import { createSeenSets } from "../seen.js";
+import { destructiveBurstDetector } from "./activity.js";
+import { controlPlaneDetector } from "./control-plane.js";
+import {
+  counterpartyNoveltyDetector,
+  credentialLifetimeDetector,
+  hostOf,
+} from "./counterparty.js";
+import { credentialContextDetector } from "./identity.js";
+import {
+  DEFAULT_DETECTOR_LIMITS,
+  type Detector,
+  type DetectorResult,
+} from "./types.js";
+
+const layout = createWindowLayout(DEFAULT_DETECTOR_LIMITS.burstWindowMs);
+
+function run(
+  detector: Detector,
+  events: readonly CanonicalEvent[],
+  model: BaselineModel | undefined,
+  revokedAtMs?: number,
+): (DetectorResult | undefined)[] {
+  let state: AgentState | undefined;
+  const seen = createSeenSets();
+  return events.map((e) => {
+    state ??= createAgentState(layout, e);
+    recordEvent(layout, state, e);
+    return detector({
+      event: e,
+      state,
+      layout,
+      baseline: model ? { model, level: "agent" } : undefined,
+      limits: DEFAULT_DETECTOR_LIMITS,
+      credentialAgents: 1,
+      denyRules: [],
+      baselines: createBaselineIndex(),
+      revokedAtMs,
+      seen: () => seen,
+    });
+  });
+}
+
+describe("day-0 catalogue", () => {
+  it("matches control-plane changes by their words, whatever the spelling, and never reads", () => {
+    for (const name of [
+      "iam.CreateAccessKey",
+      "iam.amazonaws.com:CreateAccessKey",
+      "iam:create_access_key",
+      "iam.access_keys.create",
+    ])
+      expect(matchCatalogue(name)?.id).toBe("create-access-key");
+    expect(matchCatalogue("iam.UpdateAssumeRolePolicy")?.attack).toContain(
+      "T1098.003",
+    );
+    expect(matchCatalogue("rds.ModifyDBSnapshotAttribute")?.id).toBe(
+      "share-snapshot",
+    );
+    expect(matchCatalogue("cloudtrail.StopLogging")?.id).toBe("stop-logging");
+    for (const name of [
+      "iam.GetAccessKeyLastUsed",
+      "iam.ListUsers",
+      "s3.GetObject",
+      "crm.contacts.export",
+      "ec2.CreateKeyPair",
+    ])
+      expect(matchCatalogue(name)).toBeUndefined();
+  });
+
+  it("scores a change without a baseline, names the technique, and stays quiet for an identity that does it", () => {
+    const create = event("key", T0, {
+      action: { name: "iam.CreateUser", verb: "admin" },
+    });
+    const [cold] = run(controlPlaneDetector, [create], undefined);
+    expect(cold).toMatchObject({ detector: "control_plane", impact: 8 });
+    expect(cold?.summary).toContain("T1136.003");
+    const routine = baseline({
+      vocabulary: {
+        actions: {
+          distinct: 1,
+          total: 500,
+          top: [["iam.CreateUser", 500]],
+        },
+      },
+    });
+    expect(run(controlPlaneDetector, [create], routine)[0]).toBeUndefined();
+  });
+});
+
+describe("counterparty_novelty", () => {
+  it("weighs a first-seen payee by how stable the agent's payees were", () => {
+    const pay = (i: number, party: string) =>
+      event("bot", T0 + i, {
+        action: {
+          name: "erp.payments.create",
+          verb: "write",
+          counterparty: party,
+        },
+      });
+    const steady = [
+      ...Array.from({ length: 100 }, (_, i) => pay(i, `vendor-${i % 3}`)),
+      pay(100, "iban:XX00"),
+    ];
+    const results = run(counterpartyNoveltyDetector, steady, undefined);
+    // 100 earlier sends to 3 payees: log₂(102 / 4).
+    expect(results[100]?.bits).toBeCloseTo(Math.log2(102 / 4), 6);
+    expect(results[50]).toBeUndefined();
+    // An agent that pays someone new every time gets nothing for one more.
+    const mailer = Array.from({ length: 50 }, (_, i) => pay(i, `c-${i}`));
+    expect(
+      run(counterpartyNoveltyDetector, mailer, undefined).every((r) => !r),
+    ).toBe(true);
+    expect(hostOf("https://user@Files.Example.net:8443/x?y")).toBe(
+      "files.example.net:8443",
+    );
+  });
+});
+
+describe("credential_lifetime and credential_context", () => {
+  it("reports use after expiry and after Warden revoked the credential, once", () => {
+    const expired = event("bot", T0, {
+      credential: {
+        id: "k",
+        type: "oauth_token",
+        expires_at: new Date(T0 - 3_600_000).toISOString(),
+      },
+    });
+    expect(run(credentialLifetimeDetector, [expired], undefined)[0]?.bits).toBe(
+      20,
+    );
+    const after = [event("bot", T0 + 120_000), event("bot", T0 + 130_000)];
+    const revoked = run(credentialLifetimeDetector, after, undefined, T0);
+    expect(revoked[0]?.bits).toBe(40);
+    expect(revoked[1]).toBeUndefined();
+  });
+
+  it("scores a public network for a credential only ever used from a private one", () => {
+    const model = baseline({
+      vocabulary: {
+        sourceIps: { distinct: 1, total: 1000, top: [["10.0.0.1", 1000]] },
+      },
+    });
+    const results = run(
+      credentialContextDetector,
+      [
+        event("bot", T0, { source: { ip: "10.0.0.1" } }),
+        event("bot", T0 + 1000, { source: { ip: "198.51.100.7" } }),
+        event("bot", T0 + 2000, { source: { ip: "10.0.9.1" } }),
+      ],
+      model,
+    );
+    expect(results[0]).toBeUndefined();
+    // A new address class (log₂ 1002), doubled: the usual network was used a second before.
+    expect(results[1]?.bits).toBeCloseTo(2 * Math.log2(1002), 6);
+    // Another private subnet is half as surprising as a new network.
+    expect(results[2]?.bits).toBeCloseTo(-Math.log2(2 / 1002) / 2, 6);
+  });
+});
+
+describe("destructive_burst", () => {
+  it("scores deletes far beyond the agent's share of them", () => {
+    const deletes = Array.from({ length: 30 }, (_, i) =>
+      event("bot", T0 + i * 1000, {
+        action: { name: "crm.delete", verb: "delete" },
+      }),
+    );
+    const results = run(destructiveBurstDetector, deletes, baseline());
+    expect(results[0]).toBeUndefined();
+    expect(results[29]?.bits).toBeGreaterThan(30);
+  });
+});
