@@ -16,6 +16,7 @@ import {
 } from "@warden/ingest";
 import { machineDetails } from "./lib/machine.mjs";
 
+const { fetch } = globalThis;
 const SECONDS = Number(process.argv[2] ?? 8);
 const BATCH = 1000;
 const CONCURRENCY = 4;
