@@ -198,6 +198,9 @@ function isPrivate(ip: string): boolean {
   );
 }
 
+/** Stakes of a credential used outside its workload's private address plan (risk.ts). */
+const LEFT_PLAN_IMPACT = 6;
+
 function privateNetwork(network: string): boolean {
   return isPrivate(network.includes(":") ? network : `${network}.1`);
 }
@@ -246,6 +249,11 @@ export const credentialContextDetector: Detector = (input) => {
   return {
     detector: "credential_context",
     bits,
+    // A workload's credential outside its own address plan is a stolen credential's mark:
+    // once the evidence steps up, the stakes take it to revoke.
+    ...(leftPlan
+      ? { impact: LEFT_PLAN_IMPACT, techniques: ["T1552.005", "T1078.004"] }
+      : {}),
     summary: `credential ${event.credential.id} used from network ${network}, outside the ${formatCount(seenNetworks)} networks of the ${baseline.level} baseline's ${formatCount(ips.total)} calls${nearby ? " (same private address plan)" : ""}${leftPlan ? ", a public address for a credential only ever used from private ones" : ""}${!nearby && concurrent ? `, ${CONCURRENT_MINUTES} min or less after use from a usual one` : ""}`,
     observed: network,
     expected: [...networks].join(", "),

@@ -163,6 +163,7 @@ describe("credential_lifetime and credential_context", () => {
     expect(results[0]).toBeUndefined();
     // A new address class (log₂ 1002), doubled: the usual network was used a second before.
     expect(results[1]?.bits).toBeCloseTo(2 * Math.log2(1002), 6);
+    expect(results[1]).toMatchObject({ impact: 6 });
     // Another private subnet is half as surprising as a new network.
     expect(results[2]?.bits).toBeCloseTo(-Math.log2(2 / 1002) / 2, 6);
   });
