@@ -72,6 +72,17 @@ export interface RevokerConfig {
   readonly issuer: string;
   readonly httpHost: string;
   readonly httpPort: number;
+  /** Serve the SSF API over HTTPS with these PEM files; undefined: plain HTTP (behind a TLS proxy). */
+  readonly tls:
+    { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** Accept OAuth 2.0 JWT access tokens (RFC 9068) from this authorization server; undefined: static tokens only. */
+  readonly oauth:
+    | {
+        readonly issuer: string;
+        readonly audience: string;
+        readonly jwksUri: string | undefined;
+      }
+    | undefined;
   readonly signing: {
     readonly file: string;
     readonly alg: SigningAlg;
@@ -258,6 +269,32 @@ export function loadRevokerConfig(
           default: DEFAULT_REVOKER_HTTP_PORT,
           desc: "port of the SSF API (0 = any)",
         }),
+        REVOKER_TLS_CERT_FILE: str({
+          default: "",
+          desc: "PEM certificate chain: serve the SSF API over HTTPS (with REVOKER_TLS_KEY_FILE)",
+        }),
+        REVOKER_TLS_KEY_FILE: str({
+          default: "",
+          desc: "PEM private key of REVOKER_TLS_CERT_FILE",
+        }),
+        REVOKER_OAUTH_ISSUER: matching(
+          /^$|^https:\/\/\S+$/,
+          "an https issuer URL of the authorization server",
+        )({
+          default: "",
+          desc: "accept its JWT access tokens (RFC 9068) besides static tokens",
+        }),
+        REVOKER_OAUTH_AUDIENCE: str({
+          default: "",
+          desc: "aud of those tokens (empty: REVOKER_ISSUER)",
+        }),
+        REVOKER_OAUTH_JWKS_URI: matching(
+          /^$|^https:\/\/\S+$/,
+          "an https URL",
+        )({
+          default: "",
+          desc: "its JWKS (empty: from its discovery document)",
+        }),
         REVOKER_SIGNING_KEY_FILE: matching(
           /^\S.*$/,
           "a file path",
@@ -409,6 +446,17 @@ export function loadRevokerConfig(
   });
   const raw = groups.revoker;
   const staticUrl = raw.REVOKER_PUSH_URL;
+  const problems: string[] = [];
+  if (!raw.REVOKER_TLS_CERT_FILE !== !raw.REVOKER_TLS_KEY_FILE)
+    problems.push(
+      "REVOKER_TLS_CERT_FILE and REVOKER_TLS_KEY_FILE: give both or neither",
+    );
+  if (raw.REVOKER_TLS_CERT_FILE && !raw.REVOKER_ISSUER.startsWith("https:"))
+    problems.push(
+      "REVOKER_ISSUER: must be https when the API serves TLS (every metadata URL is built from it)",
+    );
+  if (problems.length > 0)
+    throw new Error(`invalid configuration: ${problems.join("; ")}`);
   return Object.freeze({
     common: groups.common,
     nats: groups.nats,
@@ -420,6 +468,19 @@ export function loadRevokerConfig(
       enabled: raw.REVOKER_CONSOLE,
       queryApiUrl: raw.REVOKER_CONSOLE_QUERY_API,
     }),
+    tls: raw.REVOKER_TLS_CERT_FILE
+      ? Object.freeze({
+          certFile: raw.REVOKER_TLS_CERT_FILE,
+          keyFile: raw.REVOKER_TLS_KEY_FILE,
+        })
+      : undefined,
+    oauth: raw.REVOKER_OAUTH_ISSUER
+      ? Object.freeze({
+          issuer: raw.REVOKER_OAUTH_ISSUER,
+          audience: raw.REVOKER_OAUTH_AUDIENCE || raw.REVOKER_ISSUER,
+          jwksUri: raw.REVOKER_OAUTH_JWKS_URI || undefined,
+        })
+      : undefined,
     signing: Object.freeze({
       file: raw.REVOKER_SIGNING_KEY_FILE,
       alg: raw.REVOKER_SIGNING_ALG as SigningAlg,

@@ -35,3 +35,5 @@ export {
   DEFAULT_FINDING_SINK_ATTEMPTS,
   createFindingSinks,
 } from "./adapters/finding-sinks.js";
+export type { ServerTls } from "./tls.js";
+export { createApiServer, readServerTls } from "./tls.js";

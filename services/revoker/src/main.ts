@@ -36,6 +36,8 @@ import { startInactivityWatch } from "./adapters/inactivity-watch.js";
 import { STATIC_STREAM_ID, loadRevokerConfig } from "./config.js";
 import { staticStream } from "./static-stream.js";
 import { subjectIssuer } from "./core/subject.js";
+import { createOAuthVerifier } from "./oauth.js";
+import { readServerTls } from "./tls.js";
 import { createRevokerMetrics } from "./metrics.js";
 import { openSigningKeys } from "./signing-key.js";
 
@@ -194,29 +196,37 @@ async function main(): Promise<void> {
         await transmitter.handleAction(action);
     },
   });
-  const api = buildSsfApi({
-    issuer: config.issuer,
-    receivers: config.receivers,
-    defaultSubjects: config.defaultSubjects,
-    urlPolicy: config.urlPolicy,
-    minVerificationIntervalMs: config.delivery.minVerificationIntervalMs,
-    pollWaitMs: config.delivery.pollWaitMs,
-    inactivityTimeoutMs: config.delivery.inactivityTimeoutMs,
-    store,
-    keys,
-    transmitter,
-    approvals,
-    queueDepth: (streamId, kind) => queue.depth(streamId, kind),
-    keyRing: {
-      describe: () => keys.describe(),
-      rotateNow: async () => {
-        const rotated = await keys.rotateNow();
-        metrics.keyRotations.labels("manual").inc();
-        return rotated;
+  const api = buildSsfApi(
+    {
+      issuer: config.issuer,
+      receivers: config.receivers,
+      defaultSubjects: config.defaultSubjects,
+      urlPolicy: config.urlPolicy,
+      minVerificationIntervalMs: config.delivery.minVerificationIntervalMs,
+      pollWaitMs: config.delivery.pollWaitMs,
+      inactivityTimeoutMs: config.delivery.inactivityTimeoutMs,
+      store,
+      keys,
+      transmitter,
+      approvals,
+      queueDepth: (streamId, kind) => queue.depth(streamId, kind),
+      keyRing: {
+        describe: () => keys.describe(),
+        rotateNow: async () => {
+          const rotated = await keys.rotateNow();
+          metrics.keyRotations.labels("manual").inc();
+          return rotated;
+        },
       },
+      oauth: config.oauth && createOAuthVerifier(config.oauth),
+      logger,
     },
-    logger,
-  });
+    config.tls &&
+      readServerTls(config.tls, {
+        cert: "REVOKER_TLS_CERT_FILE",
+        key: "REVOKER_TLS_KEY_FILE",
+      }),
+  );
   const inactivity = startInactivityWatch({
     timeoutMs: config.delivery.inactivityTimeoutMs,
     store,

@@ -1,4 +1,4 @@
-import { fastify, type FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { describeError } from "@warden/shared";
 import {
   metadataPath,
@@ -15,6 +15,7 @@ import {
 import { pollRoutes } from "./ssf-api/poll.js";
 import { streamControlRoutes } from "./ssf-api/stream-control.js";
 import { streamRoutes } from "./ssf-api/streams.js";
+import { createApiServer, type ServerTls } from "../tls.js";
 
 export type { SsfApiOptions } from "./ssf-api/context.js";
 export const API_BODY_LIMIT_BYTES = 64 * 1024;
@@ -47,9 +48,12 @@ export function registerSsfApi(
 }
 
 /** The revoker's own server: the SSF API with its body limit and error shape. */
-export function buildSsfApi(options: SsfApiOptions): FastifyInstance {
+export function buildSsfApi(
+  options: SsfApiOptions,
+  tls?: ServerTls,
+): FastifyInstance {
   const log = options.logger.child({ component: "ssf-api" });
-  const app = fastify({ logger: false, bodyLimit: API_BODY_LIMIT_BYTES });
+  const app = createApiServer({ bodyLimit: API_BODY_LIMIT_BYTES }, tls);
   app.setErrorHandler((failure, _request, reply) => {
     const status = (failure as { statusCode?: number }).statusCode;
     if (status !== undefined && status >= 400 && status < 500)

@@ -24,6 +24,20 @@ describe("receivers", () => {
     expect(receivers[1]?.audience).toBe("app");
   });
 
+  it("takes an OAuth client instead of a static token, and needs one of them", () => {
+    const [client] = parseReceivers(
+      JSON.stringify([{ id: "c", client_id: "idp-client", tenant: "acme" }]),
+    );
+    expect(client).toMatchObject({
+      clientId: "idp-client",
+      tokenSha256: undefined,
+    });
+    expect(authenticate("Bearer anything", [client!])).toBeUndefined();
+    expect(() =>
+      parseReceivers(JSON.stringify([{ id: "c", tenant: "acme" }])),
+    ).toThrow(/token_sha256.*client_id/);
+  });
+
   it("authenticates a bearer token by its digest only", () => {
     expect(authenticate("Bearer idp-token", receivers)?.id).toBe("idp");
     expect(authenticate("bearer app-token", receivers)?.id).toBe("app");

@@ -16,8 +16,10 @@ export const SCOPES: readonly Scope[] = Object.values(Scope);
 
 export interface Receiver {
   readonly id: string;
-  /** SHA-256 of the bearer token, 64 hex digits. */
-  readonly tokenSha256: string;
+  /** SHA-256 of a static bearer token, 64 hex digits (development; or an OAuth client). */
+  readonly tokenSha256: string | undefined;
+  /** The OAuth client whose access tokens (RFC 9068 `client_id`) stand for this receiver. */
+  readonly clientId: string | undefined;
   readonly scopes: readonly Scope[];
   /** `aud` of this receiver's streams. */
   readonly audience: string;
@@ -46,13 +48,32 @@ export function parseReceivers(json: string): Receiver[] {
     const entry = (
       typeof item === "object" && item !== null ? item : {}
     ) as Record<string, unknown>;
-    const { id, token_sha256: digest, scopes, audience, tenant } = entry;
+    const {
+      id,
+      token_sha256: digest,
+      client_id: clientId,
+      scopes,
+      audience,
+      tenant,
+    } = entry;
     if (typeof id !== "string" || id === "" || seen.has(id))
       throw new Error(`receiver ${index}: a unique non-empty "id"`);
     seen.add(id);
-    if (typeof digest !== "string" || !/^[0-9a-f]{64}$/.test(digest))
+    if (
+      digest !== undefined &&
+      (typeof digest !== "string" || !/^[0-9a-f]{64}$/.test(digest))
+    )
       throw new Error(
         `receiver ${id}: "token_sha256" as 64 lowercase hex digits`,
+      );
+    if (
+      clientId !== undefined &&
+      (typeof clientId !== "string" || clientId === "")
+    )
+      throw new Error(`receiver ${id}: "client_id" as a non-empty string`);
+    if (digest === undefined && clientId === undefined)
+      throw new Error(
+        `receiver ${id}: "token_sha256" (a static token) or "client_id" (OAuth access tokens)`,
       );
     const scopeList = scopes ?? [Scope.manage, Scope.read];
     if (
@@ -70,6 +91,7 @@ export function parseReceivers(json: string): Receiver[] {
     return {
       id,
       tokenSha256: digest,
+      clientId,
       scopes: scopeList as Scope[],
       audience: audience ?? id,
       tenant,
@@ -88,6 +110,7 @@ export function authenticate(
   let found: Receiver | undefined;
   // Compare against every receiver, never stopping early, so timing says nothing about which matched.
   for (const receiver of receivers) {
+    if (receiver.tokenSha256 === undefined) continue;
     if (
       timingSafeEqual(presented, Buffer.from(receiver.tokenSha256, "hex")) &&
       !found

@@ -3,6 +3,7 @@ import type { Logger } from "@warden/shared";
 import { SsfPath } from "../../core/metadata.js";
 import { activityWriteDue } from "../../core/stream-health.js";
 import { Scope, authenticate, type Receiver } from "../../core/receivers.js";
+import { looksLikeJwt, type OAuthVerifier } from "../../oauth.js";
 import {
   streamConfiguration,
   type DefaultSubjects,
@@ -25,6 +26,8 @@ declare module "fastify" {
 export interface SsfApiOptions {
   readonly issuer: string;
   readonly receivers: readonly Receiver[];
+  /** OAuth 2.0 JWT access tokens from a configured authorization server (static tokens still work). */
+  readonly oauth?: OAuthVerifier | undefined;
   readonly defaultSubjects: DefaultSubjects;
   readonly urlPolicy: UrlPolicy;
   readonly minVerificationIntervalMs: number;
@@ -83,6 +86,19 @@ export function createSsfApiContext(options: SsfApiOptions): SsfApiContext {
   const intervalSeconds = Math.round(options.minVerificationIntervalMs / 1000);
   const inactivityTimeoutMs = options.inactivityTimeoutMs ?? 0;
 
+  /** An OAuth access token's receiver (RFC 9068), when an authorization server is configured. */
+  async function oauthReceiver(
+    authorization: string | undefined,
+  ): Promise<Receiver | undefined> {
+    const token = /^Bearer ([\x21-\x7e]+)$/i.exec(authorization ?? "")?.[1];
+    if (!options.oauth || token === undefined || !looksLikeJwt(token))
+      return undefined;
+    const outcome = await options.oauth.verify(token, options.receivers);
+    if (outcome.ok) return outcome.receiver;
+    options.logger.debug({ why: outcome.why }, "access token refused");
+    return undefined;
+  }
+
   function guard(scope: Scope) {
     return async (request: FastifyRequest, reply: FastifyReply) => {
       // Tokens in the query string end up in logs and proxies: refused outright.
@@ -97,12 +113,16 @@ export function createSsfApiContext(options: SsfApiOptions): SsfApiContext {
           "invalid_request",
           "send the token in the Authorization header",
         );
-      const receiver = authenticate(
-        request.headers.authorization,
-        options.receivers,
-      );
+      const receiver =
+        authenticate(request.headers.authorization, options.receivers) ??
+        (await oauthReceiver(request.headers.authorization));
       if (!receiver) {
-        reply.header("www-authenticate", 'Bearer realm="warden"');
+        reply.header(
+          "www-authenticate",
+          options.oauth && request.headers.authorization
+            ? 'Bearer realm="warden", error="invalid_token"'
+            : 'Bearer realm="warden"',
+        );
         return sendError(
           reply,
           401,

@@ -1,0 +1,491 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { exportJWK, generateKeyPair } from "jose";
+import type { NatsConnection } from "nats";
+import Provider from "oidc-provider";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectNats } from "@warden/shared";
+import {
+  eventually,
+  freePort,
+  startService,
+  type RunningService,
+} from "./support/service.js";
+import { publishDecision, until } from "./support/ssf-client.js";
+import {
+  startPushReceiver,
+  type PushReceiver,
+} from "./support/ssf-receiver.js";
+import { cleanUpNats, namespaceOf, sha256Hex } from "./support/ssf-revoker.js";
+import { httpsJson, makeTestTls, type TestTls } from "./support/tls.js";
+import { natsConfig, testLogger, uniqueNames } from "./support/stack.js";
+
+const CAEP = "https://schemas.openid.net/secevent/caep/event-type";
+const RISC = "https://schemas.openid.net/secevent/risc/event-type";
+const SSF = "https://schemas.openid.net/secevent/ssf/event-type";
+const PUSH = "urn:ietf:rfc:8935";
+const POLL = "urn:ietf:rfc:8936";
+const CHECKER = "test/support/ssf-check.py";
+const AUDIENCE = "https://idp.example";
+
+interface Checked {
+  readonly jwt: string;
+  readonly expect: Record<string, string>;
+}
+
+/** The strict checker (PyJWT, not Warden's JOSE library) over a list of SETs. */
+function strictCheck(dir: string, input: Record<string, unknown>) {
+  const file = join(dir, `check-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify(input));
+  const run = spawnSync("python3", [CHECKER, "check", file], {
+    encoding: "utf8",
+  });
+  return { status: run.status, report: run.stdout, stderr: run.stderr };
+}
+
+/** An OpenID Provider (panva/oidc-provider) over https issuing RFC 9068 JWT access tokens by client credentials. */
+async function startAuthorizationServer(tls: TestTls, resource: string) {
+  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+  const jwk = {
+    ...(await exportJWK(privateKey)),
+    alg: "RS256",
+    use: "sig",
+    kid: "as-1",
+  };
+  const server: Server = createServer({ cert: tls.cert, key: tls.key });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clients = ["idp-client", "reader-client"].map((id) => ({
+    client_id: id,
+    client_secret: `${id}-secret`,
+    grant_types: ["client_credentials"],
+    redirect_uris: [],
+    response_types: [],
+    scope: "ssf.read ssf.manage",
+  }));
+  const provider = new Provider(url, {
+    clients,
+    jwks: { keys: [jwk] },
+    ttl: { ClientCredentials: 600 },
+    scopes: ["ssf.read", "ssf.manage"],
+    features: {
+      clientCredentials: { enabled: true },
+      devInteractions: { enabled: false },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => resource,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({
+          scope: "ssf.read ssf.manage",
+          audience: resource,
+          accessTokenFormat: "jwt",
+          jwt: { sign: { alg: "RS256" } },
+        }),
+      },
+    },
+  });
+  server.on("request", provider.callback());
+  return {
+    url,
+    async token(clientId: string, scope: string): Promise<string> {
+      const answer = await httpsJson(tls.ca, "POST", `${url}/token`, {
+        basic: Buffer.from(`${clientId}:${clientId}-secret`).toString("base64"),
+        form: { grant_type: "client_credentials", scope, resource },
+      });
+      const token = (answer.body as Record<string, unknown>)["access_token"];
+      if (typeof token !== "string")
+        throw new Error(JSON.stringify(answer.body));
+      return token;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// Issue 18's done-when: the revoker over https, receivers authorised by OAuth client-credentials
+// tokens from a real authorization server, stream CRUD, status, subjects and verification by
+// SSF 1.0's rules, and every SET it sends over push and poll passing a strict checker of our own
+// that proves (self-test) it refuses tampered SETs.
+describe("strict SSF interop: https, OAuth access tokens, every SET checked", () => {
+  const names = uniqueNames("ssfstrict");
+  const dir = mkdtempSync(join(tmpdir(), "warden-ssf-strict-"));
+  let tls: TestTls;
+  let connection: NatsConnection;
+  let authorizationServer: Awaited<ReturnType<typeof startAuthorizationServer>>;
+  let receiver: PushReceiver;
+  let revoker: RunningService;
+  let base = "";
+  let token = "";
+  const checked: Checked[] = [];
+  let pushStream = "";
+  let pollStream = "";
+  const call = (method: string, path: string, body?: unknown, bearer = token) =>
+    httpsJson(tls.ca, method, `${base}${path}`, { token: bearer, body });
+
+  beforeAll(async () => {
+    const probe = spawnSync("python3", ["-c", "import jwt, cryptography"], {
+      encoding: "utf8",
+    });
+    if (probe.status !== 0)
+      throw new Error(
+        `PyJWT missing: pip install --user pyjwt cryptography\n${probe.stderr}`,
+      );
+    tls = makeTestTls(dir);
+    const port = await freePort();
+    base = `https://127.0.0.1:${port}`;
+    authorizationServer = await startAuthorizationServer(tls, base);
+    connection = await connectNats({
+      config: natsConfig,
+      logger: testLogger,
+      name: "ssf-strict-test",
+    });
+    receiver = await startPushReceiver();
+    revoker = startService("services/revoker/dist/main.js", {
+      WARDEN_NAMESPACE: namespaceOf(names),
+      WARDEN_OPS_PORT: "0",
+      NODE_EXTRA_CA_CERTS: tls.caFile,
+      REVOKER_HTTP_PORT: String(port),
+      REVOKER_ISSUER: base,
+      REVOKER_TLS_CERT_FILE: tls.certFile,
+      REVOKER_TLS_KEY_FILE: tls.keyFile,
+      REVOKER_OAUTH_ISSUER: authorizationServer.url,
+      REVOKER_SIGNING_KEY_FILE: join(dir, "keys.json"),
+      REVOKER_RECEIVERS: JSON.stringify([
+        {
+          id: "idp",
+          client_id: "idp-client",
+          tenant: "acme",
+          audience: AUDIENCE,
+        },
+        {
+          id: "reader",
+          client_id: "reader-client",
+          tenant: "acme",
+          scopes: ["ssf.read"],
+        },
+        { id: "dev", token_sha256: sha256Hex("dev-token"), tenant: "acme" },
+      ]),
+      REVOKER_RECEIVER_ALLOW_HTTP: "true",
+      REVOKER_RECEIVER_ALLOWED_CIDRS: "127.0.0.1/32",
+      REVOKER_MIN_VERIFICATION_INTERVAL: "1s",
+    });
+    await eventually("the revoker over https", async () =>
+      (
+        await httpsJson(tls.ca, "GET", `${base}/jwks.json`).catch(
+          () => undefined,
+        )
+      )?.status === 200
+        ? true
+        : undefined,
+    );
+    token = await authorizationServer.token(
+      "idp-client",
+      "ssf.manage ssf.read",
+    );
+  });
+  afterAll(async () => {
+    await revoker?.stop();
+    await receiver?.close();
+    await authorizationServer?.close();
+    if (connection) await cleanUpNats(connection, names);
+    await connection?.drain();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the checker refuses every tampered SET and accepts the untampered one (self-test)", () => {
+    const run = spawnSync("python3", [CHECKER, "self-test"], {
+      encoding: "utf8",
+    });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      checked: 16,
+      passed: 16,
+      failures: [],
+    });
+  });
+
+  it("discovery: every URL https, OAuth advertised", async () => {
+    const metadata = (
+      await httpsJson(tls.ca, "GET", `${base}/.well-known/ssf-configuration`)
+    ).body as Record<string, unknown>;
+    for (const [field, value] of Object.entries(metadata))
+      if (typeof value === "string" && /_(endpoint|uri)$|^issuer$/.test(field))
+        expect(value, field).toMatch(/^https:\/\//);
+    expect(metadata["authorization_schemes"]).toEqual([
+      { spec_urn: "urn:ietf:rfc:6749" },
+    ]);
+  });
+
+  it("authorises by OAuth access token and its scopes; refuses a tampered or absent one", async () => {
+    expect((await call("GET", "/ssf/streams")).status).toBe(200);
+    const readOnly = await authorizationServer.token(
+      "reader-client",
+      "ssf.read",
+    );
+    expect(
+      (await call("GET", "/ssf/streams", undefined, readOnly)).status,
+    ).toBe(200);
+    const denied = await call("POST", "/ssf/streams", {}, readOnly);
+    expect(denied.status).toBe(403);
+    const [head, body, signature] = token.split(".");
+    const flipped = `${head}.${body}.${signature?.startsWith("A") ? "B" : "A"}${signature?.slice(1)}`;
+    expect((await call("GET", "/ssf/streams", undefined, flipped)).status).toBe(
+      401,
+    );
+    expect((await call("GET", "/ssf/streams", undefined, "")).status).toBe(401);
+    // Static tokens stay for development.
+    expect(
+      (await call("GET", "/ssf/streams", undefined, "dev-token")).status,
+    ).toBe(200);
+  });
+
+  it("creates push and poll streams, reads, updates and replaces them by SSF 1.0 §8.1.1", async () => {
+    const events = [
+      `${CAEP}/session-revoked`,
+      `${CAEP}/credential-change`,
+      `${RISC}/account-disabled`,
+      `${CAEP}/risk-level-change`,
+    ];
+    const push = await call("POST", "/ssf/streams", {
+      delivery: { method: PUSH, endpoint_url: receiver.url },
+      events_requested: events,
+    });
+    expect(push.status).toBe(201);
+    pushStream = String((push.body as Record<string, unknown>)["stream_id"]);
+    const poll = await call("POST", "/ssf/streams", {
+      delivery: { method: POLL },
+      events_requested: events,
+    });
+    expect(poll.status).toBe(201);
+    const pollConfig = poll.body as Record<string, unknown>;
+    pollStream = String(pollConfig["stream_id"]);
+    expect(pollConfig["delivery"]).toEqual({
+      method: POLL,
+      endpoint_url: `${base}/ssf/poll/${pollStream}`,
+    });
+    const read = (await call("GET", `/ssf/streams?stream_id=${pollStream}`))
+      .body as Record<string, unknown>;
+    expect(read).toEqual(pollConfig);
+    expect((await call("PUT", "/ssf/streams", read)).status).toBe(200);
+    expect(
+      (
+        await call("PATCH", "/ssf/streams", {
+          stream_id: pollStream,
+          description: "poll",
+        })
+      ).status,
+    ).toBe(200);
+    for (const [field, value] of [
+      ["events_delivered", [`${CAEP}/session-revoked`]],
+      ["events_supported", []],
+      ["min_verification_interval", 99],
+    ] as const) {
+      expect(
+        (
+          await call("PATCH", "/ssf/streams", {
+            stream_id: pollStream,
+            [field]: value,
+          })
+        ).status,
+        field,
+      ).toBe(400);
+      expect(
+        (await call("PUT", "/ssf/streams", { ...read, [field]: value })).status,
+        field,
+      ).toBe(400);
+    }
+  });
+
+  it("status and verification: refused while paused or disabled, a state-echoing SET when enabled", async () => {
+    for (const status of ["paused", "disabled"]) {
+      expect(
+        (await call("POST", "/ssf/status", { stream_id: pushStream, status }))
+          .status,
+      ).toBe(200);
+      expect(
+        (
+          await call("POST", "/ssf/verify", {
+            stream_id: pushStream,
+            state: status,
+          })
+        ).status,
+      ).toBe(400);
+    }
+    expect(
+      (
+        await call("POST", "/ssf/status", {
+          stream_id: pushStream,
+          status: "enabled",
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await call("GET", `/ssf/status?stream_id=${pushStream}`)).body,
+    ).toMatchObject({ status: "enabled" });
+    expect(
+      (
+        await call("POST", "/ssf/verify", {
+          stream_id: pushStream,
+          state: "s-push",
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await call("POST", "/ssf/verify", {
+          stream_id: pollStream,
+          state: "s-poll",
+        })
+      ).status,
+    ).toBe(204);
+    await until("the pushed verification", () =>
+      receiver.accepted.some((set) => set.eventType === `${SSF}/verification`),
+    );
+    for (const set of receiver.accepted)
+      checked.push({
+        jwt: set.jwt,
+        expect:
+          set.eventType === `${SSF}/verification`
+            ? { state: "s-push", stream_id: pushStream }
+            : { stream_id: pushStream },
+      });
+  });
+
+  it("subjects: RFC 9493 members checked on add and remove", async () => {
+    for (const subject of [
+      { format: "email" },
+      { format: "iss_sub", iss: base },
+      { format: "complex" },
+      { format: "unknown", id: "x" },
+    ])
+      expect(
+        (
+          await call("POST", "/ssf/subjects/add", {
+            stream_id: pollStream,
+            subject,
+          })
+        ).status,
+        JSON.stringify(subject),
+      ).toBe(400);
+    const subject = {
+      format: "iss_sub",
+      iss: `${base}/tenants/acme`,
+      sub: "agent-quiet",
+    };
+    expect(
+      (
+        await call("POST", "/ssf/subjects/add", {
+          stream_id: pollStream,
+          subject,
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await call("POST", "/ssf/subjects/remove", {
+          stream_id: pollStream,
+          subject,
+        })
+      ).status,
+    ).toBe(204);
+  });
+
+  it("every SET of a decision, pushed and polled, passes the strict checker; one txn per decision", async () => {
+    const decisionId = `${namespaceOf(names)}-strict-1`;
+    await publishDecision(connection, names, decisionId, "agent-loud", {
+      credential_ids: ["tok-secret-1"],
+    });
+    await publishDecision(
+      connection,
+      names,
+      `${decisionId}-quiet`,
+      "agent-quiet",
+    );
+    await until(
+      "four pushed SETs of the decision",
+      () =>
+        receiver.accepted.filter(
+          (set) => set.jwt.length > 0 && !set.eventType.startsWith(SSF),
+        ).length >= 4,
+    );
+    const polled: string[] = [];
+    await eventually("the polled SETs", async () => {
+      const answer = (
+        await call("POST", `/ssf/poll/${pollStream}`, {
+          maxEvents: 50,
+          returnImmediately: true,
+          ack: [],
+        })
+      ).body as {
+        sets: Record<string, string>;
+      };
+      for (const [jti, jwt] of Object.entries(answer.sets)) {
+        if (!polled.includes(jwt)) polled.push(jwt);
+        await call("POST", `/ssf/poll/${pollStream}`, {
+          ack: [jti],
+          maxEvents: 0,
+          returnImmediately: true,
+        });
+      }
+      return polled.length >= 5 ? true : undefined;
+    });
+    for (const set of receiver.accepted.filter(
+      (s) => !s.eventType.startsWith(SSF),
+    ))
+      checked.push({ jwt: set.jwt, expect: {} });
+    for (const jwt of polled) {
+      const type = Object.keys(
+        (
+          JSON.parse(
+            Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString(),
+          ) as { events: object }
+        ).events,
+      )[0];
+      checked.push({
+        jwt,
+        expect:
+          type === `${SSF}/verification`
+            ? { state: "s-poll", stream_id: pollStream }
+            : {},
+      });
+    }
+    const result = strictCheck(dir, {
+      jwks_url: `${base}/jwks.json`,
+      issuer: base,
+      audience: AUDIENCE,
+      cafile: tls.caFile,
+      sets: checked,
+    });
+    expect(result.status, result.report + result.stderr).toBe(0);
+    const report = JSON.parse(result.report) as {
+      checked: number;
+      failures: unknown[];
+    };
+    expect(report.checked).toBe(checked.length);
+    expect(checked.length).toBeGreaterThanOrEqual(10);
+    const payloads = checked.map(
+      (entry) =>
+        JSON.parse(
+          Buffer.from(entry.jwt.split(".")[1] ?? "", "base64url").toString(),
+        ) as Record<string, unknown>,
+    );
+    const ofDecision = payloads.filter(
+      (claims) => claims["txn"] === decisionId,
+    );
+    expect(ofDecision.length).toBeGreaterThanOrEqual(8);
+    // No credential id in any SET; the removed subject's revoke reached the push stream only.
+    expect(JSON.stringify(payloads)).not.toContain("tok-secret-1");
+    const quiet = payloads.filter(
+      (claims) => claims["txn"] === `${decisionId}-quiet`,
+    );
+    expect(quiet.length).toBeGreaterThan(0);
+    expect(revoker.output()).not.toContain(token);
+  });
+});
