@@ -87,6 +87,7 @@ describe("a revoke cascades only along vouched edges, through approval, and capp
         {
           id: "soc",
           token_sha256: sha256Hex("soc-token"),
+          tenant: "*",
           scopes: ["warden.admin"],
         },
       ]),
