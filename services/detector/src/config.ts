@@ -1,3 +1,4 @@
+import { getHeapStatistics } from "node:v8";
 import { readFileSync } from "node:fs";
 import {
   durationMs,
@@ -17,9 +18,20 @@ import {
   type DetectorLimits,
 } from "./core/detectors/types.js";
 import { DEFAULT_POLICY, parsePolicy, type Policy } from "./core/policy.js";
+import { agentsForMemory } from "./core/state-store.js";
 
 export const DEFAULT_DETECTOR_OPS_PORT = 9103;
 export const DEFAULT_MAX_AGENTS = 500_000;
+/** One tenant's share of the agents kept, by default (issue 16). */
+export const DEFAULT_TENANT_SHARE = 0.5;
+
+/** The agent cap that fits this process: the smaller of 500 000 and what its memory limit holds. */
+export function defaultMaxAgents(): number {
+  const heapLimit = getHeapStatistics().heap_size_limit;
+  const container = process.constrainedMemory();
+  const limit = container > 0 && container < heapLimit ? container : heapLimit;
+  return Math.min(DEFAULT_MAX_AGENTS, agentsForMemory(limit));
+}
 export const DEFAULT_IDLE_EVICT_MS = 2 * 60 * 60 * 1000;
 export const DEFAULT_RESTORE_TAIL_MS = 60 * 60 * 1000;
 export const DEFAULT_RESTORE_MAX_MESSAGES = 200_000;
@@ -30,6 +42,7 @@ export interface DetectorConfig {
   readonly nats: NatsConfig;
   readonly limits: DetectorLimits;
   readonly maxAgents: number;
+  readonly maxAgentsPerTenant: number;
   readonly idleEvictMs: number;
   readonly policy: Policy;
   /** Where the policy came from ("" = the built-in default). */
@@ -73,8 +86,12 @@ export function loadDetectorConfig(
           desc: "the burst rule's window of event time",
         }),
         DETECTOR_MAX_AGENTS: integer(1)({
-          default: DEFAULT_MAX_AGENTS,
-          desc: "agents kept in memory at most (least recently active dropped first)",
+          default: defaultMaxAgents(),
+          desc: "agents kept in memory at most (least recently active dropped first); default from the memory limit",
+        }),
+        DETECTOR_MAX_AGENTS_PER_TENANT: integer(0)({
+          default: 0,
+          desc: "one tenant's share of DETECTOR_MAX_AGENTS (0 = half of it)",
         }),
         DETECTOR_IDLE_EVICT: durationMs({
           default: DEFAULT_IDLE_EVICT_MS,
@@ -105,6 +122,9 @@ export function loadDetectorConfig(
       burstWindowMs: d.DETECTOR_BURST_WINDOW,
     }),
     maxAgents: d.DETECTOR_MAX_AGENTS,
+    maxAgentsPerTenant:
+      d.DETECTOR_MAX_AGENTS_PER_TENANT ||
+      Math.max(1, Math.floor(d.DETECTOR_MAX_AGENTS * DEFAULT_TENANT_SHARE)),
     idleEvictMs: d.DETECTOR_IDLE_EVICT,
     policy: d.DETECTOR_POLICY_FILE.policy,
     policyFile: d.DETECTOR_POLICY_FILE.path,

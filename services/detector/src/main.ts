@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     limits: config.limits,
     policy: config.policy,
     maxAgents: config.maxAgents,
+    maxAgentsPerTenant: config.maxAgentsPerTenant,
     idleEvictMs: config.idleEvictMs,
   });
   metrics.observe({

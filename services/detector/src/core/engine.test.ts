@@ -299,3 +299,42 @@ describe("scoring engine invariants", () => {
     expect(scoring.evictedAgents).toBe(1);
   });
 });
+
+describe("tenancy of detector state (issue 16)", () => {
+  it("another tenant reporting this tenant's credential id does not make it look shared (framing)", () => {
+    const scoring = engine();
+    const credential = { id: "key-victim", type: "api_key" as const };
+    const misuse = (e: CanonicalEvent) =>
+      scoring
+        .observe(e, DECIDED_AT)
+        .results.find(
+          (r) =>
+            r.detector === "credential_misuse" &&
+            r.observed !== undefined &&
+            r.expected === 1 &&
+            r.summary.includes("agent ids"),
+        );
+    expect(misuse(event("victim", T0, { credential }))).toBeUndefined();
+    for (let index = 0; index < 5; index += 1)
+      misuse(
+        event(`framer-${index}`, T0 + 10 + index, {
+          tenant: "globex",
+          credential,
+        }),
+      );
+    expect(misuse(event("victim", T0 + 100, { credential }))).toBeUndefined();
+  });
+
+  it("one tenant's agent-id flood keeps another tenant's agents", () => {
+    const scoring = engine({ maxAgents: 200, maxAgentsPerTenant: 100 });
+    for (let index = 0; index < 50; index += 1)
+      scoring.observe(event(`acme-${index}`, T0 + index), DECIDED_AT);
+    for (let index = 0; index < 10_000; index += 1)
+      scoring.observe(
+        event(`flood-${index}`, T0 + 100 + index, { tenant: "evil" }),
+        DECIDED_AT,
+      );
+    expect(scoring.agents).toBe(150);
+    expect(scoring.evictedAgents).toBe(10_000 - 100);
+  });
+});

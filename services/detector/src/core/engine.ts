@@ -107,6 +107,8 @@ export interface EngineOptions {
   readonly policy: Policy;
   /** Hard bound on agents in memory; the least recently active are dropped first. */
   readonly maxAgents: number;
+  /** One tenant's share of `maxAgents` (issue 16); all of it when absent. */
+  readonly maxAgentsPerTenant?: number;
   /** Agents without events for this long (event time) are dropped. */
   readonly idleEvictMs: number;
 }
@@ -205,6 +207,11 @@ function buildDecision(
 }
 
 /** The pure scoring core: per-agent state, detectors, risk, policy. No I/O. */
+/** The tenant part of an agent-state key (`<tenant>\0<agent>`, built in observe). */
+function tenantOfKey(key: string): string {
+  return key.slice(0, key.indexOf("\u0000"));
+}
+
 export function createScoringEngine(options: EngineOptions): ScoringEngine {
   const { limits, maxAgents, idleEvictMs } = options;
   let policy = options.policy;
@@ -213,10 +220,14 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
   const agents = createBoundedStore<AgentState>({
     maxEntries: maxAgents,
     idleMs: idleEvictMs,
+    maxEntriesPerGroup: options.maxAgentsPerTenant ?? maxAgents,
+    groupOf: tenantOfKey,
   });
   const credentialUsers = createBoundedStore<Map<string, number>>({
     maxEntries: maxAgents,
     idleMs: HOUR_MS,
+    maxEntriesPerGroup: options.maxAgentsPerTenant ?? maxAgents,
+    groupOf: tenantOfKey,
   });
   // Counterparties and user agents seen, per agent, remembered for weeks of event time.
   const sightings = createBoundedStore<SeenSets>({
@@ -260,9 +271,14 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
       const key = `${event.tenant}\u0000${event.agent.id}`;
       const state = agents.touch(key, t, () => createAgentState(layout, event));
       recordEvent(layout, state, event);
-      // Keyed by the credential alone: one used across tenants is as suspect as within one.
       const credentialKey = `${event.credential.type}\u0000${event.credential.id}`;
-      const users = credentialUsers.touch(credentialKey, t, () => new Map());
+      // Who shares a credential is counted within the tenant (issue 16): another tenant's
+      // gateway reporting this credential id must not make it look shared here (framing).
+      const users = credentialUsers.touch(
+        `${event.tenant}\u0000${credentialKey}`,
+        t,
+        () => new Map(),
+      );
       rememberBounded(users, event.agent.id, t, AGENTS_PER_CREDENTIAL);
       const credentialAgents = forgetBefore(users, t - HOUR_MS);
       const baseline = baselines.resolve(state.baselineKeys);

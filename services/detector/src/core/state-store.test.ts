@@ -52,3 +52,61 @@ describe("bounded store", () => {
     expect(store.evicted).toBe(1);
   });
 });
+
+describe("bounded store's per-tenant quota (issue 16)", () => {
+  const tenantOf = (key: string) => key.slice(0, key.indexOf("/"));
+
+  it("lets one tenant's id flood recycle its own share, never another tenant's entries", () => {
+    const store = createBoundedStore<number>({
+      maxEntries: 1000,
+      idleMs: 3_600_000,
+      maxEntriesPerGroup: 100,
+      groupOf: tenantOf,
+    });
+    for (let index = 0; index < 50; index += 1)
+      store.touch(`acme/agent-${index}`, 0, () => index);
+    for (let index = 0; index < 100_000; index += 1)
+      store.touch(`evil/flood-${index}`, 1, () => index);
+    expect(store.size).toBe(150);
+    for (let index = 0; index < 50; index += 1)
+      expect(store.get(`acme/agent-${index}`)).toBe(index);
+    expect(store.get("evil/flood-99999")).toBe(99_999);
+    expect(store.evicted).toBe(100_000 - 100);
+  });
+
+  it("never holds more than the quota per tenant nor the cap overall", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom("a", "b", "c"),
+            fc.integer({ min: 0, max: 40 }),
+          ),
+          { maxLength: 300 },
+        ),
+        (touches) => {
+          const store = createBoundedStore<number>({
+            maxEntries: 50,
+            idleMs: 3_600_000,
+            maxEntriesPerGroup: 20,
+            groupOf: tenantOf,
+          });
+          const live = new Map<string, Set<string>>();
+          for (const [tenant, id] of touches) {
+            const key = `${tenant}/${id}`;
+            store.touch(key, 0, () => id);
+            const set = live.get(tenant) ?? new Set<string>();
+            set.add(key);
+            live.set(tenant, set);
+            expect(store.get(key)).toBe(id);
+          }
+          expect(store.size).toBeLessThanOrEqual(50);
+          for (const [, keys] of live)
+            expect(
+              [...keys].filter((key) => store.get(key) !== undefined).length,
+            ).toBeLessThanOrEqual(20);
+        },
+      ),
+    );
+  });
+});
