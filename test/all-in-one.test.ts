@@ -160,7 +160,7 @@ describe("warden start (all-in-one, embedded chDB, SSF push)", () => {
     expect(Number(count.events)).toBe(153);
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
     expect(metrics).toMatch(
-      /warden_revoker_deliveries_total\{receiver="configured-push",outcome="delivered"[^}]*\} 3/,
+      /warden_revoker_deliveries_total\{receiver="operator",outcome="delivered"[^}]*\} 3/,
     );
     expect(warden.output()).not.toContain("push-secret");
   });

@@ -155,11 +155,16 @@ describe("OTLP GenAI spans from an instrumented agent (all-in-one)", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  // The all-in-one's read routes answer the gateway's own token (its tenant only).
+  const read = (path: string) =>
+    fetch(`${baseUrl}${path}`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
   const decisions = async () =>
-    (await (await fetch(`${baseUrl}/v1/decisions`)).json()) as Decision[];
+    (await (await read("/v1/decisions?limit=10000")).json()) as Decision[];
   const revoked = (agentId: string) => async () =>
     (
-      (await (await fetch(`${baseUrl}/v1/kill-switch`)).json()) as {
+      (await (await read("/v1/kill-switch")).json()) as {
         agent_id: string;
       }[]
     ).some((entry) => entry.agent_id === agentId);
@@ -192,13 +197,13 @@ describe("OTLP GenAI spans from an instrumented agent (all-in-one)", () => {
     expect(result).toEqual({ calls: 5, stoppedByRevocation: false });
     // 1 invoke_agent + 5 chat + 5 execute_tool spans.
     await eventually("the quiet agent's events", async () => {
-      const { events } = (await (
-        await fetch(`${baseUrl}/v1/events/count`)
-      ).json()) as { events: number | string };
+      const { events } = (await (await read("/v1/events/count")).json()) as {
+        events: number | string;
+      };
       return Number(events) >= 11 ? true : undefined;
     });
     const deadLetters = (await (
-      await fetch(`${baseUrl}/v1/dead-letters/count`)
+      await read("/v1/dead-letters/count")
     ).json()) as Record<string, number>;
     expect(deadLetters).toEqual({ unmappable_record: 1 });
     const metrics = await (await fetch(`${baseUrl}/metrics`)).text();

@@ -350,6 +350,11 @@ describe("warden simulate --http", () => {
   const token = randomBytes(16).toString("hex");
   let port = 0;
   let stopServer: () => Promise<void> = () => Promise.resolve();
+  // The all-in-one's read routes answer a gateway token.
+  const count = () =>
+    fetch(`http://127.0.0.1:${port}/v1/events/count`, {
+      headers: { authorization: `Bearer ${token}-${TENANTS[0]}` },
+    });
 
   beforeAll(async () => {
     port = await freePort();
@@ -376,7 +381,7 @@ describe("warden simulate --http", () => {
         server.kill("SIGTERM");
       });
     await waitFor(
-      async () => (await fetch(`http://127.0.0.1:${port}/v1/events/count`)).ok,
+      async () => (await count()).ok,
       () => output,
     );
   });
@@ -386,9 +391,7 @@ describe("warden simulate --http", () => {
   });
 
   it("posts NDJSON batches with the bearer token, and the all-in-one accepts every event", async () => {
-    const before = (await (
-      await fetch(`http://127.0.0.1:${port}/v1/events/count`)
-    ).json()) as { events: number };
+    const before = (await (await count()).json()) as { events: number };
     const posted = await warden(
       [
         "simulate",
@@ -424,9 +427,7 @@ describe("warden simulate --http", () => {
       rejected: number;
     };
     expect(summary.rejected).toBe(0);
-    const after = (await (
-      await fetch(`http://127.0.0.1:${port}/v1/events/count`)
-    ).json()) as { events: number };
+    const after = (await (await count()).json()) as { events: number };
     expect(Number(after.events) - Number(before.events)).toBe(summary.events);
   });
 

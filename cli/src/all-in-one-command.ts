@@ -5,7 +5,12 @@ import {
   readClickHouseConfig,
   readCommonConfig,
 } from "@warden/shared";
+import { mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { isLoopback, loadIngestConfig } from "@warden/ingest";
+import { loadRevokerConfig } from "@warden/revoker";
 import { loadTransmitterConfig } from "./all-in-one-config.js";
 import { parsePositive, parseWholeNumber } from "./simulate/options.js";
 
@@ -158,12 +163,15 @@ async function startAllInOneOrDemo(options: StartOptions): Promise<void> {
     logger,
     deadlineMs: common.shutdownDeadlineMs,
   });
+  const clickhouse = readClickHouseConfig(process.env);
   const base = {
     host: options.host,
     port: options.port,
-    clickhouse: readClickHouseConfig(process.env),
+    clickhouse,
     ingest,
+    revoker: loadRevokerConfig(process.env),
     transmitter,
+    dataDir: transmitter.dataDir ?? join(clickhouse.chdbPath, "all-in-one"),
     logger,
   };
   if (!options.demo) {
@@ -175,8 +183,11 @@ async function startAllInOneOrDemo(options: StartOptions): Promise<void> {
     return;
   }
   const { runDemo } = await import("./demo/run-demo.js");
+  // The demo is a show: its revocations must not outlive it (a second run revokes again).
+  const demoDir = mkdtempSync(join(tmpdir(), "warden-demo-"));
   const demo = runDemo({
     ...base,
+    dataDir: transmitter.dataDir ?? demoDir,
     seed: options.seed,
     agents: options.agents,
     rate: options.rate,
@@ -192,6 +203,9 @@ async function startAllInOneOrDemo(options: StartOptions): Promise<void> {
   });
   // Ctrl-C aborts the signal; the demo then stops its parts and prints its summary.
   shutdown.add("demo", () => demo);
+  shutdown.add("demo state", () =>
+    rm(demoDir, { recursive: true, force: true }),
+  );
   shutdown.installSignalHandlers();
   await demo;
   await shutdown.stop("demo finished");

@@ -6,10 +6,11 @@ const CAEP = "https://schemas.openid.net/secevent/caep/event-type";
 const RISC = "https://schemas.openid.net/secevent/risc/event-type";
 
 describe("the all-in-one's transmitter settings", () => {
-  it("defaults to an in-memory key, its own URL as issuer and no receiver", () => {
+  it("defaults to the data directory's key, its own URL as issuer and no receiver", () => {
     expect(loadTransmitterConfig({})).toEqual({
       issuer: undefined,
       signingKeyFile: undefined,
+      dataDir: undefined,
       signingAlg: "RS256",
       pushTimeoutMs: 10_000,
       push: undefined,

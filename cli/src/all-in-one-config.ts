@@ -15,8 +15,10 @@ import { AGENT_EVENT_TYPES, SHORT_EVENT_NAMES } from "./ssf/event-types.js";
 export interface TransmitterConfig {
   /** `iss` of every SET; undefined means `http://<host>:<port>` of the all-in-one itself. */
   readonly issuer: string | undefined;
-  /** Private JWKs kept like the revoker's; undefined means a key generated at start, in memory. */
+  /** Private JWKs kept like the revoker's; undefined means the data directory's. */
   readonly signingKeyFile: string | undefined;
+  /** Queued SETs, streams, approvals, kill switch, keys, audit; undefined means under CHDB_PATH. */
+  readonly dataDir: string | undefined;
   readonly signingAlg: SigningAlg;
   readonly pushTimeoutMs: number;
   readonly push: ConfiguredPush | undefined;
@@ -75,7 +77,14 @@ export function loadTransmitterConfig(
       "a file path",
     )({
       default: "",
-      desc: "private signing keys (empty: a key generated at start)",
+      desc: "private signing keys (empty: signing-keys.json in WARDEN_DATA_DIR)",
+    }),
+    WARDEN_DATA_DIR: matching(
+      /^\S*$/,
+      "a directory path",
+    )({
+      default: "",
+      desc: "the all-in-one's durable state (empty: all-in-one/ inside CHDB_PATH)",
     }),
     WARDEN_SIGNING_ALG: matching(
       /^(RS256|ES256)$/,
@@ -107,6 +116,7 @@ export function loadTransmitterConfig(
   return {
     issuer: raw.WARDEN_ISSUER || undefined,
     signingKeyFile: raw.WARDEN_SIGNING_KEY_FILE || undefined,
+    dataDir: raw.WARDEN_DATA_DIR || undefined,
     signingAlg: raw.WARDEN_SIGNING_ALG as SigningAlg,
     pushTimeoutMs: raw.WARDEN_PUSH_TIMEOUT,
     push: HTTP_URL.test(url)

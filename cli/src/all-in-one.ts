@@ -1,6 +1,8 @@
 import { createRequire } from "node:module";
+import { createServer, type RequestListener, type Server } from "node:http";
 import {
   acceptedKeys,
+  authenticateBearer,
   OPEN_BINDING,
   classifyBatch,
   createDeduplicator,
@@ -20,41 +22,48 @@ import {
   createScoringEngine,
 } from "@warden/detector";
 import {
+  PortInUseError,
   createClickHouse,
   createRegistry,
-  listenOn,
   type ClickHouseConfig,
   type DecisionV1,
   type Logger,
 } from "@warden/shared";
-import { fastify, type FastifyInstance } from "fastify";
 import {
   DEFAULT_FINDING_SINK_ATTEMPTS,
   createFindingSinks,
   decisionFinding,
+  startLocalRevoker,
+  type AuditRecord,
+  type LocalRevoker,
+  type LocalRevokerCounts,
+  type RevokerConfig,
 } from "@warden/revoker";
+import {
+  fastify,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import {
   countDeadLettersByReason,
   ensureDeadLettersTable,
   insertDeadLetters,
 } from "./all-in-one-dead-letters.js";
 import type { TransmitterConfig } from "./all-in-one-config.js";
-import { openAllInOneKeys } from "./all-in-one-keys.js";
-import {
-  createTransmitter,
-  type QueuedSet,
-  type Transmitter,
-  type TransmitterCounts,
-} from "./all-in-one-transmitter.js";
+import { createDecisionLog, readDecisionLimit } from "./decision-log.js";
 
 /**
  * The all-in-one mode: ingest, store, detect and revoke in one process, with embedded chDB and
- * an in-process bus. Events arrive on POST /v1/events (the same HTTP ingest as the cluster);
- * decisions are logged, kept for GET /v1/decisions, and turned into signed SETs pushed to the
- * configured SSF receivers (public keys at GET /jwks.json).
+ * the revoker's own transmitter over local durable ports (data directory). Events arrive on
+ * POST /v1/events (the same HTTP ingest as the cluster); decisions are kept (bounded) for
+ * GET /v1/decisions and handed to the revoker, whose SSF API (metadata, JWKS, streams, poll,
+ * admin) is served on the same port.
  */
 const ALL_IN_ONE_MAX_AGENTS = 100_000;
 const ALL_IN_ONE_IDLE_EVICT_MS = 6 * 60 * 60_000;
+/** The operator's push stream (WARDEN_PUSH_URL). */
+export const CONFIGURED_PUSH_STREAM = "configured-push";
 
 export interface AllInOne {
   readonly port: number;
@@ -62,8 +71,7 @@ export interface AllInOne {
   readonly url: string;
   readonly issuer: string;
   readonly app: FastifyInstance;
-  readonly decisions: readonly DecisionV1[];
-  readonly transmitter: Transmitter;
+  readonly revoker: LocalRevoker;
   /** The HTTP ingest's own path, for an in-process feed (the demo): same checks, same counts. */
   ingest(messages: readonly Buffer[]): Promise<LineResult[]>;
   stats(): AllInOneStats;
@@ -76,7 +84,33 @@ export interface AllInOneStats {
   /** Agents the detector holds state for. */
   readonly agents: number;
   readonly decisions: Readonly<Record<DecisionV1["action"], number>>;
-  readonly sets: TransmitterCounts;
+  readonly sets: LocalRevokerCounts;
+}
+
+/**
+ * Binds the port first, so the issuer (the all-in-one's own URL) is known before routes are;
+ * until `serve` hands it the app's handler, every request is answered 503 (starting).
+ */
+async function bind(
+  host: string,
+  port: number,
+): Promise<{ server: Server; serve: (handler: RequestListener) => void }> {
+  let handler: RequestListener | undefined;
+  const server = createServer((request, response) => {
+    if (handler) handler(request, response);
+    else response.writeHead(503, { "retry-after": "1" }).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error) =>
+      reject(
+        (error as { code?: string }).code === "EADDRINUSE"
+          ? new PortInUseError(host, port, "--port", error)
+          : error,
+      ),
+    );
+    server.listen({ host, port }, resolve);
+  });
+  return { server, serve: (app) => (handler = app) };
 }
 
 const { version: WARDEN_VERSION } = createRequire(import.meta.url)(
@@ -99,11 +133,31 @@ export async function startAllInOne(options: {
   readonly clickhouse: ClickHouseConfig;
   /** The ingest service's own settings (INGEST_*): limits, de-dup window, gateway tokens. */
   readonly ingest: IngestConfig;
+  /** The revoker's settings (REVOKER_*): receivers, delivery, approvals, SET options. */
+  readonly revoker: RevokerConfig;
   readonly transmitter: TransmitterConfig;
+  /** Where queued SETs, streams, approvals, the kill switch, keys and audit persist. */
+  readonly dataDir: string;
   readonly logger: Logger;
-  readonly onQueued?: (set: QueuedSet) => void;
+  readonly onAudit?: (record: AuditRecord) => void;
 }): Promise<AllInOne> {
   const log = options.logger.child({ component: "all-in-one" });
+  const { server, serve } = await bind(options.host, options.port);
+  const address = server.address();
+  const port =
+    typeof address === "object" && address !== null
+      ? address.port
+      : options.port;
+  const selfUrl = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
+  const issuer = options.transmitter.issuer ?? selfUrl;
+  let handler: RequestListener | undefined;
+  const app = fastify({
+    logger: false,
+    serverFactory: (appHandler) => {
+      handler = appHandler;
+      return server;
+    },
+  });
   const database = options.clickhouse.database;
   const clickhouse = await createClickHouse(options.clickhouse);
   await ensureEventsTable(clickhouse, database);
@@ -122,26 +176,33 @@ export async function startAllInOne(options: {
     maxAgents: ALL_IN_ONE_MAX_AGENTS,
     idleEvictMs: ALL_IN_ONE_IDLE_EVICT_MS,
   });
-  const decisions: DecisionV1[] = [];
+  const decisions = createDecisionLog();
   const counts = { accepted: 0, rejected: 0 };
-  const decided = { alert: 0, step_up: 0, revoke: 0 };
-  const keys = await openAllInOneKeys({
-    file: options.transmitter.signingKeyFile,
-    alg: options.transmitter.signingAlg,
-  });
-  let selfUrl = "";
-  const issuer = (): string => options.transmitter.issuer ?? selfUrl;
-  const transmitter = createTransmitter({
+  const revoker = await startLocalRevoker({
+    dataDir: options.dataDir,
+    config: {
+      ...options.revoker,
+      signing: {
+        ...options.revoker.signing,
+        alg: options.transmitter.signingAlg,
+      },
+      delivery: {
+        ...options.revoker.delivery,
+        timeoutMs: options.transmitter.pushTimeoutMs,
+      },
+    },
     issuer,
-    keys,
-    pushTimeoutMs: options.transmitter.pushTimeoutMs,
+    signingKeyFile: options.transmitter.signingKeyFile,
+    app,
     registry,
     logger: options.logger,
-    ...(options.onQueued ? { onQueued: options.onQueued } : {}),
+    ...(options.onAudit ? { onAudit: options.onAudit } : {}),
   });
-  const configuredPush = options.transmitter.push;
-  if (configuredPush)
-    transmitter.addStream({ id: "configured-push", ...configuredPush });
+  if (options.transmitter.push)
+    await revoker.addOperatorStream(
+      CONFIGURED_PUSH_STREAM,
+      options.transmitter.push,
+    );
 
   // Every decision as an OCSF Detection Finding to the configured SIEM sinks, off the ingest
   // path; a sink that refuses or stays down gets its findings in the dead-letter table.
@@ -217,17 +278,17 @@ export async function startAllInOne(options: {
     for (const event of accepted) {
       const { decision } = engine.observe(event, new Date().toISOString());
       if (!decision) continue;
-      decisions.push(decision);
-      decided[decision.action] += 1;
-      transmitter.send(decision);
+      decisions.add(decision);
+      await revoker.handle(decision);
       sendFinding(decision);
       log.warn(
         {
           decision_id: decision.decision_id,
           agent_id: decision.agent_id,
+          action: decision.action,
           summary: decision.reasons[0]?.summary,
         },
-        "revoke decision",
+        "decision",
       );
     }
     return outcomes.map((outcome, index): LineResult => {
@@ -243,7 +304,6 @@ export async function startAllInOne(options: {
     });
   };
 
-  const app = fastify({ logger: false });
   // Foreign records no mapper could map (CloudTrail, OTLP) join the same dead-letter table.
   const deadLetter: DeadLetterSink = (letters, binding) =>
     insertDeadLetters(
@@ -269,23 +329,51 @@ export async function startAllInOne(options: {
     deadLetter,
     routes: createMappedRoutes(ingest.otlp),
   });
-  app.get("/v1/decisions", (_request, reply) => reply.send(decisions));
-  app.get("/jwks.json", (_request, reply) => reply.send(transmitter.jwks()));
-  app.get("/.well-known/ssf-configuration", (_request, reply) =>
-    reply.send({
-      spec_version: "1_0",
-      issuer: issuer(),
-      jwks_uri: `${issuer().replace(/\/$/, "")}/jwks.json`,
-      delivery_methods_supported: ["urn:ietf:rfc:8935"],
-    }),
+  // Read routes answer only a known gateway when tokens are configured, like POST /v1/events,
+  // and show a gateway only its own tenant's decisions and revocations.
+  const callerTenant = (request: FastifyRequest): string | undefined =>
+    ingest.httpTokens.length === 0
+      ? undefined
+      : authenticateBearer(request.headers.authorization, ingest.httpTokens)
+          ?.tenant;
+  const readGuard = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (ingest.httpTokens.length === 0) return;
+    if (authenticateBearer(request.headers.authorization, ingest.httpTokens))
+      return;
+    await reply
+      .code(401)
+      .header("www-authenticate", 'Bearer realm="warden"')
+      .send({
+        error: "unauthorized",
+        message: "a valid gateway bearer token is required",
+      });
+  };
+  const ofCaller = <T extends { readonly tenant: string }>(
+    request: FastifyRequest,
+    items: readonly T[],
+  ): T[] => {
+    const tenant = callerTenant(request);
+    return items.filter(
+      (item) => tenant === undefined || item.tenant === tenant,
+    );
+  };
+  const guarded = { preHandler: readGuard };
+  app.get("/v1/decisions", guarded, (request, reply) => {
+    const limit = readDecisionLimit(request.query);
+    if (!limit.ok)
+      return reply
+        .code(400)
+        .send({ error: "invalid_request", message: limit.message });
+    const tenant = callerTenant(request);
+    return reply.send(decisions.latest(limit.value, tenant));
+  });
+  app.get("/v1/kill-switch", guarded, (request, reply) =>
+    reply.send(ofCaller(request, revoker.revoked())),
   );
-  app.get("/v1/kill-switch", (_request, reply) =>
-    reply.send(transmitter.revoked()),
-  );
-  app.get("/v1/dead-letters/count", async (_request, reply) =>
+  app.get("/v1/dead-letters/count", guarded, async (_request, reply) =>
     reply.send(await countDeadLettersByReason(clickhouse, database)),
   );
-  app.get("/v1/events/count", async (_request, reply) => {
+  app.get("/v1/events/count", guarded, async (_request, reply) => {
     const rows = await (
       await clickhouse.query({
         query: `SELECT count() AS events FROM ${database}.events`,
@@ -297,32 +385,34 @@ export async function startAllInOne(options: {
   app.get("/metrics", async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );
+  await app.ready();
+  if (handler) serve(handler);
 
-  const port = await listenOn(app, options.host, options.port, "--port");
-  selfUrl = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
   log.info(
-    { host: options.host, port, issuer: issuer() },
+    { host: options.host, port, issuer, data_dir: options.dataDir },
     "warden all-in-one listening: POST NDJSON to /v1/events",
   );
   return {
     port,
     url: selfUrl,
-    issuer: issuer(),
+    issuer,
     app,
-    decisions,
-    transmitter,
+    revoker,
     // In-process callers (the demo's own traffic) are this process, not a gateway.
     ingest: (messages) => sink(messages, OPEN_BINDING),
     stats: () => ({
       ...counts,
       agents: engine.agents,
-      decisions: { ...decided },
-      sets: transmitter.counts(),
+      decisions: decisions.counts(),
+      sets: revoker.counts(),
     }),
     async stop() {
       await app.close();
+      // fastify closes only a server it started listening itself.
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all(findingsInFlight);
-      await transmitter.stop();
+      await revoker.stop();
       await clickhouse.close();
     },
   };

@@ -10,7 +10,7 @@ const DEFAULT_TENANT = "default";
  * calls of agents Warden has revoked (counted, so the demo can show the loop being stopped).
  */
 export function createGatewaySink(
-  warden: Pick<AllInOne, "ingest" | "transmitter">,
+  warden: Pick<AllInOne, "ingest" | "revoker">,
   onBlocked: (calls: number) => void,
 ): EventSink {
   let bytes = 0;
@@ -19,7 +19,7 @@ export function createGatewaySink(
     description: "the all-in-one's ingest, in process",
     async write(batch) {
       const revoked = new Set(
-        warden.transmitter
+        warden.revoker
           .revoked()
           .map((message) => JSON.stringify([message.tenant, message.agent_id])),
       );

@@ -2,6 +2,7 @@ import type { IngestConfig } from "@warden/ingest";
 import { sleep, type ClickHouseConfig, type Logger } from "@warden/shared";
 import { startAllInOne, type AllInOne } from "../all-in-one.js";
 import type { TransmitterConfig } from "../all-in-one-config.js";
+import type { RevokerConfig } from "@warden/revoker";
 import { EventType } from "@warden/revoker";
 import { runSimulation } from "@warden/simulator";
 import { formatSetLine } from "../live-view/format.js";
@@ -23,7 +24,9 @@ export interface DemoOptions {
   readonly port: number;
   readonly clickhouse: ClickHouseConfig;
   readonly ingest: IngestConfig;
+  readonly revoker: RevokerConfig;
   readonly transmitter: TransmitterConfig;
+  readonly dataDir: string;
   readonly logger: Logger;
   readonly seed: number;
   readonly agents: number;
@@ -56,9 +59,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     port: options.port,
     clickhouse: options.clickhouse,
     ingest: options.ingest,
+    revoker: options.revoker,
     transmitter: options.transmitter,
+    dataDir: options.dataDir,
     logger: options.logger,
-    onQueued: (set) => queuedAt.set(set.jti, set.queuedAtMs),
+    onAudit: (record) => {
+      if (record.step === "queued" && record.jti !== undefined)
+        queuedAt.set(record.jti, Date.parse(record.at));
+    },
   });
   try {
     const traffic = planDemoTraffic({
@@ -109,10 +117,10 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       },
     });
     try {
-      warden.transmitter.addStream({
-        id: "demo-receiver",
+      await warden.revoker.addOperatorStream("demo-receiver", {
         url: receiver.url,
         audience: DEMO_RECEIVER_AUDIENCE,
+        authorization: undefined,
         events: REVOKE_EVENTS,
       });
       print(`Warden all-in-one: ${warden.url} (POST /v1/events)`);
@@ -181,7 +189,7 @@ async function driveTraffic(run: {
     // SETs already signed still reach the receiver before it closes (a failing push is not waited out).
     const settling = new AbortController();
     await Promise.race([
-      warden.transmitter.settled(),
+      warden.revoker.settled(),
       sleep(SETTLE_MS, settling.signal).catch(() => undefined),
     ]);
     settling.abort();

@@ -22,7 +22,7 @@ const number = new Intl.NumberFormat("en-US");
 export function createDemoStats(options: {
   readonly warden: {
     stats(): AllInOneStats;
-    readonly transmitter: { revoked(): readonly unknown[] };
+    readonly revoker: { revoked(): readonly unknown[] };
   };
   readonly runaway: { readonly agentId: string; readonly startMs: number };
   readonly metricsUrl: string;
@@ -78,7 +78,7 @@ export function createDemoStats(options: {
         eventsPerSecond: eventsPerSecond(nowMs, stats.accepted),
         agents: stats.agents,
         decisions: stats.decisions,
-        revoked: options.warden.transmitter.revoked().length,
+        revoked: options.warden.revoker.revoked().length,
         blocked,
         sets: {
           verified,

@@ -32,6 +32,7 @@ export {
 export type { GatewayCredential } from "./core/gateway-tokens.js";
 export {
   GATEWAY_TOKENS_FORMAT,
+  authenticateBearer,
   hashToken,
   parseGatewayTokens,
 } from "./core/gateway-tokens.js";

@@ -37,3 +37,7 @@ export {
 } from "./adapters/finding-sinks.js";
 export type { ServerTls } from "./tls.js";
 export { createApiServer, readServerTls } from "./tls.js";
+export type { LocalRevoker, LocalRevokerCounts } from "./local-revoker.js";
+export { startLocalRevoker } from "./local-revoker.js";
+export type { RevokerConfig } from "./config.js";
+export { loadRevokerConfig } from "./config.js";

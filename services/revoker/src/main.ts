@@ -28,6 +28,7 @@ import { planCascade } from "./core/cascade.js";
 import { createDelegationGraph } from "./core/delegation-graph.js";
 import { startDecisionsConsumer } from "./adapters/decisions-consumer.js";
 import { openKillSwitch } from "./adapters/kill-switch.js";
+import { openNatsKeyValue } from "./adapters/nats-kv.js";
 import { openSetQueue } from "./adapters/set-queue.js";
 import { buildSsfApi } from "./adapters/ssf-api.js";
 import { openStreamStore } from "./adapters/stream-store.js";
@@ -76,7 +77,9 @@ async function main(): Promise<void> {
   }).catch((cause: unknown) => {
     throw kafkaUnreachable(config.kafka, cause);
   });
-  const store = await openStreamStore(connection, revokerNames.streamsBucket);
+  const store = await openStreamStore(
+    await openNatsKeyValue(connection, revokerNames.streamsBucket),
+  );
   const queue = await openSetQueue({
     connection,
     names: revokerNames,
@@ -118,8 +121,7 @@ async function main(): Promise<void> {
   // Its handler runs the transmitter created next; a timeout check that fires before that
   // fails, is logged and retried a second later (approvals.ts), nothing is lost.
   const approvals = await startApprovals({
-    connection,
-    bucket: revokerNames.approvalsBucket,
+    kv: await openNatsKeyValue(connection, revokerNames.approvalsBucket),
     matches: approvalPatterns,
     timeoutMs: config.approval.timeoutMs,
     defaultVerdict: config.approval.defaultVerdict,

@@ -24,9 +24,13 @@ type QueueDepthSource = () => Promise<
   }[]
 >;
 
-/** Every metric of the revoker, declared once (see services/revoker/README.md). */
-export function createRevokerMetrics() {
-  const registry: Registry = createRegistry("revoker");
+/**
+ * Every metric of the revoker, declared once (see services/revoker/README.md); the all-in-one
+ * passes its own registry so one /metrics serves every stage.
+ */
+export function createRevokerMetrics(
+  registry: Registry = createRegistry("revoker"),
+) {
   const setsIssued = new Counter({
     name: "warden_revoker_sets_issued_total",
     help: "SETs signed and durably queued, by event type (last path segment of the URI)",

@@ -2,17 +2,19 @@ import { STATIC_STREAM_ID, type RevokerConfig } from "./config.js";
 import { DeliveryMethod, type StreamRecord } from "./core/stream.js";
 
 /**
- * The push stream an operator configures with REVOKER_PUSH_URL (no receiver API call),
- * owned by `operator`. Its status and subjects survive restarts; its delivery follows config.
+ * A push stream an operator configures (REVOKER_PUSH_URL, the all-in-one's WARDEN_PUSH_URL
+ * or its demo receiver) with no receiver API call, owned by `operator`. Its status and
+ * subjects survive restarts; its delivery follows config.
  */
 export function staticStream(
   push: NonNullable<RevokerConfig["staticPush"]>,
   issuer: string,
   existing: StreamRecord | undefined,
   nowIso: string,
+  streamId: string = STATIC_STREAM_ID,
 ): StreamRecord {
   return {
-    stream_id: STATIC_STREAM_ID,
+    stream_id: streamId,
     owner: "operator",
     tenant: push.tenant,
     iss: issuer,
@@ -25,7 +27,7 @@ export function staticStream(
         ? { authorization_header: push.authorization }
         : {}),
     },
-    description: "configured by REVOKER_PUSH_URL",
+    description: "configured by the operator",
     subject_format: push.subjectFormat,
     status: existing?.status ?? "enabled",
     subjects_added: existing?.subjects_added ?? [],

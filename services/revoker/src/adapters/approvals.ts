@@ -1,4 +1,3 @@
-import type { KV, NatsConnection } from "nats";
 import { describeError, type Logger } from "@warden/shared";
 import type { AgentAction } from "../core/action.js";
 import {
@@ -12,6 +11,7 @@ import {
 import { AuditStep, auditRecord } from "../core/audit.js";
 import { kvKeyToken } from "@warden/shared";
 import type { RevokerMetrics } from "../metrics.js";
+import type { KeyValue } from "../core/ports.js";
 import type { AuditLog } from "./audit-log.js";
 
 export type Verdict = "approve" | "deny";
@@ -36,17 +36,14 @@ export interface Approvals {
 }
 
 const TIMEOUT_CHECK_MS = 1_000;
-const decoder = new TextDecoder();
-
 /**
- * The pending queue, durable in a NATS KV bucket (key = the decision id, KV-escaped), so
+ * The pending queue, durable in a key-value store (key = the decision id, KV-escaped), so
  * held revocations survive a restart. A timer applies the configured default to those whose
  * deadline passed. A verdict runs the revoke first and removes the entry after, so a crash in
  * between repeats the revoke (idempotent by jti) rather than losing it.
  */
 export async function startApprovals(options: {
-  readonly connection: NatsConnection;
-  readonly bucket: string;
+  readonly kv: KeyValue;
   readonly matches: (tenant: string, agentId: string) => boolean;
   readonly timeoutMs: number;
   readonly defaultVerdict: ApprovalDefault;
@@ -57,20 +54,16 @@ export async function startApprovals(options: {
 }): Promise<Approvals> {
   const { audit, metrics } = options;
   const log = options.logger.child({ component: "approvals" });
-  const kv: KV = await options.connection
-    .jetstream()
-    .views.kv(options.bucket, { history: 1 });
+  const { kv } = options;
   let pendingCount = 0;
   metrics.setPendingApprovalSource(() => pendingCount);
 
   async function list(): Promise<PendingApproval[]> {
     const pending: PendingApproval[] = [];
-    for await (const key of await kv.keys()) {
-      const entry = await kv.get(key);
-      if (entry?.operation === "PUT")
-        pending.push(
-          JSON.parse(decoder.decode(entry.value)) as PendingApproval,
-        );
+    for (const key of await kv.keys()) {
+      const value = await kv.get(key);
+      if (value !== undefined)
+        pending.push(JSON.parse(value) as PendingApproval);
     }
     pendingCount = pending.length;
     return pending;
@@ -83,9 +76,9 @@ export async function startApprovals(options: {
     note?: string,
   ): Promise<boolean> {
     const key = kvKeyToken(decisionId);
-    const entry = await kv.get(key);
-    if (entry?.operation !== "PUT") return false;
-    const pending = JSON.parse(decoder.decode(entry.value)) as PendingApproval;
+    const value = await kv.get(key);
+    if (value === undefined) return false;
+    const pending = JSON.parse(value) as PendingApproval;
     const action = resolveApproval(pending, verdict, by, note);
     if (action) await options.handle(action);
     await audit.write([
@@ -132,14 +125,9 @@ export async function startApprovals(options: {
     async hold(action) {
       if (!needsApproval(action, options.matches)) return false;
       const pending = pendingApproval(action, Date.now(), options.timeoutMs);
-      try {
-        await kv.create(kvKeyToken(action.id), JSON.stringify(pending));
-      } catch (error) {
-        // Already pending (a redelivered decision): keep the first request and its deadline.
-        if ((await kv.get(kvKeyToken(action.id)))?.operation !== "PUT")
-          throw error;
+      // Already pending (a redelivered decision): keep the first request and its deadline.
+      if (!(await kv.create(kvKeyToken(action.id), JSON.stringify(pending))))
         return true;
-      }
       pendingCount += 1;
       await audit.write([
         auditRecord(

@@ -40,7 +40,8 @@ export function killSwitchMessage(
   };
 }
 
-async function signed(
+/** The wire bytes of a message, signed (the all-in-one's kill switch signs the same way). */
+export async function signedKillSwitchMessage(
   keys: SigningKeys,
   message: KillSwitchMessage,
 ): Promise<Uint8Array> {
@@ -68,7 +69,7 @@ async function signLegacyEntries(
     if (killSwitchSignature(entry.value) !== undefined) continue;
     const parsed = parseKillSwitchMessage(entry.value);
     if (!parsed.ok) continue;
-    await kv.put(key, await signed(keys, parsed.message));
+    await kv.put(key, await signedKillSwitchMessage(keys, parsed.message));
     count += 1;
   }
   if (count > 0)
@@ -88,7 +89,7 @@ export async function openKillSwitch(
   return {
     async apply(action, nowIso) {
       const message = killSwitchMessage(action, nowIso);
-      const bytes = await signed(keys, message);
+      const bytes = await signedKillSwitchMessage(keys, message);
       const key = revokedAgentKey(action.tenant, action.agentId);
       // State first, so a gateway that re-syncs after missing the message still sees it.
       if (message.action === "revoke") await kv.put(key, bytes);

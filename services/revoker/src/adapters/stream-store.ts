@@ -1,9 +1,9 @@
-import type { KV, NatsConnection } from "nats";
+import type { KeyValue } from "../core/ports.js";
 import type { StreamRecord } from "../core/stream.js";
 
 /**
- * SSF stream configurations, durable in a NATS KV bucket (key = stream_id). A watch keeps
- * an in-memory copy for the hot path (every decision reads it); the API reads the bucket.
+ * SSF stream configurations, durable in a key-value store (key = stream_id). A watch keeps
+ * an in-memory copy for the hot path (every decision reads it); the API reads the store.
  */
 export interface StreamStore {
   get(streamId: string): Promise<StreamRecord | undefined>;
@@ -19,38 +19,24 @@ export interface StreamStore {
   stop(): Promise<void>;
 }
 
-const decoder = new TextDecoder();
-
-export async function openStreamStore(
-  connection: NatsConnection,
-  bucket: string,
-): Promise<StreamStore> {
-  const kv: KV = await connection.jetstream().views.kv(bucket, { history: 1 });
+export async function openStreamStore(kv: KeyValue): Promise<StreamStore> {
   const cache = new Map<string, StreamRecord>();
   const listeners: ((id: string, record: StreamRecord | undefined) => void)[] =
     [];
-  let ready: () => void = () => undefined;
-  const initialised = new Promise<void>((resolve) => (ready = resolve));
-  const watch = await kv.watch({ initializedFn: () => ready() });
-  const loop = (async () => {
-    for await (const entry of watch) {
-      const record =
-        entry.operation === "PUT"
-          ? (JSON.parse(decoder.decode(entry.value)) as StreamRecord)
-          : undefined;
-      if (record) cache.set(entry.key, record);
-      else cache.delete(entry.key);
-      for (const listener of listeners) listener(entry.key, record);
-    }
-  })();
-  await initialised;
+  const watch = await kv.watch((key, value) => {
+    const record =
+      value === undefined ? undefined : (JSON.parse(value) as StreamRecord);
+    if (record) cache.set(key, record);
+    else cache.delete(key);
+    for (const listener of listeners) listener(key, record);
+  });
 
   return {
     async get(streamId) {
-      const entry = await kv.get(streamId);
-      return entry && entry.operation === "PUT"
-        ? (JSON.parse(entry.string()) as StreamRecord)
-        : undefined;
+      const value = await kv.get(streamId);
+      return value === undefined
+        ? undefined
+        : (JSON.parse(value) as StreamRecord);
     },
     async put(record) {
       await kv.put(record.stream_id, JSON.stringify(record));
@@ -66,9 +52,6 @@ export async function openStreamStore(
       listeners.push(listener);
       for (const [id, record] of cache) listener(id, record);
     },
-    async stop() {
-      watch.stop();
-      await loop;
-    },
+    stop: () => watch.stop(),
   };
 }

@@ -59,3 +59,23 @@ export interface SetQueue {
   /** SETs waiting to be handed out (not counting those handed out and not yet acked). */
   pending(streamId: string, kind: QueueKind): Promise<number>;
 }
+
+/**
+ * A durable map of small JSON documents (stream configurations, pending approvals, revoked
+ * agents): a NATS KV bucket in the cluster, a journal file in the all-in-one.
+ */
+export interface KeyValue {
+  get(key: string): Promise<string | undefined>;
+  put(key: string, value: string): Promise<void>;
+  /** Writes only when the key is absent; false when it is there already. */
+  create(key: string, value: string): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  keys(): Promise<string[]>;
+  /**
+   * Calls `listener` with every current entry, resolves, then calls it on every change (this
+   * process's and, in the cluster, other replicas') until stopped.
+   */
+  watch(
+    listener: (key: string, value: string | undefined) => void,
+  ): Promise<{ stop(): Promise<void> }>;
+}
