@@ -11,17 +11,9 @@ import {
   type BaselineModel,
   type Vocabulary,
 } from "@warden/shared";
-import {
-  generateEvents,
-  planSimulation,
-  type Plan,
-} from "@warden/simulator";
+import { generateEvents, planSimulation, type Plan } from "@warden/simulator";
 import { KINDS, type KindSpec } from "@warden/simulator";
-import {
-  agentAt,
-  agentIp,
-  credentialAt,
-} from "@warden/simulator";
+import { agentAt, agentIp, credentialAt } from "@warden/simulator";
 import { hashHex } from "@warden/simulator";
 import {
   bucketMeans,

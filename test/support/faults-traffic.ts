@@ -1,9 +1,6 @@
 import { Partitioners, type Kafka, type Producer } from "kafkajs";
 import { sleep } from "@warden/shared";
-import {
-  generateEvents,
-  planSimulation,
-} from "@warden/simulator";
+import { generateEvents, planSimulation } from "@warden/simulator";
 
 /**
  * One round of audit traffic from the simulator's generator (`warden simulate`'s core): a
