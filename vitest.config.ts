@@ -17,6 +17,9 @@ export default defineConfig({
             "console/src/**/*.test.ts",
           ],
           environment: "node",
+          // Property tests run hundreds of cases; on a loaded 2-core machine the 5 s default
+          // is a timing assertion in disguise. This only guards against a hang.
+          testTimeout: 30_000,
         },
       },
       {
