@@ -36,10 +36,15 @@ import {
 
 // The SOC console (issue 19) over the four services in cluster mode, driven in Debian's
 // Chromium: an incident is raised by real traffic, held for approval, approved and undone in
-// the browser, and every page is photographed for docs/console/.
+// the browser, and every page is photographed: into docs/console/ when
+// WARDEN_UPDATE_SCREENSHOTS=1 (how the committed screenshots are refreshed), otherwise into
+// .warden/console-screenshots/ so a test run leaves the working tree clean.
 const ADMIN_TOKEN = "soc-admin-token";
 const QUERY_TOKEN = "soc-query-token";
-const SHOTS = join(process.cwd(), "docs", "console");
+const SHOTS =
+  process.env["WARDEN_UPDATE_SCREENSHOTS"] === "1"
+    ? join(process.cwd(), "docs", "console")
+    : join(process.cwd(), ".warden", "console-screenshots");
 const OWNER = "alice@acme.example";
 const HOSTILE_ID = `<img src=x onerror="window.__pwned=1">"'&amp;<script>window.__pwned=2</script>`;
 
