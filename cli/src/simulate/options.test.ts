@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "commander";
 import { describe, expect, it } from "vitest";
+import { ATTACK_KINDS } from "@warden/simulator";
 import {
   DEFAULT_DAYS,
   defaultLabelsPath,
@@ -38,7 +39,8 @@ describe("resolveSimulateOptions", () => {
     );
     expect(settings.live).toBe(false);
     expect(settings.labelsPath).toBe("traffic.labels.ndjson");
-    expect(settings.attacks).toHaveLength(9);
+    // Every attack kind by default.
+    expect(settings.attacks).toHaveLength(ATTACK_KINDS.length);
   });
 
   it("starts a live run now and turns the rate into a volume", () => {
