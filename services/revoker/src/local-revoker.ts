@@ -23,7 +23,7 @@ import { actionFromDecision, type AgentAction } from "./core/action.js";
 import { compileApprovalPatterns } from "./core/approval.js";
 import { AuditStep, type AuditRecord } from "./core/audit.js";
 import { ALL_TENANTS } from "./core/stream.js";
-import { subjectIssuer } from "./core/subject.js";
+import { ssfApiSettings, transmitterSettings } from "./settings.js";
 import type { RevokerConfig } from "./config.js";
 import { createRevokerMetrics } from "./metrics.js";
 import { openSigningKeys } from "./signing-key.js";
@@ -123,21 +123,7 @@ export async function startLocalRevoker(options: {
     audit,
     metrics,
     logger,
-    issuer: options.issuer,
-    defaultSubjects: config.defaultSubjects,
-    setOptions: {
-      ...config.sets,
-      subjectIssuer: subjectIssuer(
-        config.sets.subjectIssuerTemplate,
-        config.sets.tenantSubjectIssuers,
-      ),
-    },
-    delivery: {
-      ...config.delivery,
-      urlPolicy: config.urlPolicy,
-      failureThreshold: config.delivery.breakerFailures,
-      openMs: config.delivery.breakerOpenMs,
-    },
+    ...transmitterSettings(config, options.issuer),
   });
   const approvals = await startApprovals({
     kv: approvalsKv,
@@ -150,25 +136,12 @@ export async function startLocalRevoker(options: {
     logger,
   });
   registerSsfApi(options.app, {
-    issuer: options.issuer,
-    receivers: config.receivers,
-    defaultSubjects: config.defaultSubjects,
-    urlPolicy: config.urlPolicy,
-    minVerificationIntervalMs: config.delivery.minVerificationIntervalMs,
-    pollWaitMs: config.delivery.pollWaitMs,
-    inactivityTimeoutMs: config.delivery.inactivityTimeoutMs,
+    ...ssfApiSettings(config, options.issuer, keys, metrics),
     store,
     keys,
     transmitter,
     approvals,
-    keyRing: {
-      describe: () => keys.describe(),
-      rotateNow: async () => {
-        const rotated = await keys.rotateNow();
-        metrics.keyRotations.labels("manual").inc();
-        return rotated;
-      },
-    },
+    queueDepth: (streamId, kind) => queue.depth(streamId, kind),
     logger,
   });
   const queued = async (): Promise<number> => {

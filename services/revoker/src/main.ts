@@ -36,8 +36,7 @@ import { createTransmitter } from "./adapters/transmitter.js";
 import { startInactivityWatch } from "./adapters/inactivity-watch.js";
 import { STATIC_STREAM_ID, loadRevokerConfig } from "./config.js";
 import { staticStream } from "./static-stream.js";
-import { subjectIssuer } from "./core/subject.js";
-import { createOAuthVerifier } from "./oauth.js";
+import { ssfApiSettings, transmitterSettings } from "./settings.js";
 import { readServerTls } from "./tls.js";
 import { createRevokerMetrics } from "./metrics.js";
 import { openSigningKeys } from "./signing-key.js";
@@ -139,15 +138,7 @@ async function main(): Promise<void> {
     audit,
     metrics,
     logger,
-    issuer: config.issuer,
-    defaultSubjects: config.defaultSubjects,
-    setOptions: {
-      ...config.sets,
-      subjectIssuer: subjectIssuer(
-        config.sets.subjectIssuerTemplate,
-        config.sets.tenantSubjectIssuers,
-      ),
-    },
+    ...transmitterSettings(config, config.issuer),
     ...(config.cascade.enabled
       ? {
           cascade: async (action: AgentAction) => {
@@ -170,12 +161,6 @@ async function main(): Promise<void> {
           },
         }
       : {}),
-    delivery: {
-      ...config.delivery,
-      urlPolicy: config.urlPolicy,
-      failureThreshold: config.delivery.breakerFailures,
-      openMs: config.delivery.breakerOpenMs,
-    },
   });
   if (config.staticPush) {
     const existing = await store.get(STATIC_STREAM_ID);
@@ -200,27 +185,12 @@ async function main(): Promise<void> {
   });
   const api = buildSsfApi(
     {
-      issuer: config.issuer,
-      receivers: config.receivers,
-      defaultSubjects: config.defaultSubjects,
-      urlPolicy: config.urlPolicy,
-      minVerificationIntervalMs: config.delivery.minVerificationIntervalMs,
-      pollWaitMs: config.delivery.pollWaitMs,
-      inactivityTimeoutMs: config.delivery.inactivityTimeoutMs,
+      ...ssfApiSettings(config, config.issuer, keys, metrics),
       store,
       keys,
       transmitter,
       approvals,
       queueDepth: (streamId, kind) => queue.depth(streamId, kind),
-      keyRing: {
-        describe: () => keys.describe(),
-        rotateNow: async () => {
-          const rotated = await keys.rotateNow();
-          metrics.keyRotations.labels("manual").inc();
-          return rotated;
-        },
-      },
-      oauth: config.oauth && createOAuthVerifier(config.oauth),
       logger,
     },
     config.tls &&
