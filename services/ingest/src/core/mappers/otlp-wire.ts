@@ -119,6 +119,7 @@ const root = protobuf.Root.fromJSON(DESCRIPTOR);
 const RequestType = root.lookupType("otlp.ExportTraceServiceRequest");
 const ResponseType = root.lookupType("otlp.ExportTraceServiceResponse");
 const StatusType = root.lookupType("otlp.RpcStatus");
+const SpanType = root.lookupType("otlp.Span");
 
 /** gRPC code INVALID_ARGUMENT: what OTLP/HTTP puts in the Status of a 400. */
 const INVALID_ARGUMENT = 3;
@@ -212,11 +213,8 @@ function nanos(value: unknown): bigint {
   }
 }
 
-function hexId(value: unknown, fromBytes: boolean): string {
-  if (typeof value !== "string") return "";
-  return fromBytes
-    ? Buffer.from(value, "base64").toString("hex")
-    : value.toLowerCase();
+function hexId(value: unknown): string {
+  return typeof value === "string" ? value.toLowerCase() : "";
 }
 
 /** A dead letter's value: the span (ids as hex) with its resource's attributes. */
@@ -234,7 +232,8 @@ function rawSpan(
   );
 }
 
-function spansOf(request: Loose, fromBytes: boolean): OtlpSpan[] {
+/** The OTLP JSON encoding (hex ids, 64-bit ints as strings) → spans. */
+function spansOf(request: Loose): OtlpSpan[] {
   const spans: OtlpSpan[] = [];
   for (const resourceSpans of list(
     field(request, "resourceSpans", "resource_spans"),
@@ -250,12 +249,9 @@ function spansOf(request: Loose, fromBytes: boolean): OtlpSpan[] {
       for (const span of list(scopeSpans["spans"])) {
         const status = span["status"] as Loose | undefined;
         const out: OtlpSpan = {
-          traceId: hexId(field(span, "traceId", "trace_id"), fromBytes),
-          spanId: hexId(field(span, "spanId", "span_id"), fromBytes),
-          parentSpanId: hexId(
-            field(span, "parentSpanId", "parent_span_id"),
-            fromBytes,
-          ),
+          traceId: hexId(field(span, "traceId", "trace_id")),
+          spanId: hexId(field(span, "spanId", "span_id")),
+          parentSpanId: hexId(field(span, "parentSpanId", "parent_span_id")),
           name: typeof span["name"] === "string" ? span["name"] : "",
           kind: Number(span["kind"] ?? 0),
           startNs: nanos(
@@ -272,6 +268,127 @@ function spansOf(request: Loose, fromBytes: boolean): OtlpSpan[] {
         };
         spans.push(out);
       }
+    }
+  }
+  return spans;
+}
+
+/**
+ * The protobuf path reads protobufjs's decoded messages directly rather than through
+ * `toObject` (which re-encodes ids as base64 and 64-bit ints as strings, per span): that
+ * conversion was most of the cost of `POST /v1/traces`. A field counts as present when the
+ * decoder set it on the message (an own property), as `toObject` with `defaults: false` sees it.
+ */
+type Message = Record<string, unknown>;
+
+function has(message: Message, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(message, key);
+}
+
+function messages(value: unknown): Message[] {
+  return Array.isArray(value) ? (value as Message[]) : [];
+}
+
+function bytesOf(value: unknown): Buffer | undefined {
+  return value instanceof Uint8Array
+    ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+    : undefined;
+}
+
+/** A protobufjs 64-bit value (a Long, or a number without the long package) → bigint. */
+function wireBigint(value: unknown, unsigned: boolean): bigint {
+  if (typeof value === "number")
+    return Number.isInteger(value) ? BigInt(value) : 0n;
+  if (typeof value !== "object" || value === null) return 0n;
+  const { low, high } = value as { low: number; high: number };
+  const bits = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+  return unsigned ? bits : BigInt.asIntN(64, bits);
+}
+
+function wireValue(value: Message | null | undefined): AttributeValue {
+  if (!value) return null;
+  if (has(value, "stringValue")) return value["stringValue"] as string;
+  if (has(value, "boolValue")) return value["boolValue"] as boolean;
+  if (has(value, "intValue"))
+    return Number(wireBigint(value["intValue"], false));
+  if (has(value, "doubleValue")) return value["doubleValue"] as number;
+  if (has(value, "arrayValue") && value["arrayValue"])
+    return messages((value["arrayValue"] as Message)["values"]).map(wireValue);
+  if (has(value, "kvlistValue") && value["kvlistValue"])
+    return JSON.stringify(
+      Object.fromEntries(
+        wireAttributes((value["kvlistValue"] as Message)["values"]),
+      ),
+    );
+  if (has(value, "bytesValue"))
+    return bytesOf(value["bytesValue"])?.toString("base64") ?? null;
+  return null;
+}
+
+function wireAttributes(value: unknown): Map<string, AttributeValue> {
+  const map = new Map<string, AttributeValue>();
+  for (const entry of messages(value))
+    if (has(entry, "key"))
+      map.set(
+        entry["key"] as string,
+        wireValue(entry["value"] as Message | null),
+      );
+  return map;
+}
+
+function wireHex(value: unknown): string {
+  return bytesOf(value)?.toString("hex") ?? "";
+}
+
+const TO_OBJECT = {
+  longs: String,
+  bytes: String,
+  defaults: false,
+  arrays: true,
+} as const;
+
+function wireSpan(
+  span: Message,
+  resource: Attributes,
+  scope: string,
+): OtlpSpan {
+  const status = span["status"] as Message | null;
+  const out: OtlpSpan = {
+    traceId: wireHex(span["traceId"]),
+    spanId: wireHex(span["spanId"]),
+    parentSpanId: wireHex(span["parentSpanId"]),
+    name: (span["name"] as string | undefined) ?? "",
+    kind: Number(span["kind"] ?? 0),
+    startNs: wireBigint(span["startTimeUnixNano"], true),
+    endNs: wireBigint(span["endTimeUnixNano"], true),
+    attributes: wireAttributes(span["attributes"]),
+    statusCode: Number(status?.["code"] ?? 0),
+    statusMessage: (status?.["message"] as string | undefined) ?? "",
+    resource,
+    scope,
+    // Only a dead letter needs the OTLP JSON form: converted then, for that span alone.
+    raw: () =>
+      rawSpan(
+        SpanType.toObject(span as unknown as protobuf.Message, TO_OBJECT),
+        resource,
+        () => out,
+      ),
+  };
+  return out;
+}
+
+function wireSpans(request: Message): OtlpSpan[] {
+  const spans: OtlpSpan[] = [];
+  for (const resourceSpans of messages(request["resourceSpans"])) {
+    const resource = wireAttributes(
+      (resourceSpans["resource"] as Message | null)?.["attributes"],
+    );
+    for (const scopeSpans of messages(resourceSpans["scopeSpans"])) {
+      const scope =
+        ((scopeSpans["scope"] as Message | null)?.["name"] as
+          string | undefined) ?? "";
+      for (const span of messages(scopeSpans["spans"]))
+        spans.push(wireSpan(span, resource, scope));
     }
   }
   return spans;
@@ -295,14 +412,8 @@ export function decodeTraceRequest(
 ): DecodedSpans {
   if (isProtobuf(contentType)) {
     try {
-      const message = RequestType.decode(body);
-      const object = RequestType.toObject(message, {
-        longs: String,
-        bytes: String,
-        defaults: false,
-        arrays: true,
-      });
-      return { ok: true, spans: spansOf(object, true) };
+      const message = RequestType.decode(body) as unknown as Message;
+      return { ok: true, spans: wireSpans(message) };
     } catch (error) {
       return {
         ok: false,
@@ -324,7 +435,7 @@ export function decodeTraceRequest(
       ok: false,
       detail: "body is not an OTLP ExportTraceServiceRequest (JSON object)",
     };
-  return { ok: true, spans: spansOf(parsed as Loose, false) };
+  return { ok: true, spans: spansOf(parsed as Loose) };
 }
 
 /** The ExportTraceServiceResponse, in the request's encoding (OTLP/HTTP: partial success). */
