@@ -35,6 +35,7 @@ function taken(message: JsMsg): TakenSet | undefined {
 }
 
 export const DUPLICATE_WINDOW_MS = 10 * 60_000;
+const AVAILABLE_TIMEOUT_MS = 5_000;
 
 /**
  * The SET queue port over JetStream: one subject per SSF stream (and one for its control
@@ -75,7 +76,12 @@ export async function openSetQueue(options: {
     const set = taken(message);
     return set ? [set] : [];
   };
-  /** Up to `max` messages available now (a pull with no_wait: the consumer API's fetch waits). */
+  /**
+   * Up to `max` messages available now (a pull with no_wait: the consumer API's fetch waits).
+   * The pull is stopped after AVAILABLE_TIMEOUT_MS: when its request or the server's answer is
+   * lost in a NATS restart, a no_wait pull would wait for ever and its push worker with it. (A
+   * server-side `expires` would instead hold every short batch until it runs out.)
+   */
   async function available(
     streamId: string,
     kind: QueueKind,
@@ -83,12 +89,16 @@ export async function openSetQueue(options: {
   ): Promise<JsMsg[]> {
     const messages: JsMsg[] = [];
     if (max <= 0) return messages;
-    for await (const message of js.fetch(
-      names.setsStream,
-      names.consumer(kind, streamId),
-      { batch: max, no_wait: true },
-    ))
-      messages.push(message);
+    const pull = js.fetch(names.setsStream, names.consumer(kind, streamId), {
+      batch: max,
+      no_wait: true,
+    });
+    const timer = setTimeout(() => pull.stop(), AVAILABLE_TIMEOUT_MS);
+    try {
+      for await (const message of pull) messages.push(message);
+    } finally {
+      clearTimeout(timer);
+    }
     return messages;
   }
 
