@@ -129,6 +129,8 @@ describe("gateway end to end", () => {
       startService("sdk/gateway/dist/examples/tool-gateway.js", {
         WARDEN_NAMESPACE: namespace,
         WARDEN_TENANT: "default",
+        // The kill switch is signed: the gateway checks it against the revoker's keys.
+        WARDEN_JWKS_URL: `http://127.0.0.1:${revokerPort}/jwks.json`,
         GATEWAY_PORT: String(gatewayPort),
         GATEWAY_SPOOL_DIR: join(dataDir, "spool"),
       }),
@@ -152,8 +154,9 @@ describe("gateway end to end", () => {
         const { ms, refusal } = await runaway(gatewayPort, agentId);
         measured.push(ms);
         expect(refusal).toMatchObject({ error: "agent_revoked" });
-        expect(refusal["reason"]).toEqual(
-          expect.stringContaining(`limit is ${BURST_MAX_CALLS}`),
+        // The caller sees the user-facing reason, never the detector's internals (issue 16).
+        expect(refusal["reason"]).toBe(
+          "Access was suspended by the security policy.",
         );
         expect(refusal["decision_id"]).toEqual(expect.any(String));
         // A well-behaved agent at the same gateway is untouched.

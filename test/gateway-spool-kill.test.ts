@@ -78,6 +78,8 @@ describe("the shipper's spool across kill -9 of the gateway", () => {
       WARDEN_NAMESPACE: namespace,
       GATEWAY_PORT: String(port),
       GATEWAY_SPOOL_DIR: spoolDirectory,
+      // This test is about the spool, and no revoker runs: no signed kill switch to check.
+      WARDEN_KILL_SWITCH_UNSIGNED: "true",
       KAFKA_BROKERS: brokers,
       GATEWAY_SEND_TIMEOUT: "2s",
     });
