@@ -16,14 +16,14 @@ import {
   DEFAULT_POLICY,
   parsePolicy,
 } from "@warden/detector";
-import { loadBaselineConfig } from "@warden/baseline";
+import {
+  createEventTimeBaselines,
+  loadBaselineConfig,
+  type EventTimeBaselines,
+} from "@warden/baseline";
 import { decisionFinding } from "@warden/revoker";
 import type { DecisionV1 } from "@warden/shared";
 import { UsageError } from "../api-client.js";
-import {
-  createEventTimeBaselines,
-  type EventTimeBaselines,
-} from "./event-time-baselines.js";
 import {
   acceptLine,
   createExpiryCursor,

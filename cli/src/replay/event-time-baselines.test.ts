@@ -7,7 +7,7 @@ import {
   DEFAULT_POLICY,
 } from "@warden/detector";
 import { agentBaselineKey } from "@warden/shared";
-import { createEventTimeBaselines } from "./event-time-baselines.js";
+import { createEventTimeBaselines } from "@warden/baseline";
 import { createReplaySummary, replayLines } from "./replay.js";
 
 const SETTINGS = loadBaselineConfig({}).model;
@@ -101,7 +101,8 @@ describe("replay with baselines in event time", () => {
       Math.floor((T0 + 179 * MINUTE) / settings.refreshMs) * settings.refreshMs;
     expect(model?.computedAtMs).toBe(lastTick);
     expect(model?.history.events).toBe(60);
-    expect(model?.history.firstSeenMs).toBe(lastTick - 60 * MINUTE);
+    // The oldest call still in the window, to the millisecond (as the SQL's min(time)).
+    expect(model?.history.firstSeenMs).toBe(lastTick - 60 * MINUTE + 1);
     expect(baselines.history.scopes).toBe(3);
   });
 

@@ -5,7 +5,7 @@ import {
 } from "@warden/ingest";
 import type { ScoringEngine } from "@warden/detector";
 import type { CanonicalEvent, DecisionV1 } from "@warden/shared";
-import type { EventTimeBaselines } from "./event-time-baselines.js";
+import type { EventTimeBaselines } from "@warden/baseline";
 
 /**
  * `warden replay`'s core: audit events (one JSON per line) → the ingest's acceptance checks →

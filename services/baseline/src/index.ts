@@ -5,3 +5,15 @@ export { createBaselineMetrics } from "./metrics.js";
 export { buildModel, hourOfWeekIndex } from "./model/build-model.js";
 export type { ScopeAggregates, VocabularyRow } from "./model/build-model.js";
 export type { ModelSettings } from "./config.js";
+export { refreshTick } from "./model/refresh-tick.js";
+export { createEventHistory } from "./model/scope-history.js";
+export type {
+  AggregateOptions,
+  EventHistory,
+  HistoryWindow,
+} from "./model/scope-history.js";
+export { createEventTimeBaselines } from "./model/event-time-baselines.js";
+export type {
+  EventTimeBaselines,
+  ModelIndex,
+} from "./model/event-time-baselines.js";

@@ -1,8 +1,10 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import {
   EMPTY_STATS,
+  VOCABULARY_DIMENSIONS,
   type BaselineLevel,
   type RobustStats,
+  type VocabularyDimension,
 } from "@warden/shared";
 import type { ScopeAggregates, VocabularyRow } from "../model/build-model.js";
 
@@ -123,22 +125,25 @@ async function statsBy(
   return result;
 }
 
-/** Each vocabulary dimension and the column expression its values come from. */
-const VOCABULARY_COLUMNS: readonly (readonly [string, string])[] = [
-  ["actions", "action_name"],
-  ["verbs", "toString(verb)"],
-  ["resources", "resource_id"],
-  ["resourceTypes", "toString(resource_type)"],
-  ["sensitivities", "toString(sensitivity)"],
-  ["sourceIps", "source_ip"],
-  ["gateways", "toString(gateway)"],
-  ["instances", "instance"],
-  ["credentials", "credential_id"],
-  ["delegationParents", "delegation_parent"],
-];
-
-// Scopes are the one array column: each entry of a credential's scopes counts once.
-const VOCABULARY_DIMS = [...VOCABULARY_COLUMNS.map(([dim]) => dim), "scopes"];
+/**
+ * The column expression each vocabulary dimension's values come from. Scopes are the one array
+ * column (each entry of a credential's scopes counts once); the dimensions are listed in the
+ * model's order (VOCABULARY_DIMENSIONS), as the in-memory aggregates list them.
+ */
+const VOCABULARY_COLUMNS: Readonly<
+  Record<Exclude<VocabularyDimension, "scopes">, string>
+> = {
+  actions: "action_name",
+  verbs: "toString(verb)",
+  resources: "resource_id",
+  resourceTypes: "toString(resource_type)",
+  sensitivities: "toString(sensitivity)",
+  sourceIps: "source_ip",
+  gateways: "toString(gateway)",
+  instances: "instance",
+  credentials: "credential_id",
+  delegationParents: "delegation_parent",
+};
 
 /**
  * Per scope, every dimension's value counts in one pass over the events: a `sumMap` per
@@ -146,14 +151,12 @@ const VOCABULARY_DIMS = [...VOCABULARY_COLUMNS.map(([dim]) => dim), "scopes"];
  * then the distinct count, the total and the `top` most frequent, ties by value.
  */
 function vocabularySql(db: string, colList: string): string {
-  const maps = [
-    ...VOCABULARY_COLUMNS.map(
-      ([dim, value]) =>
-        `sumMap(if(${value} = '', [], [${value}]), if(${value} = '', [], [toUInt64(1)])) AS m_${dim}`,
-    ),
-    "sumMap(arrayFilter(s -> s != '', scopes), arrayMap(s -> toUInt64(1), arrayFilter(s -> s != '', scopes))) AS m_scopes",
-  ];
-  const outer = VOCABULARY_DIMS.map(
+  const maps = VOCABULARY_DIMENSIONS.map((dim) =>
+    dim === "scopes"
+      ? "sumMap(arrayFilter(s -> s != '', scopes), arrayMap(s -> toUInt64(1), arrayFilter(s -> s != '', scopes))) AS m_scopes"
+      : `sumMap(if(${VOCABULARY_COLUMNS[dim]} = '', [], [${VOCABULARY_COLUMNS[dim]}]), if(${VOCABULARY_COLUMNS[dim]} = '', [], [toUInt64(1)])) AS m_${dim}`,
+  );
+  const outer = VOCABULARY_DIMENSIONS.map(
     (dim) =>
       `(length(m_${dim}.1), arraySum(m_${dim}.2), arraySlice(arraySort(p -> (-p.2, p.1), arrayZip(m_${dim}.1, m_${dim}.2)), 1, {top:UInt32})) AS ${dim}`,
   );
@@ -248,7 +251,7 @@ export async function queryAggregates(
     { top: options.vocabularyTop },
   )) {
     const list: VocabularyRow[] = [];
-    for (const dimension of VOCABULARY_DIMS) {
+    for (const dimension of VOCABULARY_DIMENSIONS) {
       const [distinct, total, top] = row[dimension] as VocabularyCell;
       if (Number(distinct) === 0) continue;
       list.push({
@@ -273,7 +276,10 @@ export async function queryAggregates(
   )) {
     hourOfWeek.set(
       keyOf(row, cols),
-      row.slots.map(([how, calls]) => [Number(how), Number(calls)] as const),
+      // groupArray's order is arbitrary: slots are listed by hour of week, as in memory.
+      row.slots
+        .map(([how, calls]) => [Number(how), Number(calls)] as const)
+        .sort((a, b) => a[0] - b[0]),
     );
   }
 

@@ -4,56 +4,58 @@ import {
   type BaselineScope,
   type CanonicalEvent,
   type RobustStats,
+  type VocabularyDimension,
+  VOCABULARY_DIMENSIONS,
 } from "@warden/shared";
-import type { ScopeAggregates, VocabularyRow } from "./baseline-builder.js";
+import type { ScopeAggregates, VocabularyRow } from "./build-model.js";
 import { OrderedSample, robustStatsOf } from "./ordered-sample.js";
 
 /**
- * The replay's stand-in for the baseline service's ClickHouse queries
- * (services/baseline/src/store/baseline-queries.ts): the same aggregates per agent, peer group
- * and tenant, kept in memory and updated event by event. Every update has an exact inverse
+ * The baseline's aggregates kept in memory, for hosts without ClickHouse at hand (replay): the
+ * same aggregates per agent, peer group and tenant as the SQL (../store/baseline-queries.ts),
+ * vocabularies in the same order, updated event by event (test/baseline-parity.test.ts builds
+ * models both ways from the same events and finds them identical). Every update has an exact inverse
  * (`remove` undoes `add` of the same event), so the window slides by removing what fell out
  * of it. Rates and volumes are per agent-minute and agent-hour at every level, as in the SQL.
  *
- * Two deliberate differences, both at the window's trailing edge: an hour bucket holds only
- * the events still in the window (the SQL keeps the whole first hour), and once events have
- * left the window, first-seen is the window start (a min cannot be undone without keeping
- * every time stamp).
+ * One deliberate difference, at the window's trailing edge: an hour bucket holds only the
+ * events still in the window, where the SQL keeps the whole first hour (the same when the
+ * window starts on the hour). First-seen is kept per minute (the earliest time of each active
+ * minute), so it is exact whenever whole minutes leave the window, as they do at a refresh
+ * tick; a min cannot be undone within a minute without keeping every time stamp.
  */
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 
-const DIMENSIONS = [
-  "actions",
-  "verbs",
-  "resources",
-  "resourceTypes",
-  "sensitivities",
-  "sourceIps",
-  "gateways",
-  "instances",
-  "credentials",
-  "delegationParents",
-  "scopes",
-] as const;
+type Extracted = Exclude<VocabularyDimension, "scopes">;
 
-/** The values an event contributes to each vocabulary (empty ones are not counted, as in SQL). */
-function vocabularyValues(event: CanonicalEvent): (string | undefined)[] {
-  const chain = event.delegation;
-  return [
-    event.action.name,
-    event.action.verb,
-    event.resource?.id,
-    event.resource?.type,
-    event.resource?.sensitivity,
-    event.source?.ip,
-    event.source?.gateway,
-    event.agent.instance,
-    event.credential.id,
-    chain.length >= 2 ? chain[chain.length - 2] : undefined,
-  ];
-}
+/** The value an event contributes to each vocabulary (empty ones are not counted, as in SQL). */
+const VALUE_OF: Readonly<
+  Record<Extracted, (event: CanonicalEvent) => string | undefined>
+> = {
+  actions: (event) => event.action.name,
+  verbs: (event) => event.action.verb,
+  resources: (event) => event.resource?.id,
+  resourceTypes: (event) => event.resource?.type,
+  sensitivities: (event) => event.resource?.sensitivity,
+  sourceIps: (event) => event.source?.ip,
+  gateways: (event) => event.source?.gateway,
+  instances: (event) => event.agent.instance,
+  credentials: (event) => event.credential.id,
+  delegationParents: (event) => {
+    const chain = event.delegation;
+    return chain.length >= 2 ? chain[chain.length - 2] : undefined;
+  },
+};
+
+/** The model's dimension order (VOCABULARY_DIMENSIONS), the one the SQL lists them in. */
+const DIMENSIONS = VOCABULARY_DIMENSIONS;
+const SCOPES_DIMENSION = DIMENSIONS.indexOf("scopes");
+/** Per dimension index: its value's extractor (none for scopes, an array). */
+const EXTRACTORS = DIMENSIONS.map((dimension) =>
+  dimension === "scopes" ? undefined : VALUE_OF[dimension],
+);
 
 /**
  * Per-agent-minute and per-agent-hour sums of one agent (as one kind), and the three scopes
@@ -72,8 +74,9 @@ class ScopeHistory {
   events = 0;
   denied = 0;
   errors = 0;
-  firstSeenMs = Infinity;
   lastSeenMs = -Infinity;
+  /** Per active minute: its calls and earliest time, for first-seen after removals. */
+  readonly minutes = new Map<number, { calls: number; firstMs: number }>();
   readonly agents = new Map<string, number>();
   readonly depths = new Map<number, number>();
   readonly hoursOfDay = new Uint32Array(24);
@@ -132,6 +135,33 @@ function topValues(
     if (kept.length > top) kept.pop();
   }
   return kept;
+}
+
+function countMinute(
+  minutes: Map<number, { calls: number; firstMs: number }>,
+  minute: number,
+  timeMs: number,
+  sign: 1 | -1,
+): void {
+  const entry = minutes.get(minute);
+  if (!entry) {
+    if (sign > 0) minutes.set(minute, { calls: 1, firstMs: timeMs });
+    return;
+  }
+  entry.calls += sign;
+  if (entry.calls <= 0) minutes.delete(minute);
+  else if (sign > 0 && timeMs < entry.firstMs) entry.firstMs = timeMs;
+}
+
+/** The earliest time of the earliest active minute (never before the window's start). */
+function firstSeen(
+  minutes: ReadonlyMap<number, { firstMs: number }>,
+  windowStartMs: number,
+): number {
+  let first = Infinity;
+  for (const { firstMs } of minutes.values())
+    if (firstMs < first) first = firstMs;
+  return Math.max(first, windowStartMs);
 }
 
 export interface HistoryWindow {
@@ -213,16 +243,14 @@ export function createEventHistory(): EventHistory {
     if (sign > 0 && own.scope.level === "agent" && own.scope.agentKind !== kind)
       own.scope = { ...own.scope, agentKind: kind };
 
-    const values = vocabularyValues(event);
+    const values = EXTRACTORS.map((extract) => extract?.(event));
     const sensitivity = event.resource?.sensitivity ?? "";
     for (const history of agentBuckets.scopes) {
       history.events += sign;
       if (event.outcome === "denied") history.denied += sign;
       if (event.outcome === "error") history.errors += sign;
-      if (sign > 0) {
-        history.firstSeenMs = Math.min(history.firstSeenMs, t);
-        history.lastSeenMs = Math.max(history.lastSeenMs, t);
-      }
+      if (sign > 0) history.lastSeenMs = Math.max(history.lastSeenMs, t);
+      countMinute(history.minutes, minute, t, sign);
       bump(history.agents, event.agent.id, sign);
       bumpNumber(history.depths, depth, sign);
       history.hoursOfDay[hourOfDay] =
@@ -252,7 +280,7 @@ export function createEventHistory(): EventHistory {
             sign,
           );
       });
-      const scopeCounts = history.vocabularies[DIMENSIONS.length - 1] as Map<
+      const scopeCounts = history.vocabularies[SCOPES_DIMENSION] as Map<
         string,
         number
       >;
@@ -307,7 +335,7 @@ export function createEventHistory(): EventHistory {
         scope: history.scope,
         events: history.events,
         agents: history.agents.size,
-        firstSeenMs: Math.max(history.firstSeenMs, window.startMs),
+        firstSeenMs: firstSeen(history.minutes, window.startMs),
         lastSeenMs: history.lastSeenMs,
         denied: history.denied,
         errors: history.errors,

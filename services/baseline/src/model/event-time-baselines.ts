@@ -1,12 +1,20 @@
-import type { BaselineIndex } from "@warden/detector";
 import {
   agentBaselineKey,
   peerBaselineKey,
   tenantBaselineKey,
+  type BaselineModel,
   type CanonicalEvent,
 } from "@warden/shared";
-import { buildModel, type ModelSettings } from "./baseline-builder.js";
+import type { ModelSettings } from "../config.js";
+import { buildModel } from "./build-model.js";
+import { refreshTick } from "./refresh-tick.js";
 import { createEventHistory, type EventHistory } from "./scope-history.js";
+
+/** Where models go, by KV key: the detector's baseline index has this shape. */
+export interface ModelIndex {
+  get(key: string): BaselineModel | undefined;
+  set(key: string, model: BaselineModel): void;
+}
 
 /**
  * The baseline service's refresh loop, replayed in event time: every `refreshMs` of event time
@@ -29,7 +37,7 @@ export interface EventTimeBaselines {
   /** Removes an event that left the window (it must have been recorded before). */
   expire(event: CanonicalEvent): void;
   /** Puts the current models of `event`'s agent (and its fallbacks) into `index`. */
-  prepare(event: CanonicalEvent, index: BaselineIndex): void;
+  prepare(event: CanonicalEvent, index: ModelIndex): void;
   /** Queues a scored event for the history; it counts from the next tick on. */
   record(event: CanonicalEvent): void;
   readonly history: EventHistory;
@@ -49,7 +57,7 @@ export function createEventTimeBaselines(
   const options = { vocabularyTop: settings.vocabularyTop };
 
   /** Builds the model of `key` for the current tick; returns whether it is trusted. */
-  function ensure(key: string, index: BaselineIndex): boolean {
+  function ensure(key: string, index: ModelIndex): boolean {
     if (built.get(key) === tick) return index.get(key)?.trusted ?? false;
     built.set(key, tick);
     const window = { startMs: tick - settings.windowMs, endMs: tick };
@@ -73,7 +81,7 @@ export function createEventTimeBaselines(
       return modelsBuilt;
     },
     advance(timeMs) {
-      const next = Math.floor(timeMs / settings.refreshMs) * settings.refreshMs;
+      const next = refreshTick(timeMs, settings.refreshMs);
       if (next <= tick) return undefined;
       tick = next;
       for (const event of pending) history.add(event);
