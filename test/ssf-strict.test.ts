@@ -5,16 +5,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
-import type { NatsConnection } from "nats";
 import Provider from "oidc-provider";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNats } from "@warden/shared";
-import {
-  eventually,
-  freePort,
-  startService,
-  type RunningService,
-} from "./support/service.js";
+import { eventually, freePort, startService } from "./support/service.js";
 import { publishDecision, until } from "./support/ssf-client.js";
 import {
   startPushReceiver,
@@ -23,6 +18,7 @@ import {
 import { cleanUpNats, namespaceOf, sha256Hex } from "./support/ssf-revoker.js";
 import { httpsJson, makeTestTls, type TestTls } from "./support/tls.js";
 import { natsConfig, testLogger, uniqueNames } from "./support/stack.js";
+import { runWarden } from "./support/demo-process.js";
 
 const CAEP = "https://schemas.openid.net/secevent/caep/event-type";
 const RISC = "https://schemas.openid.net/secevent/risc/event-type";
@@ -109,262 +105,384 @@ async function startAuthorizationServer(tls: TestTls, resource: string) {
   };
 }
 
+/** What the suite needs of the host under test: the revoker service or the all-in-one. */
+interface Host {
+  output(): string;
+  /** One revoke decision about `agentId`, naming `credential`; resolves with its decision id. */
+  decide(agentId: string, credential: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Settings both hosts read alike (the revoker's REVOKER_* definitions, one for both). */
+interface HostSetting {
+  readonly port: number;
+  readonly base: string;
+  readonly dir: string;
+  readonly tls: TestTls;
+  readonly env: Record<string, string>;
+}
+
+/** The revoker service over NATS: decisions are published to its decision subject. */
+async function startRevokerHost(setting: HostSetting): Promise<Host> {
+  const names = uniqueNames("ssfstrict");
+  const connection = await connectNats({
+    config: natsConfig,
+    logger: testLogger,
+    name: "ssf-strict-test",
+  });
+  const revoker = startService("services/revoker/dist/main.js", {
+    ...setting.env,
+    WARDEN_NAMESPACE: namespaceOf(names),
+    WARDEN_OPS_PORT: "0",
+    REVOKER_HTTP_PORT: String(setting.port),
+    REVOKER_ISSUER: setting.base,
+    REVOKER_SIGNING_KEY_FILE: join(setting.dir, "keys.json"),
+  });
+  return {
+    output: () => revoker.output(),
+    async decide(agentId, credential) {
+      const decisionId = `${namespaceOf(names)}-${agentId}`;
+      await publishDecision(connection, names, decisionId, agentId, {
+        credential_ids: [credential],
+      });
+      return decisionId;
+    },
+    async stop() {
+      await revoker.stop();
+      await cleanUpNats(connection, names);
+      await connection.drain();
+    },
+  };
+}
+
+/** 150 exports in 3 s by one agent: a runaway loop the all-in-one's detector revokes. */
+function burst(agentId: string, credential: string): object[] {
+  const start = Date.now();
+  return Array.from({ length: 150 }, (_, i) => ({
+    schema: "agent-audit/v1",
+    event_id: `strict-${randomUUID()}`,
+    time: new Date(start + i * 20).toISOString(),
+    tenant: "acme",
+    agent: { id: agentId, kind: "report-job" },
+    credential: { id: credential, type: "api_key" },
+    action: { name: "crm.contacts.export", verb: "export" },
+    resource: { id: "crm:contacts", type: "table" },
+    outcome: "success",
+  }));
+}
+
+/** `warden start` over https: decisions come from its own detector, fed over POST /v1/events. */
+function startAllInOneHost(setting: HostSetting): Promise<Host> {
+  const warden = runWarden(["start", "--port", String(setting.port)], {
+    ...setting.env,
+    CHDB_PATH: join(setting.dir, "chdb"),
+    WARDEN_LOG_LEVEL: "warn",
+  });
+  const call = (method: string, path: string, body?: unknown) =>
+    httpsJson(setting.tls.ca, method, `${setting.base}${path}`, { body });
+  return Promise.resolve({
+    output: () => warden.output(),
+    async decide(agentId, credential) {
+      const posted = await call(
+        "POST",
+        "/v1/events",
+        burst(agentId, credential),
+      );
+      if (posted.status !== 202) throw new Error(JSON.stringify(posted.body));
+      const decisions = (await call("GET", "/v1/decisions?limit=1000"))
+        .body as { decision_id: string; agent_id: string; action: string }[];
+      const revoke = decisions.find(
+        (decision) =>
+          decision.agent_id === agentId && decision.action === "revoke",
+      );
+      if (!revoke) throw new Error(`no revoke: ${JSON.stringify(decisions)}`);
+      return revoke.decision_id;
+    },
+    async stop() {
+      warden.child.kill("SIGTERM");
+      await warden.exited;
+    },
+  });
+}
+
 // Issue 18's done-when: the revoker over https, receivers authorised by OAuth client-credentials
 // tokens from a real authorization server, stream CRUD, status, subjects and verification by
 // SSF 1.0's rules, and every SET it sends over push and poll passing a strict checker of our own
 // that proves (self-test) it refuses tampered SETs.
-describe("strict SSF interop: https, OAuth access tokens, every SET checked", () => {
-  const names = uniqueNames("ssfstrict");
-  const dir = mkdtempSync(join(tmpdir(), "warden-ssf-strict-"));
-  let tls: TestTls;
-  let connection: NatsConnection;
-  let authorizationServer: Awaited<ReturnType<typeof startAuthorizationServer>>;
-  let receiver: PushReceiver;
-  let revoker: RunningService;
-  let base = "";
-  let token = "";
-  const checked: Checked[] = [];
-  let pushStream = "";
-  let pollStream = "";
-  const call = (method: string, path: string, body?: unknown, bearer = token) =>
-    httpsJson(tls.ca, method, `${base}${path}`, { token: bearer, body });
+// The same suite runs against the revoker service and against the all-in-one (`warden start`),
+// which runs the revoker's own code on the same REVOKER_* settings.
+describe.each([
+  { host: "the revoker", start: startRevokerHost },
+  { host: "the all-in-one", start: startAllInOneHost },
+])(
+  "strict SSF interop against $host: https, OAuth access tokens, every SET checked",
+  ({ start }) => {
+    const dir = mkdtempSync(join(tmpdir(), "warden-ssf-strict-"));
+    let tls: TestTls;
+    let authorizationServer: Awaited<
+      ReturnType<typeof startAuthorizationServer>
+    >;
+    let receiver: PushReceiver;
+    let revoker: Host;
+    let base = "";
+    let token = "";
+    const checked: Checked[] = [];
+    let pushStream = "";
+    let pollStream = "";
+    const call = (
+      method: string,
+      path: string,
+      body?: unknown,
+      bearer = token,
+    ) => httpsJson(tls.ca, method, `${base}${path}`, { token: bearer, body });
 
-  beforeAll(async () => {
-    const probe = spawnSync("python3", ["-c", "import jwt, cryptography"], {
-      encoding: "utf8",
-    });
-    if (probe.status !== 0)
-      throw new Error(
-        `PyJWT missing: pip install --user pyjwt cryptography\n${probe.stderr}`,
+    beforeAll(async () => {
+      const probe = spawnSync("python3", ["-c", "import jwt, cryptography"], {
+        encoding: "utf8",
+      });
+      if (probe.status !== 0)
+        throw new Error(
+          `PyJWT missing: pip install --user pyjwt cryptography\n${probe.stderr}`,
+        );
+      tls = makeTestTls(dir);
+      const port = await freePort();
+      base = `https://127.0.0.1:${port}`;
+      authorizationServer = await startAuthorizationServer(tls, base);
+      receiver = await startPushReceiver();
+      const env = {
+        NODE_EXTRA_CA_CERTS: tls.caFile,
+        REVOKER_TLS_CERT_FILE: tls.certFile,
+        REVOKER_TLS_KEY_FILE: tls.keyFile,
+        REVOKER_OAUTH_ISSUER: authorizationServer.url,
+        REVOKER_RECEIVERS: JSON.stringify([
+          {
+            id: "idp",
+            client_id: "idp-client",
+            tenant: "acme",
+            audience: AUDIENCE,
+          },
+          {
+            id: "reader",
+            client_id: "reader-client",
+            tenant: "acme",
+            scopes: ["ssf.read"],
+          },
+          { id: "dev", token_sha256: sha256Hex("dev-token"), tenant: "acme" },
+        ]),
+        REVOKER_RECEIVER_ALLOW_HTTP: "true",
+        REVOKER_RECEIVER_ALLOWED_CIDRS: "127.0.0.1/32",
+        REVOKER_MIN_VERIFICATION_INTERVAL: "1s",
+      };
+      revoker = await start({ port, base, dir, tls, env });
+      await eventually("the host over https", async () =>
+        (
+          await httpsJson(tls.ca, "GET", `${base}/jwks.json`).catch(
+            () => undefined,
+          )
+        )?.status === 200
+          ? true
+          : undefined,
       );
-    tls = makeTestTls(dir);
-    const port = await freePort();
-    base = `https://127.0.0.1:${port}`;
-    authorizationServer = await startAuthorizationServer(tls, base);
-    connection = await connectNats({
-      config: natsConfig,
-      logger: testLogger,
-      name: "ssf-strict-test",
+      token = await authorizationServer.token(
+        "idp-client",
+        "ssf.manage ssf.read",
+      );
     });
-    receiver = await startPushReceiver();
-    revoker = startService("services/revoker/dist/main.js", {
-      WARDEN_NAMESPACE: namespaceOf(names),
-      WARDEN_OPS_PORT: "0",
-      NODE_EXTRA_CA_CERTS: tls.caFile,
-      REVOKER_HTTP_PORT: String(port),
-      REVOKER_ISSUER: base,
-      REVOKER_TLS_CERT_FILE: tls.certFile,
-      REVOKER_TLS_KEY_FILE: tls.keyFile,
-      REVOKER_OAUTH_ISSUER: authorizationServer.url,
-      REVOKER_SIGNING_KEY_FILE: join(dir, "keys.json"),
-      REVOKER_RECEIVERS: JSON.stringify([
-        {
-          id: "idp",
-          client_id: "idp-client",
-          tenant: "acme",
-          audience: AUDIENCE,
-        },
-        {
-          id: "reader",
-          client_id: "reader-client",
-          tenant: "acme",
-          scopes: ["ssf.read"],
-        },
-        { id: "dev", token_sha256: sha256Hex("dev-token"), tenant: "acme" },
-      ]),
-      REVOKER_RECEIVER_ALLOW_HTTP: "true",
-      REVOKER_RECEIVER_ALLOWED_CIDRS: "127.0.0.1/32",
-      REVOKER_MIN_VERIFICATION_INTERVAL: "1s",
+    afterAll(async () => {
+      await revoker?.stop();
+      await receiver?.close();
+      await authorizationServer?.close();
+      rmSync(dir, { recursive: true, force: true });
     });
-    await eventually("the revoker over https", async () =>
-      (
-        await httpsJson(tls.ca, "GET", `${base}/jwks.json`).catch(
-          () => undefined,
+
+    it("the checker refuses every tampered SET and accepts the untampered one (self-test)", () => {
+      const run = spawnSync("python3", [CHECKER, "self-test"], {
+        encoding: "utf8",
+      });
+      expect(run.status, run.stdout + run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        checked: 16,
+        passed: 16,
+        failures: [],
+      });
+    });
+
+    it("discovery: every URL https, OAuth advertised", async () => {
+      const metadata = (
+        await httpsJson(tls.ca, "GET", `${base}/.well-known/ssf-configuration`)
+      ).body as Record<string, unknown>;
+      for (const [field, value] of Object.entries(metadata))
+        if (
+          typeof value === "string" &&
+          /_(endpoint|uri)$|^issuer$/.test(field)
         )
-      )?.status === 200
-        ? true
-        : undefined,
-    );
-    token = await authorizationServer.token(
-      "idp-client",
-      "ssf.manage ssf.read",
-    );
-  });
-  afterAll(async () => {
-    await revoker?.stop();
-    await receiver?.close();
-    await authorizationServer?.close();
-    if (connection) await cleanUpNats(connection, names);
-    await connection?.drain();
-    rmSync(dir, { recursive: true, force: true });
-  });
+          expect(value, field).toMatch(/^https:\/\//);
+      expect(metadata["authorization_schemes"]).toEqual([
+        { spec_urn: "urn:ietf:rfc:6749" },
+      ]);
+    });
 
-  it("the checker refuses every tampered SET and accepts the untampered one (self-test)", () => {
-    const run = spawnSync("python3", [CHECKER, "self-test"], {
-      encoding: "utf8",
+    it("authorises by OAuth access token and its scopes; refuses a tampered or absent one", async () => {
+      expect((await call("GET", "/ssf/streams")).status).toBe(200);
+      const readOnly = await authorizationServer.token(
+        "reader-client",
+        "ssf.read",
+      );
+      expect(
+        (await call("GET", "/ssf/streams", undefined, readOnly)).status,
+      ).toBe(200);
+      const denied = await call("POST", "/ssf/streams", {}, readOnly);
+      expect(denied.status).toBe(403);
+      const [head, body, signature] = token.split(".");
+      const flipped = `${head}.${body}.${signature?.startsWith("A") ? "B" : "A"}${signature?.slice(1)}`;
+      expect(
+        (await call("GET", "/ssf/streams", undefined, flipped)).status,
+      ).toBe(401);
+      expect((await call("GET", "/ssf/streams", undefined, "")).status).toBe(
+        401,
+      );
+      // Static tokens stay for development.
+      expect(
+        (await call("GET", "/ssf/streams", undefined, "dev-token")).status,
+      ).toBe(200);
     });
-    expect(run.status, run.stdout + run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({
-      checked: 16,
-      passed: 16,
-      failures: [],
-    });
-  });
 
-  it("discovery: every URL https, OAuth advertised", async () => {
-    const metadata = (
-      await httpsJson(tls.ca, "GET", `${base}/.well-known/ssf-configuration`)
-    ).body as Record<string, unknown>;
-    for (const [field, value] of Object.entries(metadata))
-      if (typeof value === "string" && /_(endpoint|uri)$|^issuer$/.test(field))
-        expect(value, field).toMatch(/^https:\/\//);
-    expect(metadata["authorization_schemes"]).toEqual([
-      { spec_urn: "urn:ietf:rfc:6749" },
-    ]);
-  });
-
-  it("authorises by OAuth access token and its scopes; refuses a tampered or absent one", async () => {
-    expect((await call("GET", "/ssf/streams")).status).toBe(200);
-    const readOnly = await authorizationServer.token(
-      "reader-client",
-      "ssf.read",
-    );
-    expect(
-      (await call("GET", "/ssf/streams", undefined, readOnly)).status,
-    ).toBe(200);
-    const denied = await call("POST", "/ssf/streams", {}, readOnly);
-    expect(denied.status).toBe(403);
-    const [head, body, signature] = token.split(".");
-    const flipped = `${head}.${body}.${signature?.startsWith("A") ? "B" : "A"}${signature?.slice(1)}`;
-    expect((await call("GET", "/ssf/streams", undefined, flipped)).status).toBe(
-      401,
-    );
-    expect((await call("GET", "/ssf/streams", undefined, "")).status).toBe(401);
-    // Static tokens stay for development.
-    expect(
-      (await call("GET", "/ssf/streams", undefined, "dev-token")).status,
-    ).toBe(200);
-  });
-
-  it("creates push and poll streams, reads, updates and replaces them by SSF 1.0 §8.1.1", async () => {
-    const events = [
-      `${CAEP}/session-revoked`,
-      `${CAEP}/credential-change`,
-      `${RISC}/account-disabled`,
-      `${CAEP}/risk-level-change`,
-    ];
-    const push = await call("POST", "/ssf/streams", {
-      delivery: { method: PUSH, endpoint_url: receiver.url },
-      events_requested: events,
-    });
-    expect(push.status).toBe(201);
-    pushStream = String((push.body as Record<string, unknown>)["stream_id"]);
-    const poll = await call("POST", "/ssf/streams", {
-      delivery: { method: POLL },
-      events_requested: events,
-    });
-    expect(poll.status).toBe(201);
-    const pollConfig = poll.body as Record<string, unknown>;
-    pollStream = String(pollConfig["stream_id"]);
-    expect(pollConfig["delivery"]).toEqual({
-      method: POLL,
-      endpoint_url: `${base}/ssf/poll/${pollStream}`,
-    });
-    const read = (await call("GET", `/ssf/streams?stream_id=${pollStream}`))
-      .body as Record<string, unknown>;
-    expect(read).toEqual(pollConfig);
-    expect((await call("PUT", "/ssf/streams", read)).status).toBe(200);
-    expect(
-      (
-        await call("PATCH", "/ssf/streams", {
-          stream_id: pollStream,
-          description: "poll",
-        })
-      ).status,
-    ).toBe(200);
-    for (const [field, value] of [
-      ["events_delivered", [`${CAEP}/session-revoked`]],
-      ["events_supported", []],
-      ["min_verification_interval", 99],
-    ] as const) {
+    it("creates push and poll streams, reads, updates and replaces them by SSF 1.0 §8.1.1", async () => {
+      const events = [
+        `${CAEP}/session-revoked`,
+        `${CAEP}/credential-change`,
+        `${RISC}/account-disabled`,
+        `${CAEP}/risk-level-change`,
+      ];
+      const push = await call("POST", "/ssf/streams", {
+        delivery: { method: PUSH, endpoint_url: receiver.url },
+        events_requested: events,
+      });
+      expect(push.status).toBe(201);
+      pushStream = String((push.body as Record<string, unknown>)["stream_id"]);
+      const poll = await call("POST", "/ssf/streams", {
+        delivery: { method: POLL },
+        events_requested: events,
+      });
+      expect(poll.status).toBe(201);
+      const pollConfig = poll.body as Record<string, unknown>;
+      pollStream = String(pollConfig["stream_id"]);
+      expect(pollConfig["delivery"]).toEqual({
+        method: POLL,
+        endpoint_url: `${base}/ssf/poll/${pollStream}`,
+      });
+      const read = (await call("GET", `/ssf/streams?stream_id=${pollStream}`))
+        .body as Record<string, unknown>;
+      expect(read).toEqual(pollConfig);
+      expect((await call("PUT", "/ssf/streams", read)).status).toBe(200);
       expect(
         (
           await call("PATCH", "/ssf/streams", {
             stream_id: pollStream,
-            [field]: value,
+            description: "poll",
           })
         ).status,
-        field,
-      ).toBe(400);
-      expect(
-        (await call("PUT", "/ssf/streams", { ...read, [field]: value })).status,
-        field,
-      ).toBe(400);
-    }
-  });
-
-  it("status and verification: refused while paused or disabled, a state-echoing SET when enabled", async () => {
-    for (const status of ["paused", "disabled"]) {
-      expect(
-        (await call("POST", "/ssf/status", { stream_id: pushStream, status }))
-          .status,
       ).toBe(200);
+      for (const [field, value] of [
+        ["events_delivered", [`${CAEP}/session-revoked`]],
+        ["events_supported", []],
+        ["min_verification_interval", 99],
+      ] as const) {
+        expect(
+          (
+            await call("PATCH", "/ssf/streams", {
+              stream_id: pollStream,
+              [field]: value,
+            })
+          ).status,
+          field,
+        ).toBe(400);
+        expect(
+          (await call("PUT", "/ssf/streams", { ...read, [field]: value }))
+            .status,
+          field,
+        ).toBe(400);
+      }
+    });
+
+    it("status and verification: refused while paused or disabled, a state-echoing SET when enabled", async () => {
+      for (const status of ["paused", "disabled"]) {
+        expect(
+          (await call("POST", "/ssf/status", { stream_id: pushStream, status }))
+            .status,
+        ).toBe(200);
+        expect(
+          (
+            await call("POST", "/ssf/verify", {
+              stream_id: pushStream,
+              state: status,
+            })
+          ).status,
+        ).toBe(400);
+      }
+      expect(
+        (
+          await call("POST", "/ssf/status", {
+            stream_id: pushStream,
+            status: "enabled",
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (await call("GET", `/ssf/status?stream_id=${pushStream}`)).body,
+      ).toMatchObject({ status: "enabled" });
       expect(
         (
           await call("POST", "/ssf/verify", {
             stream_id: pushStream,
-            state: status,
+            state: "s-push",
           })
         ).status,
-      ).toBe(400);
-    }
-    expect(
-      (
-        await call("POST", "/ssf/status", {
-          stream_id: pushStream,
-          status: "enabled",
-        })
-      ).status,
-    ).toBe(200);
-    expect(
-      (await call("GET", `/ssf/status?stream_id=${pushStream}`)).body,
-    ).toMatchObject({ status: "enabled" });
-    expect(
-      (
-        await call("POST", "/ssf/verify", {
-          stream_id: pushStream,
-          state: "s-push",
-        })
-      ).status,
-    ).toBe(204);
-    expect(
-      (
-        await call("POST", "/ssf/verify", {
-          stream_id: pollStream,
-          state: "s-poll",
-        })
-      ).status,
-    ).toBe(204);
-    await until("the pushed verification", () =>
-      receiver.accepted.some((set) => set.eventType === `${SSF}/verification`),
-    );
-    for (const set of receiver.accepted)
-      checked.push({
-        jwt: set.jwt,
-        expect:
-          set.eventType === `${SSF}/verification`
-            ? { state: "s-push", stream_id: pushStream }
-            : { stream_id: pushStream },
-      });
-  });
+      ).toBe(204);
+      expect(
+        (
+          await call("POST", "/ssf/verify", {
+            stream_id: pollStream,
+            state: "s-poll",
+          })
+        ).status,
+      ).toBe(204);
+      await until("the pushed verification", () =>
+        receiver.accepted.some(
+          (set) => set.eventType === `${SSF}/verification`,
+        ),
+      );
+      for (const set of receiver.accepted)
+        checked.push({
+          jwt: set.jwt,
+          expect:
+            set.eventType === `${SSF}/verification`
+              ? { state: "s-push", stream_id: pushStream }
+              : { stream_id: pushStream },
+        });
+    });
 
-  it("subjects: RFC 9493 members checked on add and remove", async () => {
-    for (const subject of [
-      { format: "email" },
-      { format: "iss_sub", iss: base },
-      { format: "complex" },
-      { format: "unknown", id: "x" },
-    ])
+    it("subjects: RFC 9493 members checked on add and remove", async () => {
+      for (const subject of [
+        { format: "email" },
+        { format: "iss_sub", iss: base },
+        { format: "complex" },
+        { format: "unknown", id: "x" },
+      ])
+        expect(
+          (
+            await call("POST", "/ssf/subjects/add", {
+              stream_id: pollStream,
+              subject,
+            })
+          ).status,
+          JSON.stringify(subject),
+        ).toBe(400);
+      const subject = {
+        format: "iss_sub",
+        iss: `${base}/tenants/acme`,
+        sub: "agent-quiet",
+      };
       expect(
         (
           await call("POST", "/ssf/subjects/add", {
@@ -372,120 +490,97 @@ describe("strict SSF interop: https, OAuth access tokens, every SET checked", ()
             subject,
           })
         ).status,
-        JSON.stringify(subject),
-      ).toBe(400);
-    const subject = {
-      format: "iss_sub",
-      iss: `${base}/tenants/acme`,
-      sub: "agent-quiet",
-    };
-    expect(
-      (
-        await call("POST", "/ssf/subjects/add", {
-          stream_id: pollStream,
-          subject,
-        })
-      ).status,
-    ).toBe(200);
-    expect(
-      (
-        await call("POST", "/ssf/subjects/remove", {
-          stream_id: pollStream,
-          subject,
-        })
-      ).status,
-    ).toBe(204);
-  });
-
-  it("every SET of a decision, pushed and polled, passes the strict checker; one txn per decision", async () => {
-    const decisionId = `${namespaceOf(names)}-strict-1`;
-    await publishDecision(connection, names, decisionId, "agent-loud", {
-      credential_ids: ["tok-secret-1"],
+      ).toBe(200);
+      expect(
+        (
+          await call("POST", "/ssf/subjects/remove", {
+            stream_id: pollStream,
+            subject,
+          })
+        ).status,
+      ).toBe(204);
     });
-    await publishDecision(
-      connection,
-      names,
-      `${decisionId}-quiet`,
-      "agent-quiet",
-    );
-    await until(
-      "four pushed SETs of the decision",
-      () =>
-        receiver.accepted.filter(
-          (set) => set.jwt.length > 0 && !set.eventType.startsWith(SSF),
-        ).length >= 4,
-    );
-    const polled: string[] = [];
-    await eventually("the polled SETs", async () => {
-      const answer = (
-        await call("POST", `/ssf/poll/${pollStream}`, {
-          maxEvents: 50,
-          returnImmediately: true,
-          ack: [],
-        })
-      ).body as {
-        sets: Record<string, string>;
-      };
-      for (const [jti, jwt] of Object.entries(answer.sets)) {
-        if (!polled.includes(jwt)) polled.push(jwt);
-        await call("POST", `/ssf/poll/${pollStream}`, {
-          ack: [jti],
-          maxEvents: 0,
-          returnImmediately: true,
+
+    it("every SET of a decision, pushed and polled, passes the strict checker; one txn per decision", async () => {
+      const decisionId = await revoker.decide("agent-loud", "tok-secret-1");
+      const quietId = await revoker.decide("agent-quiet", "tok-secret-2");
+      await until(
+        "four pushed SETs of the decision",
+        () =>
+          receiver.accepted.filter(
+            (set) => set.jwt.length > 0 && !set.eventType.startsWith(SSF),
+          ).length >= 4,
+      );
+      const polled: string[] = [];
+      await eventually("the polled SETs", async () => {
+        const answer = (
+          await call("POST", `/ssf/poll/${pollStream}`, {
+            maxEvents: 50,
+            returnImmediately: true,
+            ack: [],
+          })
+        ).body as {
+          sets: Record<string, string>;
+        };
+        for (const [jti, jwt] of Object.entries(answer.sets)) {
+          if (!polled.includes(jwt)) polled.push(jwt);
+          await call("POST", `/ssf/poll/${pollStream}`, {
+            ack: [jti],
+            maxEvents: 0,
+            returnImmediately: true,
+          });
+        }
+        return polled.length >= 5 ? true : undefined;
+      });
+      for (const set of receiver.accepted.filter(
+        (s) => !s.eventType.startsWith(SSF),
+      ))
+        checked.push({ jwt: set.jwt, expect: {} });
+      for (const jwt of polled) {
+        const type = Object.keys(
+          (
+            JSON.parse(
+              Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString(),
+            ) as { events: object }
+          ).events,
+        )[0];
+        checked.push({
+          jwt,
+          expect:
+            type === `${SSF}/verification`
+              ? { state: "s-poll", stream_id: pollStream }
+              : {},
         });
       }
-      return polled.length >= 5 ? true : undefined;
-    });
-    for (const set of receiver.accepted.filter(
-      (s) => !s.eventType.startsWith(SSF),
-    ))
-      checked.push({ jwt: set.jwt, expect: {} });
-    for (const jwt of polled) {
-      const type = Object.keys(
-        (
-          JSON.parse(
-            Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString(),
-          ) as { events: object }
-        ).events,
-      )[0];
-      checked.push({
-        jwt,
-        expect:
-          type === `${SSF}/verification`
-            ? { state: "s-poll", stream_id: pollStream }
-            : {},
+      const result = strictCheck(dir, {
+        jwks_url: `${base}/jwks.json`,
+        issuer: base,
+        audience: AUDIENCE,
+        cafile: tls.caFile,
+        sets: checked,
       });
-    }
-    const result = strictCheck(dir, {
-      jwks_url: `${base}/jwks.json`,
-      issuer: base,
-      audience: AUDIENCE,
-      cafile: tls.caFile,
-      sets: checked,
+      expect(result.status, result.report + result.stderr).toBe(0);
+      const report = JSON.parse(result.report) as {
+        checked: number;
+        failures: unknown[];
+      };
+      expect(report.checked).toBe(checked.length);
+      expect(checked.length).toBeGreaterThanOrEqual(10);
+      const payloads = checked.map(
+        (entry) =>
+          JSON.parse(
+            Buffer.from(entry.jwt.split(".")[1] ?? "", "base64url").toString(),
+          ) as Record<string, unknown>,
+      );
+      const ofDecision = payloads.filter(
+        (claims) => claims["txn"] === decisionId,
+      );
+      expect(ofDecision.length).toBeGreaterThanOrEqual(8);
+      // No credential id in any SET; the removed subject's revoke reached the push stream only.
+      expect(JSON.stringify(payloads)).not.toContain("tok-secret");
+      const quiet = payloads.filter((claims) => claims["txn"] === quietId);
+      expect(quiet.length).toBeGreaterThan(0);
+      expect(revoker.output()).not.toContain(token);
     });
-    expect(result.status, result.report + result.stderr).toBe(0);
-    const report = JSON.parse(result.report) as {
-      checked: number;
-      failures: unknown[];
-    };
-    expect(report.checked).toBe(checked.length);
-    expect(checked.length).toBeGreaterThanOrEqual(10);
-    const payloads = checked.map(
-      (entry) =>
-        JSON.parse(
-          Buffer.from(entry.jwt.split(".")[1] ?? "", "base64url").toString(),
-        ) as Record<string, unknown>,
-    );
-    const ofDecision = payloads.filter(
-      (claims) => claims["txn"] === decisionId,
-    );
-    expect(ofDecision.length).toBeGreaterThanOrEqual(8);
-    // No credential id in any SET; the removed subject's revoke reached the push stream only.
-    expect(JSON.stringify(payloads)).not.toContain("tok-secret-1");
-    const quiet = payloads.filter(
-      (claims) => claims["txn"] === `${decisionId}-quiet`,
-    );
-    expect(quiet.length).toBeGreaterThan(0);
-    expect(revoker.output()).not.toContain(token);
-  });
-});
+  },
+);

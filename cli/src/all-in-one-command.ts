@@ -10,7 +10,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isLoopback, loadIngestConfig } from "@warden/ingest";
-import { loadRevokerConfig } from "@warden/revoker";
+import { loadRevokerConfig, readServerTls } from "@warden/revoker";
 import { loadTransmitterConfig } from "./all-in-one-config.js";
 import { parsePositive, parseWholeNumber } from "./simulate/options.js";
 
@@ -143,7 +143,11 @@ Examples:
 async function startAllInOneOrDemo(options: StartOptions): Promise<void> {
   const common = readCommonConfig(process.env, 0);
   const ingest = loadIngestConfig(process.env);
-  const transmitter = loadTransmitterConfig(process.env);
+  const revoker = loadRevokerConfig(process.env, "all-in-one");
+  const transmitter = loadTransmitterConfig(
+    process.env,
+    revoker.tls !== undefined,
+  );
   if (ingest.httpTokens.length === 0 && !isLoopback(options.host))
     throw new Error(
       `--host ${options.host} is not loopback: set INGEST_GATEWAY_TOKENS so that only known gateways may post`,
@@ -169,7 +173,14 @@ async function startAllInOneOrDemo(options: StartOptions): Promise<void> {
     port: options.port,
     clickhouse,
     ingest,
-    revoker: loadRevokerConfig(process.env),
+    revoker,
+    // The revoker's own TLS settings: the all-in-one serves its API (and ingest) over https too.
+    tls:
+      revoker.tls &&
+      readServerTls(revoker.tls, {
+        cert: "REVOKER_TLS_CERT_FILE",
+        key: "REVOKER_TLS_KEY_FILE",
+      }),
     transmitter,
     dataDir: transmitter.dataDir ?? join(clickhouse.chdbPath, "all-in-one"),
     logger,

@@ -18,6 +18,17 @@ describe("the all-in-one's transmitter settings", () => {
     });
   });
 
+  it("refuses an http WARDEN_ISSUER when the revoker's TLS settings serve https", () => {
+    expect(() =>
+      loadTransmitterConfig({ WARDEN_ISSUER: "http://warden.local" }, true),
+    ).toThrow(/^WARDEN_ISSUER: must be https/);
+    expect(
+      loadTransmitterConfig({ WARDEN_ISSUER: "https://warden.local" }, true)
+        .issuer,
+    ).toBe("https://warden.local");
+    expect(loadTransmitterConfig({}, true).issuer).toBeUndefined();
+  });
+
   it("reads a push receiver, its audience defaulting to its URL", () => {
     const config = loadTransmitterConfig({
       WARDEN_PUSH_URL: "https://idp.example/ssf/events",

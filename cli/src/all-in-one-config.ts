@@ -63,6 +63,8 @@ const HTTP_URL = /^https?:\/\/\S+$/;
 
 export function loadTransmitterConfig(
   env: Record<string, string | undefined>,
+  /** Whether the revoker's TLS settings (REVOKER_TLS_*) make the all-in-one serve https. */
+  servesTls = false,
 ): TransmitterConfig {
   const raw = readEnv(env, {
     WARDEN_ISSUER: matching(
@@ -112,6 +114,10 @@ export function loadTransmitterConfig(
       desc: 'JSON array: [{"id","type":"splunk_hec","url","token","index?","sourcetype?"} | {"id","type":"ocsf_webhook","url","secret?"}]',
     }),
   });
+  if (servesTls && raw.WARDEN_ISSUER.startsWith("http:"))
+    throw new Error(
+      "WARDEN_ISSUER: must be https when REVOKER_TLS_CERT_FILE is set (every metadata URL is built from it)",
+    );
   const url = raw.WARDEN_PUSH_URL;
   return {
     issuer: raw.WARDEN_ISSUER || undefined,

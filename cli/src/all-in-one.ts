@@ -1,5 +1,10 @@
 import { createRequire } from "node:module";
-import { createServer, type RequestListener, type Server } from "node:http";
+import {
+  createServer as createHttpServer,
+  type RequestListener,
+  type Server,
+} from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import {
   acceptedKeys,
   authenticateBearer,
@@ -38,6 +43,7 @@ import {
   type LocalRevoker,
   type LocalRevokerCounts,
   type RevokerConfig,
+  type ServerTls,
 } from "@warden/revoker";
 import {
   fastify,
@@ -67,7 +73,7 @@ export const CONFIGURED_PUSH_STREAM = "configured-push";
 
 export interface AllInOne {
   readonly port: number;
-  /** `http://<host>:<port>`, also the default SET issuer. */
+  /** `http(s)://<host>:<port>`, also the default SET issuer. */
   readonly url: string;
   readonly issuer: string;
   readonly app: FastifyInstance;
@@ -89,17 +95,25 @@ export interface AllInOneStats {
 
 /**
  * Binds the port first, so the issuer (the all-in-one's own URL) is known before routes are;
- * until `serve` hands it the app's handler, every request is answered 503 (starting).
+ * until `serve` hands it the app's handler, every request is answered 503 (starting). Over
+ * HTTPS when `tls` is given, with the revoker's floor (TLS 1.2, CAEP interop profile §2.1).
  */
 async function bind(
   host: string,
   port: number,
+  tls: ServerTls | undefined,
 ): Promise<{ server: Server; serve: (handler: RequestListener) => void }> {
   let handler: RequestListener | undefined;
-  const server = createServer((request, response) => {
+  const listener: RequestListener = (request, response) => {
     if (handler) handler(request, response);
     else response.writeHead(503, { "retry-after": "1" }).end();
-  });
+  };
+  const server: Server = tls
+    ? createHttpsServer(
+        { cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" },
+        listener,
+      )
+    : createHttpServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error) =>
       reject(
@@ -138,17 +152,19 @@ export async function startAllInOne(options: {
   readonly transmitter: TransmitterConfig;
   /** Where queued SETs, streams, approvals, the kill switch, keys and audit persist. */
   readonly dataDir: string;
+  /** Serve https with this certificate (REVOKER_TLS_CERT_FILE / _KEY_FILE, read at start-up). */
+  readonly tls: ServerTls | undefined;
   readonly logger: Logger;
   readonly onAudit?: (record: AuditRecord) => void;
 }): Promise<AllInOne> {
   const log = options.logger.child({ component: "all-in-one" });
-  const { server, serve } = await bind(options.host, options.port);
+  const { server, serve } = await bind(options.host, options.port, options.tls);
   const address = server.address();
   const port =
     typeof address === "object" && address !== null
       ? address.port
       : options.port;
-  const selfUrl = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
+  const selfUrl = `${options.tls ? "https" : "http"}://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
   const issuer = options.transmitter.issuer ?? selfUrl;
   let handler: RequestListener | undefined;
   const app = fastify({

@@ -2,7 +2,7 @@ import type { IngestConfig } from "@warden/ingest";
 import { sleep, type ClickHouseConfig, type Logger } from "@warden/shared";
 import { startAllInOne, type AllInOne } from "../all-in-one.js";
 import type { TransmitterConfig } from "../all-in-one-config.js";
-import type { RevokerConfig } from "@warden/revoker";
+import type { RevokerConfig, ServerTls } from "@warden/revoker";
 import { EventType } from "@warden/revoker";
 import { runSimulation } from "@warden/simulator";
 import { formatSetLine } from "../live-view/format.js";
@@ -27,6 +27,7 @@ export interface DemoOptions {
   readonly revoker: RevokerConfig;
   readonly transmitter: TransmitterConfig;
   readonly dataDir: string;
+  readonly tls: ServerTls | undefined;
   readonly logger: Logger;
   readonly seed: number;
   readonly agents: number;
@@ -62,6 +63,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     revoker: options.revoker,
     transmitter: options.transmitter,
     dataDir: options.dataDir,
+    tls: options.tls,
     logger: options.logger,
     onAudit: (record) => {
       if (record.step === "queued" && record.jti !== undefined)

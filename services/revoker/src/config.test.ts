@@ -19,9 +19,33 @@ describe("loadRevokerConfig", () => {
     expect(config.receivers).toEqual([]);
     expect(config.urlPolicy).toEqual({ allowHttp: false, allowedCidrs: [] });
     expect(config.staticPush).toBeUndefined();
-    expect(config.sets.subjectIssuerTemplate).toBe(
-      `${config.issuer}/tenants/{tenant}`,
+    // The host's issuer + /tenants/{tenant}, resolved in settings.ts.
+    expect(config.sets.subjectIssuerTemplate).toBeUndefined();
+  });
+
+  it("serves TLS only with both files and an https issuer; the all-in-one names its issuer itself", () => {
+    const tls = {
+      REVOKER_TLS_CERT_FILE: "cert.pem",
+      REVOKER_TLS_KEY_FILE: "key.pem",
+    };
+    expect(() => loadRevokerConfig({ REVOKER_TLS_CERT_FILE: "c" })).toThrow(
+      /REVOKER_TLS_CERT_FILE and REVOKER_TLS_KEY_FILE/,
     );
+    expect(() => loadRevokerConfig(tls)).toThrow(
+      /REVOKER_ISSUER: must be https/,
+    );
+    expect(loadRevokerConfig(tls, "all-in-one").tls).toEqual({
+      certFile: "cert.pem",
+      keyFile: "key.pem",
+    });
+    // The token audience defaults to the host's issuer, resolved in settings.ts.
+    expect(
+      loadRevokerConfig({ REVOKER_OAUTH_ISSUER: "https://as.example" }).oauth,
+    ).toEqual({
+      issuer: "https://as.example",
+      audience: undefined,
+      jwksUri: undefined,
+    });
   });
 
   it("keeps the static push stream of REVOKER_PUSH_URL (session-revoked by default)", () => {

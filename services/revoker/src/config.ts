@@ -23,11 +23,7 @@ import { ApprovalDefault } from "./core/approval.js";
 import { parseConnectors, type ConnectorConfig } from "./core/connectors.js";
 import { parseReceivers, type Receiver } from "./core/receivers.js";
 import { ALL_TENANTS, type DefaultSubjects } from "./core/stream.js";
-import {
-  SUBJECT_FORMATS,
-  SubjectFormat,
-  TENANT_PLACEHOLDER,
-} from "./core/subject.js";
+import { SUBJECT_FORMATS, SubjectFormat } from "./core/subject.js";
 import { isCidr } from "./core/url-guard.js";
 import { SIGNING_ALGS, type SigningAlg } from "./signing-key.js";
 import { DEFAULT_CASCADE_MAX_AGENTS } from "./core/cascade.js";
@@ -79,7 +75,8 @@ export interface RevokerConfig {
   readonly oauth:
     | {
         readonly issuer: string;
-        readonly audience: string;
+        /** undefined: the host's own issuer (REVOKER_ISSUER, or the all-in-one's URL). */
+        readonly audience: string | undefined;
         readonly jwksUri: string | undefined;
       }
     | undefined;
@@ -99,8 +96,12 @@ export interface RevokerConfig {
   readonly connectors: readonly ConnectorConfig[];
   readonly defaultSubjects: DefaultSubjects;
   readonly sets: {
-    /** iss_sub `iss` of a tenant's agents: a template with `{tenant}` … */
-    readonly subjectIssuerTemplate: string;
+    /**
+     * iss_sub `iss` of a tenant's agents: a template with `{tenant}` (undefined: the host's
+     * issuer + `/tenants/{tenant}`, resolved in settings.ts since the all-in-one's issuer is
+     * its own URL, known only once bound) …
+     */
+    readonly subjectIssuerTemplate: string | undefined;
     /** … unless the tenant has its own agent issuer. */
     readonly tenantSubjectIssuers: Readonly<Record<string, string>>;
     readonly stepUpEvent: StepUpEvent;
@@ -244,6 +245,11 @@ const makeEvents = makeValidator<readonly string[]>(eventList);
 
 export function loadRevokerConfig(
   env: Record<string, string | undefined>,
+  /**
+   * The all-in-one names its issuer with WARDEN_ISSUER (default: its own URL) and checks it
+   * against the same TLS settings itself; REVOKER_ISSUER is then not its issuer.
+   */
+  host: "service" | "all-in-one" = "service",
 ): RevokerConfig {
   const groups = readAll(env, {
     common: (e) => readCommonConfig(e, DEFAULT_REVOKER_OPS_PORT),
@@ -286,7 +292,7 @@ export function loadRevokerConfig(
         }),
         REVOKER_OAUTH_AUDIENCE: str({
           default: "",
-          desc: "aud of those tokens (empty: REVOKER_ISSUER)",
+          desc: "aud of those tokens (empty: REVOKER_ISSUER; in the all-in-one its issuer)",
         }),
         REVOKER_OAUTH_JWKS_URI: matching(
           /^$|^https:\/\/\S+$/,
@@ -322,7 +328,7 @@ export function loadRevokerConfig(
           "an issuer template containing {tenant}, so tenants' agents never share an issuer",
         )({
           default: "",
-          desc: "iss of a tenant's iss_sub subjects (empty: REVOKER_ISSUER/tenants/{tenant})",
+          desc: "iss of a tenant's iss_sub subjects (empty: the issuer + /tenants/{tenant})",
         }),
         REVOKER_TENANT_SUBJECT_ISSUERS: makeTenantIssuers({
           default: {},
@@ -451,7 +457,11 @@ export function loadRevokerConfig(
     problems.push(
       "REVOKER_TLS_CERT_FILE and REVOKER_TLS_KEY_FILE: give both or neither",
     );
-  if (raw.REVOKER_TLS_CERT_FILE && !raw.REVOKER_ISSUER.startsWith("https:"))
+  if (
+    host === "service" &&
+    raw.REVOKER_TLS_CERT_FILE &&
+    !raw.REVOKER_ISSUER.startsWith("https:")
+  )
     problems.push(
       "REVOKER_ISSUER: must be https when the API serves TLS (every metadata URL is built from it)",
     );
@@ -477,7 +487,7 @@ export function loadRevokerConfig(
     oauth: raw.REVOKER_OAUTH_ISSUER
       ? Object.freeze({
           issuer: raw.REVOKER_OAUTH_ISSUER,
-          audience: raw.REVOKER_OAUTH_AUDIENCE || raw.REVOKER_ISSUER,
+          audience: raw.REVOKER_OAUTH_AUDIENCE || undefined,
           jwksUri: raw.REVOKER_OAUTH_JWKS_URI || undefined,
         })
       : undefined,
@@ -491,9 +501,7 @@ export function loadRevokerConfig(
     connectors: raw.REVOKER_CONNECTORS,
     defaultSubjects: raw.REVOKER_DEFAULT_SUBJECTS as DefaultSubjects,
     sets: Object.freeze({
-      subjectIssuerTemplate:
-        raw.REVOKER_SUBJECT_ISSUER ||
-        `${raw.REVOKER_ISSUER.replace(/\/+$/, "")}/tenants/${TENANT_PLACEHOLDER}`,
+      subjectIssuerTemplate: raw.REVOKER_SUBJECT_ISSUER || undefined,
       tenantSubjectIssuers: raw.REVOKER_TENANT_SUBJECT_ISSUERS,
       stepUpEvent: raw.REVOKER_STEP_UP_EVENT,
       stepUpNamespace: raw.REVOKER_STEP_UP_NAMESPACE,

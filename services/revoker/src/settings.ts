@@ -1,7 +1,7 @@
 import type { SsfApiOptions } from "./adapters/ssf-api.js";
 import type { createTransmitter } from "./adapters/transmitter.js";
 import type { RevokerConfig } from "./config.js";
-import { subjectIssuer } from "./core/subject.js";
+import { subjectIssuer, TENANT_PLACEHOLDER } from "./core/subject.js";
 import type { RevokerMetrics } from "./metrics.js";
 import { createOAuthVerifier } from "./oauth.js";
 import type { RotatingSigningKeys } from "./signing-key.js";
@@ -25,7 +25,8 @@ export function transmitterSettings(
     setOptions: {
       ...config.sets,
       subjectIssuer: subjectIssuer(
-        config.sets.subjectIssuerTemplate,
+        config.sets.subjectIssuerTemplate ??
+          `${issuer.replace(/\/+$/, "")}/tenants/${TENANT_PLACEHOLDER}`,
         config.sets.tenantSubjectIssuers,
       ),
     },
@@ -67,6 +68,11 @@ export function ssfApiSettings(
         return rotated;
       },
     },
-    oauth: config.oauth && createOAuthVerifier(config.oauth),
+    oauth:
+      config.oauth &&
+      createOAuthVerifier({
+        ...config.oauth,
+        audience: config.oauth.audience ?? issuer,
+      }),
   };
 }
