@@ -17,7 +17,6 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { decodeJwt } from "jose";
-import { Partitioners } from "kafkajs";
 import {
   connectAdmin,
   connectNats,
@@ -240,7 +239,6 @@ const runawayAgents = new Set();
 const producer = kafka.producer({
   idempotent: true,
   maxInFlightRequests: 1,
-  createPartitioner: Partitioners.DefaultPartitioner,
 });
 await producer.connect();
 

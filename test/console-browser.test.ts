@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt } from "jose";
-import { Partitioners } from "kafkajs";
 import type { Page } from "playwright-core";
 import {
   connectAdmin,
@@ -172,9 +171,7 @@ describe("the SOC console in a browser", () => {
     // Forty minutes of the worker's usual pace (1–3 calls a minute, which the baseline learns
     // and the chart draws as its band), then a loop by the worker (planner → worker, for
     // Alice) and one by an agent whose id is markup: both cross the burst limit within a second.
-    const producer = kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    const producer = kafka.producer();
     await producer.connect();
     const start = Date.now();
     const event = (id: string, delegation: string[], timeMs: number) => ({

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Admin, Kafka } from "kafkajs";
-import { Partitioners } from "kafkajs";
 import type { NatsConnection } from "nats";
 import {
   connectAdmin,
@@ -59,9 +58,7 @@ describe("a revoke cascades only along vouched edges, through approval, and capp
       // A fan-out bomb below x.
       ...Array.from({ length: FLOOD }, (_, index) => ["x", `flood-${index}`]),
     ];
-    const producer = kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    const producer = kafka.producer();
     await producer.connect();
     await producer.send({
       topic: names.topics.events,

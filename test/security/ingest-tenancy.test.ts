@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
-import { Partitioners } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AUDIT_RECORD_HEADER,
@@ -100,9 +99,7 @@ describe("ingest binds every event to the tenant of the credential that delivere
       ),
     ).toEqual(["tenant_mismatch", "agent_not_allowed", undefined]);
 
-    const producer = kafka().producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
+    const producer = kafka().producer();
     await producer.connect();
     const value = (id: string, fields?: Record<string, unknown>) =>
       Buffer.from(event(id, fields));

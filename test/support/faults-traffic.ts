@@ -1,4 +1,4 @@
-import { Partitioners, type Kafka, type Producer } from "kafkajs";
+import type { Kafka, Producer } from "kafkajs";
 import { sleep } from "@warden/shared";
 import { generateEvents, planSimulation } from "@warden/simulator";
 
@@ -139,7 +139,6 @@ export function produce(
     const producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
     });
     await producer.connect();
     const started = Date.now();

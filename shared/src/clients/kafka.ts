@@ -2,10 +2,13 @@ import { readFileSync } from "node:fs";
 import {
   Kafka,
   logLevel as KafkaLogLevel,
+  Partitioners,
   type Admin,
   type Consumer,
   type ITopicConfig,
   type LogEntry,
+  type Producer,
+  type ProducerConfig,
   type SASLOptions,
 } from "kafkajs";
 import type { KafkaConfig } from "../config.js";
@@ -25,6 +28,20 @@ const PINO_LEVEL_BY_KAFKA_LEVEL: Record<
   [KafkaLogLevel.DEBUG]: "debug",
 };
 
+/**
+ * Every producer partitions by murmur2 on the key, as Java clients do, so an agent lands on the
+ * same partition whichever client wrote it. That is kafkajs 2's default, but it warns on each
+ * producer created without naming it; naming it here is the one place, for every producer.
+ */
+class WardenKafka extends Kafka {
+  override producer(config?: ProducerConfig): Producer {
+    return super.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      ...config,
+    });
+  }
+}
+
 /** A kafkajs client whose own logs go into our pino logger (plain, TLS or SASL per config). */
 export function createKafka(options: {
   readonly config: KafkaConfig;
@@ -39,7 +56,7 @@ export function createKafka(options: {
         password: config.sasl.password,
       }
     : undefined;
-  return new Kafka({
+  return new WardenKafka({
     clientId: config.clientId,
     brokers: [...config.brokers],
     ssl: config.ssl

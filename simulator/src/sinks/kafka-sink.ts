@@ -7,7 +7,6 @@ import {
   type Logger,
   type WardenNames,
 } from "@warden/shared";
-import { Partitioners } from "kafkajs";
 import { toLine, type EventSink, type SinkReport } from "./sink.js";
 
 /**
@@ -30,8 +29,6 @@ export async function createKafkaSink(options: {
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
-    // murmur2 on the key, as Java clients do: an agent lands on the same partition either way.
-    createPartitioner: Partitioners.DefaultPartitioner,
   });
   try {
     await producer.connect();

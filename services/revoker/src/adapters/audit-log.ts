@@ -1,4 +1,4 @@
-import { Partitioners, type Kafka, type Producer } from "kafkajs";
+import type { Kafka, Producer } from "kafkajs";
 import type { AuditRecord } from "../core/audit.js";
 
 /**
@@ -20,7 +20,6 @@ export async function openAuditLog(options: {
   const producer: Producer = options.kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
   });
   await producer.connect();
   const lingerMs = options.lingerMs ?? 20;
