@@ -55,7 +55,7 @@ describe("baseline store on embedded ClickHouse", () => {
     await clickhouse.command({
       query: `INSERT INTO ${db}.events (event_id, tenant, agent_id, time, raw) VALUES ('old', 'acme', 'a', now64(3), '{}')`,
     });
-    expect(await migrate(clickhouse, db)).toEqual([1, 2, 3, 4]);
+    expect(await migrate(clickhouse, db)).toEqual([1, 2, 3, 4, 5]);
     expect(await migrate(clickhouse, db)).toEqual([]);
     const row = await one<{
       event_id: string;
@@ -66,7 +66,7 @@ describe("baseline store on embedded ClickHouse", () => {
     const versions = await one<{ v: number[] }>(
       `SELECT groupArray(version) AS v FROM (SELECT version FROM ${db}.schema_migrations FINAL ORDER BY version)`,
     );
-    expect(versions.v).toEqual([1, 2, 3, 4]);
+    expect(versions.v).toEqual([1, 2, 3, 4, 5]);
   });
 
   it("sets the retention only when it changes", async () => {

@@ -10,6 +10,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isLoopback, loadIngestConfig } from "@warden/ingest";
+import { loadBaselineConfig } from "@warden/baseline";
 import { loadRevokerConfig, readServerTls } from "@warden/revoker";
 import { loadTransmitterConfig } from "./all-in-one-config.js";
 import { parsePositive, parseWholeNumber } from "./simulate/options.js";
@@ -181,6 +182,7 @@ async function startAllInOneOrDemo(options: StartOptions): Promise<void> {
         cert: "REVOKER_TLS_CERT_FILE",
         key: "REVOKER_TLS_KEY_FILE",
       }),
+    baselines: loadBaselineConfig(process.env).model,
     transmitter,
     dataDir: transmitter.dataDir ?? join(clickhouse.chdbPath, "all-in-one"),
     logger,

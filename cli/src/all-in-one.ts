@@ -20,7 +20,16 @@ import {
   type IngestSink,
   type LineResult,
 } from "@warden/ingest";
-import { ensureEventsTable, insertEvents } from "@warden/baseline";
+import {
+  ensureEventsTable,
+  insertDecisions,
+  insertEvents,
+  insertRevocations,
+  loadBaselineConfig,
+  startLocalBaselines,
+  type LocalBaselineCounts,
+  type ModelSettings,
+} from "@warden/baseline";
 import {
   DEFAULT_DETECTOR_LIMITS,
   DEFAULT_POLICY,
@@ -57,6 +66,7 @@ import {
   insertDeadLetters,
 } from "./all-in-one-dead-letters.js";
 import type { TransmitterConfig } from "./all-in-one-config.js";
+import { registerAllInOneQueries } from "./all-in-one-queries.js";
 import { createDecisionLog, readDecisionLimit } from "./decision-log.js";
 
 /**
@@ -91,6 +101,7 @@ export interface AllInOneStats {
   readonly agents: number;
   readonly decisions: Readonly<Record<DecisionV1["action"], number>>;
   readonly sets: LocalRevokerCounts;
+  readonly baselines: LocalBaselineCounts;
 }
 
 /**
@@ -150,6 +161,8 @@ export async function startAllInOne(options: {
   /** The revoker's settings (REVOKER_*): receivers, delivery, approvals, SET options. */
   readonly revoker: RevokerConfig;
   readonly transmitter: TransmitterConfig;
+  /** The baseline service's model settings (BASELINE_*); its defaults when left out. */
+  readonly baselines?: ModelSettings;
   /** Where queued SETs, streams, approvals, the kill switch, keys and audit persist. */
   readonly dataDir: string;
   /** Serve https with this certificate (REVOKER_TLS_CERT_FILE / _KEY_FILE, read at start-up). */
@@ -185,14 +198,31 @@ export async function startAllInOne(options: {
     windowMs: ingest.dedupWindowMs,
     maxEntries: ingest.dedupMaxEntries,
   });
-  // No baselines in all-in-one mode yet: the engine's no-baseline limits apply.
   const engine = createScoringEngine({
     limits: DEFAULT_DETECTOR_LIMITS,
     policy: DEFAULT_POLICY,
     maxAgents: ALL_IN_ONE_MAX_AGENTS,
     idleEvictMs: ALL_IN_ONE_IDLE_EVICT_MS,
   });
+  // The baseline service's models over the embedded store, on the event-time watermark.
+  const baselines = await startLocalBaselines({
+    clickhouse,
+    database,
+    settings: options.baselines ?? loadBaselineConfig({}).model,
+    index: engine.baselines,
+    logger: options.logger,
+  });
   const decisions = createDecisionLog();
+  // The revoker's audit records go to the revocations table the query API reads, in order,
+  // one insert at a time (the callback is synchronous; stop waits for the last).
+  let audits: Promise<void> = Promise.resolve();
+  const recordAudit = (record: AuditRecord): void => {
+    audits = audits
+      .then(() => insertRevocations(clickhouse, database, [record]))
+      .catch((error: unknown) =>
+        log.error({ error: String(error) }, "audit record not stored"),
+      );
+  };
   const counts = { accepted: 0, rejected: 0 };
   const revoker = await startLocalRevoker({
     dataDir: options.dataDir,
@@ -212,7 +242,10 @@ export async function startAllInOne(options: {
     app,
     registry,
     logger: options.logger,
-    ...(options.onAudit ? { onAudit: options.onAudit } : {}),
+    onAudit: (record) => {
+      options.onAudit?.(record);
+      recordAudit(record);
+    },
   });
   if (options.transmitter.push)
     await revoker.addOperatorStream(
@@ -292,9 +325,11 @@ export async function startAllInOne(options: {
       nowMs,
     );
     for (const event of accepted) {
+      await baselines.advance(event.time_ms);
       const { decision } = engine.observe(event, new Date().toISOString());
       if (!decision) continue;
       decisions.add(decision);
+      await insertDecisions(clickhouse, database, [decision]);
       await revoker.handle(decision);
       sendFinding(decision);
       log.warn(
@@ -398,6 +433,12 @@ export async function startAllInOne(options: {
     ).json();
     return reply.send(rows[0]);
   });
+  await registerAllInOneQueries(app, {
+    clickhouse,
+    database,
+    baselines,
+    tokens: ingest.httpTokens,
+  });
   app.get("/metrics", async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );
@@ -421,6 +462,7 @@ export async function startAllInOne(options: {
       agents: engine.agents,
       decisions: decisions.counts(),
       sets: revoker.counts(),
+      baselines: baselines.counts(),
     }),
     async stop() {
       await app.close();
@@ -428,7 +470,9 @@ export async function startAllInOne(options: {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all(findingsInFlight);
+      await baselines.stop();
       await revoker.stop();
+      await audits;
       await clickhouse.close();
     },
   };

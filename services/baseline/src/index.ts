@@ -1,4 +1,10 @@
-export { ensureEventsTable, insertEvents, toEventRow } from "./events-table.js";
+export {
+  ensureEventsTable,
+  insertDecisions,
+  insertEvents,
+  insertRevocations,
+  toEventRow,
+} from "./events-table.js";
 export type { BaselineConfig } from "./config.js";
 export { DEFAULT_BASELINE_OPS_PORT, loadBaselineConfig } from "./config.js";
 export { createBaselineMetrics } from "./metrics.js";
@@ -17,3 +23,9 @@ export type {
   EventTimeBaselines,
   ModelIndex,
 } from "./model/event-time-baselines.js";
+export { startLocalBaselines } from "./adapters/local-baselines.js";
+export type {
+  LocalBaselineCounts,
+  LocalBaselines,
+} from "./adapters/local-baselines.js";
+export { registerQueryRoutes } from "./api/query-api.js";

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import cors from "@fastify/cors";
-import { fastify, type FastifyReply } from "fastify";
+import { fastify, type FastifyInstance, type FastifyReply } from "fastify";
 import type { KV } from "nats";
 import { listenOn, type Logger } from "@warden/shared";
 import {
@@ -61,7 +61,6 @@ export async function startQueryApi(options: {
   readonly kv: KV;
   readonly logger: Logger;
 }): Promise<QueryApi> {
-  const { clickhouse, database: db } = options;
   const app = fastify({ logger: false });
 
   // The console reads this API from the revoker's origin: its bearer token is sent in a header
@@ -85,6 +84,42 @@ export async function startQueryApi(options: {
         .send({ error: "a valid bearer token is required" });
   });
 
+  registerQueryRoutes(app, {
+    clickhouse: options.clickhouse,
+    database: options.database,
+    async baseline(key) {
+      const entry = await options.kv.get(key);
+      if (!entry || entry.value.length === 0) return null;
+      const decoded = decodeBaseline(entry.value);
+      return decoded.ok ? decoded.model : null;
+    },
+  });
+
+  const port = await listenOn(
+    app,
+    options.host,
+    options.port,
+    "BASELINE_API_PORT",
+  );
+  options.logger.info({ host: options.host, port }, "query API listening");
+  return { port, stop: () => app.close() };
+}
+
+/**
+ * The query routes on any fastify instance (this service's own, or the all-in-one's behind its
+ * guard): events, decisions and revocations from ClickHouse, models from `baseline` (the KV
+ * bucket here, the embedded store in the all-in-one).
+ */
+export function registerQueryRoutes(
+  app: FastifyInstance,
+  options: {
+    readonly clickhouse: ClickHouseClient;
+    readonly database: string;
+    baseline(key: string): Promise<BaselineModel | null>;
+  },
+): void {
+  const { clickhouse, database: db } = options;
+
   async function rows<T>(
     query: string,
     params: Record<string, unknown>,
@@ -103,18 +138,11 @@ export async function startQueryApi(options: {
     return undefined;
   }
 
-  async function baseline(key: string): Promise<BaselineModel | null> {
-    const entry = await options.kv.get(key);
-    if (!entry || entry.value.length === 0) return null;
-    const decoded = decodeBaseline(entry.value);
-    return decoded.ok ? decoded.model : null;
-  }
-
   app.get<{ Params: AgentParams }>(
     "/v1/agents/:tenant/:agent/baseline",
     async (request) => {
       const { tenant, agent } = request.params;
-      const own = await baseline(agentBaselineKey(tenant, agent));
+      const own = await options.baseline(agentBaselineKey(tenant, agent));
       const kind =
         own?.scope.level === "agent" ? own.scope.agentKind : undefined;
       return {
@@ -122,8 +150,8 @@ export async function startQueryApi(options: {
         peer:
           kind === undefined
             ? null
-            : await baseline(peerBaselineKey(tenant, kind)),
-        tenant: await baseline(tenantBaselineKey(tenant)),
+            : await options.baseline(peerBaselineKey(tenant, kind)),
+        tenant: await options.baseline(tenantBaselineKey(tenant)),
       };
     },
   );
@@ -207,13 +235,4 @@ export async function startQueryApi(options: {
   });
 
   registerConsoleRoutes(app, { rows, database: db, unwrap });
-
-  const port = await listenOn(
-    app,
-    options.host,
-    options.port,
-    "BASELINE_API_PORT",
-  );
-  options.logger.info({ host: options.host, port }, "query API listening");
-  return { port, stop: () => app.close() };
 }

@@ -149,6 +149,20 @@ export const MIGRATIONS: readonly Migration[] = [
       TO ${db}.events_per_hour AS ${rollupSelect(db, "hour", "toStartOfHour")}`,
     ],
   },
+  {
+    version: 5,
+    description: "published baselines, for hosts without a KV bucket",
+    // The all-in-one's models outlive a restart here (the cluster keeps them in NATS KV): the
+    // latest per key wins, and, like a KV entry, a model stays until its scope is active again.
+    statements: (db) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.baselines (
+        key String,
+        computed_at DateTime64(3, 'UTC'),
+        model String
+      ) ENGINE = ReplacingMergeTree(computed_at)
+      ORDER BY key`,
+    ],
+  },
 ];
 
 /** Tables with a retention TTL, and the column it counts from. */
