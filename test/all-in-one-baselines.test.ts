@@ -16,7 +16,7 @@ import { runWarden, type WardenProcess } from "./support/demo-process.js";
 // Baselines in the all-in-one (issue 14, items 3 and 4): `warden start` builds the baseline
 // service's models over its embedded store on the event-time watermark, judges an agent by its
 // own pace as `warden replay` does on the same input, serves the query API behind its gateway
-// tokens, and still has the models after kill -9.
+// tokens with the SOC console beside it, and still has the models after kill -9.
 
 const TOKEN = "baselines-gateway-token-0123456789";
 const MINUTE = 60_000;
@@ -162,6 +162,13 @@ describe("baselines in the all-in-one", () => {
     expect(otherTenant.status).toBe(404);
     const deliveries = await fetch(`${url}/v1/deliveries`, { headers: auth });
     expect(deliveries.status).toBe(403);
+    // The SOC console is served here too, reading this same origin's APIs.
+    const page = await fetch(`${url}/console/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<html");
+    expect(await (await fetch(`${url}/console/settings.json`)).json()).toEqual({
+      queryApiUrl: "",
+    });
   });
 
   it("still has the models after kill -9 and a restart", async () => {

@@ -66,6 +66,7 @@ import {
   insertDeadLetters,
 } from "./all-in-one-dead-letters.js";
 import type { TransmitterConfig } from "./all-in-one-config.js";
+import { registerConsole } from "@warden/console";
 import { registerAllInOneQueries } from "./all-in-one-queries.js";
 import { createDecisionLog, readDecisionLimit } from "./decision-log.js";
 
@@ -442,6 +443,9 @@ export async function startAllInOne(options: {
   app.get("/metrics", async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );
+  // The SOC console (REVOKER_CONSOLE), reading the query API and the admin routes on this
+  // same origin: no query API URL to configure, no CORS.
+  if (options.revoker.console.enabled) await registerConsole(app);
   await app.ready();
   if (handler) serve(handler);
 
