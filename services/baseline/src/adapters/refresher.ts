@@ -9,16 +9,18 @@ import {
 import type { ModelSettings } from "../config.js";
 import type { BaselineMetrics } from "../metrics.js";
 import { buildModel } from "../model/build-model.js";
+import { refreshTick } from "../model/refresh-tick.js";
 import { queryAggregates } from "../store/baseline-queries.js";
 
 /**
- * Every `refreshMs`: aggregates from ClickHouse → models (pure core) → the KV bucket, for
- * every agent, peer group and tenant with events in the window. Refreshes never overlap;
+ * At every tick of wall time (whole multiples of `refreshMs`, refreshTick): aggregates over
+ * [tick − window, tick) from ClickHouse → models (pure core) → the KV bucket, for every agent,
+ * peer group and tenant with events in the window — the window and models replay and the
+ * all-in-one build at the same tick of event time. Refreshes never overlap;
  * a failed one is logged and counted, and the next interval tries again.
  */
 
 const LEVELS: readonly BaselineLevel[] = ["agent", "peer", "tenant"];
-const MINUTE_MS = 60_000;
 /** KV puts in flight at once: enough to pipeline, few enough to bound memory. */
 const PUBLISH_CONCURRENCY = 256;
 
@@ -68,7 +70,8 @@ export function startRefresher(options: {
   async function refreshOnce(): Promise<RefreshSummary> {
     const endTimer = metrics.refreshSeconds.startTimer();
     const computedAtMs = now();
-    const windowEndMs = Math.floor(computedAtMs / MINUTE_MS) * MINUTE_MS;
+    // The tick grid every host shares (replay, the all-in-one): the same window, the same models.
+    const windowEndMs = refreshTick(computedAtMs, settings.refreshMs);
     const windowStartMs = windowEndMs - settings.windowMs;
     const published: Record<BaselineLevel, number> = {
       agent: 0,
@@ -94,7 +97,7 @@ export function startRefresher(options: {
         const outcomes = await Promise.all(
           aggregates.slice(start, start + PUBLISH_CONCURRENCY).map((scope) => {
             const model = buildModel(scope, {
-              computedAtMs,
+              computedAtMs: windowEndMs,
               windowStartMs,
               windowEndMs,
               settings,
@@ -138,7 +141,12 @@ export function startRefresher(options: {
           metrics.refreshFailures.inc();
           log.error({ err: describeError(error) }, "baseline refresh failed");
         })
-        .finally(() => schedule(settings.refreshMs));
+        // At the next tick of wall time (the live watermark), not refreshMs after this one.
+        .finally(() =>
+          schedule(
+            refreshTick(now(), settings.refreshMs) + settings.refreshMs - now(),
+          ),
+        );
     }, delayMs);
   }
 
