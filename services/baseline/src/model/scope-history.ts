@@ -1,6 +1,5 @@
 import {
   baselineKey,
-  HOURS_PER_WEEK,
   type BaselineScope,
   type CanonicalEvent,
   type RobustStats,
@@ -79,15 +78,22 @@ class ScopeHistory {
   readonly minutes = new Map<number, { calls: number; firstMs: number }>();
   readonly agents = new Map<string, number>();
   readonly depths = new Map<number, number>();
-  readonly hoursOfDay = new Uint32Array(24);
-  readonly hourOfWeekCalls = new Float64Array(HOURS_PER_WEEK);
+  /**
+   * Calls per hour of the week, only the hours with calls: most agents are active a few hours,
+   * and a dense 168-slot array per scope is most of a short-lived agent's memory. The active
+   * hours of the day are read off these keys (the same events count in both).
+   */
+  readonly hourOfWeekCalls = new Map<number, number>();
   readonly callsPerMinute = new OrderedSample();
   readonly callsPerHour = new OrderedSample();
   readonly bytesPerHour = new OrderedSample();
   readonly bytesPerCall = new OrderedSample();
   readonly bytesByVerb = new Map<string, OrderedSample>();
   readonly bytesBySensitivity = new Map<string, OrderedSample>();
-  readonly vocabularies = DIMENSIONS.map(() => new Map<string, number>());
+  /** Per dimension, its value counts; created on a dimension's first value. */
+  readonly vocabularies: (Map<string, number> | undefined)[] = DIMENSIONS.map(
+    () => undefined,
+  );
 
   constructor(scope: BaselineScope) {
     this.scope = scope;
@@ -111,6 +117,15 @@ function sampleIn(map: Map<string, OrderedSample>, key: string): OrderedSample {
   let sample = map.get(key);
   if (!sample) map.set(key, (sample = new OrderedSample()));
   return sample;
+}
+
+function vocabulary(
+  history: ScopeHistory,
+  dimension: number,
+): Map<string, number> {
+  let counts = history.vocabularies[dimension];
+  if (!counts) history.vocabularies[dimension] = counts = new Map();
+  return counts;
 }
 
 /** Moves one agent-bucket sum from `before` to `after` in a sample (0 = no sample). */
@@ -253,10 +268,7 @@ export function createEventHistory(): EventHistory {
       countMinute(history.minutes, minute, t, sign);
       bump(history.agents, event.agent.id, sign);
       bumpNumber(history.depths, depth, sign);
-      history.hoursOfDay[hourOfDay] =
-        (history.hoursOfDay[hourOfDay] ?? 0) + sign;
-      history.hourOfWeekCalls[hourOfWeek] =
-        (history.hourOfWeekCalls[hourOfWeek] ?? 0) + sign;
+      bumpNumber(history.hourOfWeekCalls, hourOfWeek, sign);
       moveSum(history.callsPerMinute, minuteBefore, minuteBefore + sign);
       moveSum(history.callsPerHour, hourBefore, hourBefore + sign);
       moveSum(
@@ -273,19 +285,10 @@ export function createEventHistory(): EventHistory {
         if (sign > 0) sample.insert(bytes);
         else sample.remove(bytes);
       values.forEach((value, dimension) => {
-        if (value)
-          bump(
-            history.vocabularies[dimension] as Map<string, number>,
-            value,
-            sign,
-          );
+        if (value) bump(vocabulary(history, dimension), value, sign);
       });
-      const scopeCounts = history.vocabularies[SCOPES_DIMENSION] as Map<
-        string,
-        number
-      >;
       for (const scope of event.credential.scopes ?? [])
-        if (scope) bump(scopeCounts, scope, sign);
+        if (scope) bump(vocabulary(history, SCOPES_DIMENSION), scope, sign);
       if (history.events === 0) scopes.delete(history.key);
     }
   }
@@ -300,13 +303,12 @@ export function createEventHistory(): EventHistory {
       const history = scopes.get(key);
       if (!history) return undefined;
       let mask = 0;
-      history.hoursOfDay.forEach((count, hour) => {
-        if (count > 0) mask |= 1 << hour;
-      });
       const slots: [number, number][] = [];
-      history.hourOfWeekCalls.forEach((calls, index) => {
-        if (calls > 0) slots.push([index, calls]);
-      });
+      for (const [index, calls] of history.hourOfWeekCalls) {
+        mask |= 1 << (index % 24);
+        slots.push([index, calls]);
+      }
+      slots.sort((a, b) => a[0] - b[0]);
       const statsMap = (
         map: Map<string, OrderedSample>,
       ): Record<string, RobustStats> => {
@@ -321,7 +323,7 @@ export function createEventHistory(): EventHistory {
       };
       const vocabularies: VocabularyRow[] = [];
       history.vocabularies.forEach((counts, index) => {
-        if (counts.size === 0) return;
+        if (!counts || counts.size === 0) return;
         let total = 0;
         for (const count of counts.values()) total += count;
         vocabularies.push({
