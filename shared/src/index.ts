@@ -105,11 +105,16 @@ export {
 export { createClickHouse } from "./clients/clickhouse.js";
 export { runService } from "./run-service.js";
 export type {
+  CallDescription,
+  HoldClass,
   KillSwitchAction,
+  KillSwitchHold,
   KillSwitchMessage,
   KillSwitchParse,
 } from "./kill-switch.js";
 export {
+  HOLD_CLASSES,
+  holdClassesOf,
   KILL_SWITCH_JWS_TYPE,
   KILL_SWITCH_VERSION,
   encodeKillSwitchMessage,

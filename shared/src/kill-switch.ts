@@ -20,7 +20,65 @@
 export const KILL_SWITCH_VERSION = 1;
 export const KILL_SWITCH_JWS_TYPE = "warden-killswitch+jwt";
 
-export type KillSwitchAction = "revoke" | "reinstate";
+/**
+ * `hold` (issue 15: step-up means something for an agent): the agent may go on with ordinary
+ * calls, but its sensitive ones ({@link HoldClass}, those listed in `hold.actions`) are refused
+ * until its human owner approves. The revoker lifts a hold with `reinstate`, or turns it into a
+ * `revoke` when nobody answered by `hold.answer_by`; the gateway never lifts it on its own.
+ */
+export type KillSwitchAction = "revoke" | "reinstate" | "hold";
+
+/** The kinds of call a hold may cover (the policy's list: REVOKER_HOLD_ACTIONS). */
+export const HOLD_CLASSES = [
+  "export",
+  "delete",
+  "admin",
+  "delegate",
+  "send_external",
+  "restricted",
+] as const;
+export type HoldClass = (typeof HOLD_CLASSES)[number];
+
+/** What a hold covers and until when the owner may answer. */
+export interface KillSwitchHold {
+  readonly actions: readonly HoldClass[];
+  /** RFC 3339: after this the revoker escalates to revoke. */
+  readonly answer_by: string;
+}
+
+/** The parts of a call that make it sensitive (the audit event's fields of the same names). */
+export interface CallDescription {
+  readonly verb: string;
+  /** Who receives what the call sends (payee, recipient, destination); set means external. */
+  readonly counterparty?: string | undefined;
+  readonly sensitivity?: string | undefined;
+}
+
+const VERB_CLASSES: Readonly<Record<string, HoldClass>> = {
+  export: "export",
+  delete: "delete",
+  admin: "admin",
+  delegate: "delegate",
+};
+
+/** The hold classes one call falls in (none: an ordinary call). Pure. */
+export function holdClassesOf(call: CallDescription): HoldClass[] {
+  const classes: HoldClass[] = [];
+  const byVerb = VERB_CLASSES[call.verb];
+  if (byVerb) classes.push(byVerb);
+  // Reading from a counterparty sends nothing out; every other verb with one does.
+  if (call.counterparty !== undefined && call.verb !== "read")
+    classes.push("send_external");
+  if (call.sensitivity === "restricted") classes.push("restricted");
+  return classes;
+}
+
+function isHoldClassArray(value: unknown): value is HoldClass[] {
+  return (
+    Array.isArray(value) &&
+    value.every((item) => (HOLD_CLASSES as readonly unknown[]).includes(item))
+  );
+}
 
 export interface KillSwitchMessage {
   readonly version: typeof KILL_SWITCH_VERSION;
@@ -37,6 +95,8 @@ export interface KillSwitchMessage {
   readonly issued_at: string;
   /** RFC 3339, or null for "until reinstated". */
   readonly expires_at: string | null;
+  /** Present exactly when `action` is `hold`. */
+  readonly hold?: KillSwitchHold;
 }
 
 export type KillSwitchParse =
@@ -66,8 +126,8 @@ export function parseKillSwitchMessage(bytes: Uint8Array): KillSwitchParse {
       problem: `unsupported version ${String(record["version"])}`,
     };
   const action = record["action"];
-  if (action !== "revoke" && action !== "reinstate")
-    return { ok: false, problem: "action must be revoke or reinstate" };
+  if (action !== "revoke" && action !== "reinstate" && action !== "hold")
+    return { ok: false, problem: "action must be revoke, reinstate or hold" };
   for (const field of [
     "tenant",
     "agent_id",
@@ -83,6 +143,22 @@ export function parseKillSwitchMessage(bytes: Uint8Array): KillSwitchParse {
   const expires = record["expires_at"];
   if (expires !== null && typeof expires !== "string")
     return { ok: false, problem: "expires_at must be a string or null" };
+  const hold = record["hold"];
+  if (action === "hold") {
+    const fields =
+      typeof hold === "object" && hold !== null
+        ? (hold as Record<string, unknown>)
+        : {};
+    // An empty list would hold nothing: a hold must name what it holds.
+    if (!isHoldClassArray(fields["actions"]) || fields["actions"].length === 0)
+      return {
+        ok: false,
+        problem: `hold.actions must be a non-empty array of ${HOLD_CLASSES.join(", ")}`,
+      };
+    if (typeof fields["answer_by"] !== "string")
+      return { ok: false, problem: "hold.answer_by must be a string" };
+  } else if (hold !== undefined)
+    return { ok: false, problem: "hold is allowed only with action hold" };
   return { ok: true, message: value as KillSwitchMessage };
 }
 

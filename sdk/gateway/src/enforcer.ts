@@ -10,6 +10,7 @@ import { Registry } from "prom-client";
 import { createNames, revokedAgentKey } from "@warden/shared/names";
 import {
   parseKillSwitchMessage,
+  type CallDescription,
   type KillSwitchMessage,
   type KillSwitchParse,
 } from "@warden/shared/kill-switch";
@@ -64,8 +65,18 @@ export interface EnforcerOptions {
 export interface Enforcer {
   /** Subscribes to the kill switch, then reads the current revocations; rejects if NATS is unreachable. */
   start(): Promise<void>;
-  /** Whether `agentId` (presenting `credentialId`) may act now; a few map lookups, no I/O. */
-  mayAct(agentId: string, credentialId?: string, tenant?: string): Verdict;
+  /**
+   * Whether `agentId` (presenting `credentialId`) may act now; a few map lookups, no I/O.
+   * Describe the call (`{ verb, counterparty, sensitivity }`, the audit event's fields) so
+   * that a held agent's ordinary calls go through: without it a held agent is refused every
+   * call, since any of them might be sensitive.
+   */
+  mayAct(
+    agentId: string,
+    credentialId?: string,
+    tenant?: string,
+    call?: CallDescription,
+  ): Verdict;
   /** True once the revoked-agents bucket has been read since the last (re)connect. */
   isSynced(): boolean;
   revocations(): Revocation[];
@@ -143,6 +154,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
   const applied = {
     revoke: metrics.killSwitchMessages.labels("revoke"),
     reinstate: metrics.killSwitchMessages.labels("reinstate"),
+    hold: metrics.killSwitchMessages.labels("hold"),
   };
   const resyncOk = metrics.resyncs.labels("ok");
   const resyncError = metrics.resyncs.labels("error");
@@ -189,7 +201,11 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
       .jetstream()
       .views.kv(names.revokedAgentsBucket, { bindOnly: true });
     const messages: KillSwitchMessage[] = [];
-    for await (const key of await kv.keys()) {
+    // Keys first, values after: a kv.get while nats.js's keys() iterator is open ends the
+    // iteration early, and a re-sync then saw only the first revoked agent.
+    const keys: string[] = [];
+    for await (const key of await kv.keys()) keys.push(key);
+    for (const key of keys) {
       const entry = await kv.get(key);
       if (!entry || entry.operation !== "PUT") continue;
       const message = await onMessage(
@@ -314,8 +330,16 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
       timer.unref();
     },
 
-    mayAct(agentId, credentialId, tenant = defaultTenant) {
-      return set.mayAct(tenant, agentId, credentialId, Date.now());
+    mayAct(agentId, credentialId, tenant = defaultTenant, call) {
+      const verdict = set.mayAct(
+        tenant,
+        agentId,
+        credentialId,
+        Date.now(),
+        call,
+      );
+      if (!verdict.allowed && verdict.held) metrics.heldCalls.inc();
+      return verdict;
     },
 
     isSynced: () => synced,

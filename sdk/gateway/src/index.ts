@@ -70,6 +70,13 @@ export {
   type SpooledSegment,
 } from "./spool.js";
 export {
+  HOLD_CLASSES,
+  holdClassesOf,
+  type CallDescription,
+  type HoldClass,
+  type KillSwitchHold,
+} from "@warden/shared/kill-switch";
+export {
   createEnforcer,
   DEFAULT_TENANT,
   DEFAULT_RESYNC_INTERVAL_MS,

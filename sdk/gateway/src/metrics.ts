@@ -19,6 +19,7 @@ export interface EnforcerMetrics {
   readonly killSwitchMessages: Counter<"action">;
   readonly invalidKillSwitchMessages: Counter;
   readonly resyncs: Counter<"outcome">;
+  readonly heldCalls: Counter;
 }
 
 export interface ShipperGauges {
@@ -183,7 +184,7 @@ export function createEnforcerMetrics(
       () =>
         new Counter({
           name: "warden_gateway_kill_switch_messages_total",
-          help: "Kill-switch messages applied, by action (revoke, reinstate)",
+          help: "Kill-switch messages applied, by action (revoke, reinstate, hold)",
           labelNames: ["action"] as const,
           registers,
         }),
@@ -206,6 +207,16 @@ export function createEnforcerMetrics(
           name: "warden_gateway_revocation_resyncs_total",
           help: "Re-reads of the revoked-agents KV bucket (start, reconnect, period), by outcome (ok, error)",
           labelNames: ["outcome"] as const,
+          registers,
+        }),
+    ),
+    heldCalls: once(
+      registry,
+      "warden_gateway_held_calls_total",
+      () =>
+        new Counter({
+          name: "warden_gateway_held_calls_total",
+          help: "Sensitive calls refused because their agent is held for its owner's approval (step-up)",
           registers,
         }),
     ),

@@ -264,4 +264,57 @@ describe("issued_at clamped to the verifier's clock (issue 16)", () => {
     ).toBe(true);
     expect(set.mayAct("acme", "a", undefined, NOW).allowed).toBe(false);
   });
+
+  it("a hold refuses only the calls it covers; a revoke outranks it", () => {
+    const set = createRevocationSet();
+    set.apply(
+      message({
+        agent_id: "h",
+        action: "hold",
+        credential_ids: ["k9"],
+        hold: {
+          actions: ["export", "send_external"],
+          answer_by: "2026-11-23T12:15:00.000Z",
+        },
+      }),
+      NOW,
+    );
+    const ask = (
+      call?: Parameters<typeof set.mayAct>[4],
+      credential?: string,
+    ) => set.mayAct("acme", "h", credential, NOW, call);
+    expect(ask({ verb: "export" })).toMatchObject({
+      allowed: false,
+      held: ["export"],
+    });
+    expect(ask({ verb: "write", counterparty: "payee-1" })).toMatchObject({
+      held: ["send_external"],
+    });
+    expect(ask({ verb: "read", counterparty: "feed" }).allowed).toBe(true);
+    expect(ask({ verb: "delete" }).allowed).toBe(true);
+    expect(ask({ verb: "read", sensitivity: "restricted" }).allowed).toBe(true);
+    // Undescribed: it might be sensitive.
+    expect(ask()).toMatchObject({
+      allowed: false,
+      held: ["export", "send_external"],
+    });
+    // The held credential, presented by another agent, is held the same way.
+    expect(
+      set.mayAct("acme", "other", "k9", NOW, { verb: "export" }).allowed,
+    ).toBe(false);
+    expect(
+      set.mayAct("acme", "other", "k9", NOW, { verb: "read" }).allowed,
+    ).toBe(true);
+    // Another agent's revoke listing the same credential outranks the hold.
+    set.apply(message({ agent_id: "r", credential_ids: ["k9"] }), NOW);
+    expect(
+      set.mayAct("acme", "other", "k9", NOW, { verb: "read" }).allowed,
+    ).toBe(false);
+    // A later revoke of the held agent refuses everything.
+    set.apply(
+      message({ agent_id: "h", issued_at: new Date(NOW).toISOString() }),
+      NOW,
+    );
+    expect(ask({ verb: "read" }).allowed).toBe(false);
+  });
 });

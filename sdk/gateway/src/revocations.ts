@@ -1,4 +1,10 @@
-import type { KillSwitchMessage } from "@warden/shared/kill-switch";
+import {
+  holdClassesOf,
+  type CallDescription,
+  type HoldClass,
+  type KillSwitchHold,
+  type KillSwitchMessage,
+} from "@warden/shared/kill-switch";
 import {
   credentialLabel,
   isCredentialLabel,
@@ -17,15 +23,25 @@ export interface Revocation {
   /** RFC 3339, or null for "until reinstated". */
   readonly expiresAt: string | null;
   readonly expiresAtMs: number;
+  /**
+   * Set when the agent is held (a step-up), not revoked: only calls in these classes are
+   * refused, until the owner approves or the revoker escalates to revoke.
+   */
+  readonly hold?: KillSwitchHold;
 }
 
 export type Verdict =
   | { readonly allowed: true }
   | {
       readonly allowed: false;
-      /** Whether the agent itself, or the credential it presented, is revoked. */
+      /** Whether the agent itself, or the credential it presented, is revoked or held. */
       readonly matched: "agent" | "credential";
       readonly revocation: Revocation;
+      /**
+       * For a hold: the classes of this call that the hold covers. A call the gateway did
+       * not describe counts as covering all of them (refused: it may be sensitive).
+       */
+      readonly held?: readonly HoldClass[];
     };
 
 const ALLOWED: Verdict = Object.freeze({ allowed: true });
@@ -45,11 +61,16 @@ export interface RevocationSet {
    * otherwise outrank every later change of that agent).
    */
   apply(message: KillSwitchMessage, nowMs: number): boolean;
+  /**
+   * Whether the agent may make this call. `call` matters only while the agent is held: an
+   * ordinary call passes, a sensitive one (or an undescribed one) is refused.
+   */
   mayAct(
     tenant: string,
     agentId: string,
     credentialId: string | undefined,
     nowMs: number,
+    call?: CallDescription,
   ): Verdict;
   /** Revocations in force at `nowMs`. */
   active(nowMs: number): Revocation[];
@@ -90,7 +111,13 @@ export function createRevocationSet(): RevocationSet {
     }
   }
 
-  // Of the agents whose revocation lists a credential, the newest one in force explains the refusal.
+  // Of the agents whose revocation lists a credential, the newest one in force explains the
+  // refusal; a revoke outranks a hold (which would let ordinary calls through).
+  const outranks = (a: Revocation, b: Revocation): boolean =>
+    (a.hold === undefined) !== (b.hold === undefined)
+      ? a.hold === undefined
+      : a.issuedAtMs > b.issuedAtMs ||
+        (a.issuedAtMs === b.issuedAtMs && a.decisionId > b.decisionId);
   function credentialRevocation(
     tenant: string,
     credentialId: string,
@@ -101,12 +128,7 @@ export function createRevocationSet(): RevocationSet {
       .get(keyOf(tenant, credentialId))
       ?.values() ?? []) {
       if (revocation.expiresAtMs <= nowMs) continue;
-      if (
-        chosen === undefined ||
-        revocation.issuedAtMs > chosen.issuedAtMs ||
-        (revocation.issuedAtMs === chosen.issuedAtMs &&
-          revocation.decisionId > chosen.decisionId)
-      )
+      if (chosen === undefined || outranks(revocation, chosen))
         chosen = revocation;
     }
     return chosen;
@@ -116,10 +138,20 @@ export function createRevocationSet(): RevocationSet {
     revocation: Revocation | undefined,
     matched: "agent" | "credential",
     nowMs: number,
+    call: CallDescription | undefined,
   ): Verdict | undefined {
     if (revocation === undefined || revocation.expiresAtMs <= nowMs)
       return undefined;
-    return { allowed: false, matched, revocation };
+    if (revocation.hold === undefined)
+      return { allowed: false, matched, revocation };
+    const covered = revocation.hold.actions;
+    const held =
+      call === undefined
+        ? covered
+        : holdClassesOf(call).filter((kind) => covered.includes(kind));
+    return held.length === 0
+      ? undefined
+      : { allowed: false, matched, revocation, held };
   }
 
   return {
@@ -145,6 +177,14 @@ export function createRevocationSet(): RevocationSet {
         issuedAtMs: order,
         expiresAt: message.expires_at,
         expiresAtMs: parseTime(message.expires_at),
+        ...(message.action === "hold" && message.hold
+          ? {
+              hold: Object.freeze({
+                actions: Object.freeze([...message.hold.actions]),
+                answer_by: message.hold.answer_by,
+              }),
+            }
+          : {}),
       });
       agents.set(key, revocation);
       for (const credentialId of revocation.credentialIds) {
@@ -160,10 +200,10 @@ export function createRevocationSet(): RevocationSet {
       return true;
     },
 
-    mayAct(tenant, agentId, credentialId, nowMs) {
+    mayAct(tenant, agentId, credentialId, nowMs, call) {
       if (agents.size === 0) return ALLOWED;
       return (
-        deny(agents.get(keyOf(tenant, agentId)), "agent", nowMs) ??
+        deny(agents.get(keyOf(tenant, agentId)), "agent", nowMs, call) ??
         (credentialId === undefined
           ? undefined
           : deny(
@@ -178,6 +218,7 @@ export function createRevocationSet(): RevocationSet {
                   : undefined),
               "credential",
               nowMs,
+              call,
             )) ??
         ALLOWED
       );

@@ -10,6 +10,8 @@ import {
   readKafkaConfig,
   readNatsConfig,
   sizeBytes,
+  HOLD_CLASSES,
+  type HoldClass,
   type CommonConfig,
   type KafkaConfig,
   type NatsConfig,
@@ -49,6 +51,8 @@ export const DEFAULT_POLL_ACK_WAIT_MS = 60_000;
 export const DEFAULT_POLL_WAIT_MS = 10_000;
 export const DEFAULT_MIN_VERIFICATION_INTERVAL_MS = 30_000;
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
+/** How long a step-up's owner has to approve before the hold becomes a revoke. */
+export const DEFAULT_HOLD_TIMEOUT_MS = 15 * 60_000;
 export const DEFAULT_CASCADE_WINDOW_MS = 24 * 3_600_000;
 export const DEFAULT_CASCADE_MAX_EDGES = 100_000;
 /** One tenant's share of the delegation graph (issue 16: no tenant flushes another's tree). */
@@ -136,6 +140,9 @@ export interface RevokerConfig {
     readonly patterns: readonly string[];
     readonly timeoutMs: number;
     readonly defaultVerdict: ApprovalDefault;
+    /** A step-up holds these kinds of call until the owner approves, for at most `holdTimeoutMs`. */
+    readonly holdActions: readonly HoldClass[];
+    readonly holdTimeoutMs: number;
   };
   /** Revoking an agent revokes the sub-agents it delegated to (seen within `windowMs`). */
   readonly cascade: {
@@ -229,6 +236,21 @@ const makePatterns = makeValidator<readonly string[]>((input) =>
       return item;
     }),
 );
+
+const makeHoldClasses = makeValidator<readonly HoldClass[]>((input) => {
+  const items = input
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+  const unknown = items.filter(
+    (item) => !(HOLD_CLASSES as readonly string[]).includes(item),
+  );
+  if (unknown.length > 0 || items.length === 0)
+    throw new Error(
+      `a comma-separated non-empty list of ${HOLD_CLASSES.join(", ")}${unknown.length > 0 ? `; unknown: ${unknown.join(", ")}` : ""}`,
+    );
+  return [...new Set(items)] as HoldClass[];
+});
 
 const makeCidrs = makeValidator<readonly string[]>((input) => {
   const items = input
@@ -407,6 +429,14 @@ export function loadRevokerConfig(
           choices: Object.values(ApprovalDefault),
           default: ApprovalDefault.revoke,
         }),
+        REVOKER_HOLD_ACTIONS: makeHoldClasses({
+          default: HOLD_CLASSES,
+          desc: "what a step-up holds at the gateways until the owner approves",
+        }),
+        REVOKER_HOLD_TIMEOUT: durationMs({
+          default: DEFAULT_HOLD_TIMEOUT_MS,
+          desc: "how long a step-up's owner has to approve before it escalates to revoke",
+        }),
         REVOKER_CONSOLE: bool({
           default: true,
           desc: "serve the SOC console at /console/",
@@ -532,6 +562,8 @@ export function loadRevokerConfig(
       patterns: raw.REVOKER_APPROVAL_AGENTS,
       timeoutMs: raw.REVOKER_APPROVAL_TIMEOUT,
       defaultVerdict: raw.REVOKER_APPROVAL_DEFAULT,
+      holdActions: raw.REVOKER_HOLD_ACTIONS,
+      holdTimeoutMs: raw.REVOKER_HOLD_TIMEOUT,
     }),
     cascade: Object.freeze({
       enabled: raw.REVOKER_CASCADE,

@@ -130,6 +130,10 @@ export async function startLocalRevoker(options: {
     matches: compileApprovalPatterns(config.approval.patterns),
     timeoutMs: config.approval.timeoutMs,
     defaultVerdict: config.approval.defaultVerdict,
+    hold: {
+      actions: config.approval.holdActions,
+      timeoutMs: config.approval.holdTimeoutMs,
+    },
     handle: (action) => transmitter.handleAction(action),
     audit,
     metrics,
@@ -173,8 +177,8 @@ export async function startLocalRevoker(options: {
         metrics.decisions.labels("skipped").inc();
         return;
       }
-      if (!(await approvals.hold(action)))
-        await transmitter.handleAction(action);
+      const now = await approvals.gate(action);
+      if (now) await transmitter.handleAction(now);
       metrics.decisions.labels("queued").inc();
     },
     async addOperatorStream(streamId, push) {

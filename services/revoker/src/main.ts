@@ -124,6 +124,10 @@ async function main(): Promise<void> {
     matches: approvalPatterns,
     timeoutMs: config.approval.timeoutMs,
     defaultVerdict: config.approval.defaultVerdict,
+    hold: {
+      actions: config.approval.holdActions,
+      timeoutMs: config.approval.holdTimeoutMs,
+    },
     handle: (action) => transmitter.handleAction(action),
     audit,
     metrics,
@@ -179,8 +183,8 @@ async function main(): Promise<void> {
     logger,
     metrics,
     handle: async (action) => {
-      if (!(await approvals.hold(action)))
-        await transmitter.handleAction(action);
+      const now = await approvals.gate(action);
+      if (now) await transmitter.handleAction(now);
     },
   });
   const api = buildSsfApi(

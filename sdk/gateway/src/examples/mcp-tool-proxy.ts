@@ -92,7 +92,14 @@ await serveExample("example-mcp-tool-proxy", (app, warden, _config, log) => {
           message: "unauthenticated: send Authorization: Bearer <token>",
         },
       });
-    const verdict = warden.enforcer.mayAct(caller.agentId, caller.credentialId);
+    const verdict = warden.enforcer.mayAct(
+      caller.agentId,
+      caller.credentialId,
+      undefined,
+      rpc.method === "tools/call"
+        ? { verb: verbOf(toolName(rpc)) }
+        : { verb: "read" },
+    );
     if (rpc.method !== "tools/call") {
       if (!verdict.allowed)
         return reply.code(403).send({
@@ -101,7 +108,11 @@ await serveExample("example-mcp-tool-proxy", (app, warden, _config, log) => {
           error: {
             code: REVOKED_ERROR_CODE,
             message: "refused by Warden",
-            data: refusalBody(verdict.revocation, verdict.matched),
+            data: refusalBody(
+              verdict.revocation,
+              verdict.matched,
+              verdict.held,
+            ),
           },
         });
       return reply.send(await forward(rpc));
@@ -117,7 +128,7 @@ await serveExample("example-mcp-tool-proxy", (app, warden, _config, log) => {
         error: {
           code: REVOKED_ERROR_CODE,
           message: "refused by Warden",
-          data: refusalBody(verdict.revocation, verdict.matched),
+          data: refusalBody(verdict.revocation, verdict.matched, verdict.held),
         },
       };
     } else {

@@ -14,7 +14,17 @@ const STOP_FORCE_MS = 15_000;
 export function refusalBody(
   revocation: Revocation,
   matched: "agent" | "credential",
+  held?: readonly string[],
 ) {
+  if (held !== undefined && revocation.hold !== undefined)
+    return {
+      error: "held_for_approval",
+      message: `Warden holds this agent's ${held.join(", ")} calls until its owner approves (answer due by ${revocation.hold.answer_by}): ${revocation.reason}`,
+      reason: revocation.reason,
+      decision_id: revocation.decisionId,
+      held,
+      answer_by: revocation.hold.answer_by,
+    };
   return {
     error: matched === "agent" ? "agent_revoked" : "credential_revoked",
     message: `Warden revoked ${matched === "agent" ? "this agent" : "this credential"}: ${revocation.reason}`,

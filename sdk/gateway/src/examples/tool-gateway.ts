@@ -26,13 +26,22 @@ await serveExample("example-tool-gateway", (app, warden, _config, log) => {
           "send Authorization: Bearer <token> (and x-agent-id with an API key)",
       });
     const tool = TOY_TOOLS[request.params.tool];
-    const verdict = warden.enforcer.mayAct(caller.agentId, caller.credentialId);
+    // Described, so a held agent's ordinary calls still go through (step-up hold).
+    const verdict = warden.enforcer.mayAct(
+      caller.agentId,
+      caller.credentialId,
+      undefined,
+      {
+        verb: tool?.verb ?? "execute",
+        sensitivity: tool?.resource.sensitivity,
+      },
+    );
     let status: number;
     let body: unknown;
     let records = 0;
     if (!verdict.allowed) {
       status = 403;
-      body = refusalBody(verdict.revocation, verdict.matched);
+      body = refusalBody(verdict.revocation, verdict.matched, verdict.held);
     } else if (!tool) {
       status = 404;
       body = { error: "unknown_tool", tools: Object.keys(TOY_TOOLS) };

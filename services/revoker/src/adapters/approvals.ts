@@ -5,7 +5,9 @@ import {
   needsApproval,
   pendingApproval,
   resolveApproval,
+  stepUpPending,
   type ApprovalDefault,
+  type HoldPolicy,
   type PendingApproval,
 } from "../core/approval.js";
 import { AuditStep, auditRecord } from "../core/audit.js";
@@ -19,6 +21,12 @@ export type Verdict = "approve" | "deny";
 export interface Approvals {
   /** Puts the action in the pending queue if it needs approval; true if it did (or already had). */
   hold(action: AgentAction): Promise<boolean>;
+  /**
+   * What to carry out now for an incoming action: undefined while a revoke waits for approval;
+   * a step-up with its hold (actions and deadline) after it is queued for its owner; any other
+   * action as it is.
+   */
+  gate(action: AgentAction): Promise<AgentAction | undefined>;
   list(): Promise<PendingApproval[]>;
   /** What the timeout applies to a held revocation nobody answered. */
   readonly onTimeout: ApprovalDefault;
@@ -47,6 +55,8 @@ export async function startApprovals(options: {
   readonly matches: (tenant: string, agentId: string) => boolean;
   readonly timeoutMs: number;
   readonly defaultVerdict: ApprovalDefault;
+  /** What a step-up holds and how long its owner has to answer. */
+  readonly hold: HoldPolicy;
   readonly handle: (action: AgentAction) => Promise<void>;
   readonly audit: AuditLog;
   readonly metrics: RevokerMetrics;
@@ -80,7 +90,10 @@ export async function startApprovals(options: {
     if (value === undefined) return false;
     const pending = JSON.parse(value) as PendingApproval;
     const action = resolveApproval(pending, verdict, by, note);
-    if (action) await options.handle(action);
+    // Another step-up of the same agent still waiting keeps the hold: only its own answer lifts it.
+    const keepHold =
+      action?.kind === "release" && (await otherHolds(pending)) > 0;
+    if (action && !keepHold) await options.handle(action);
     await audit.write([
       auditRecord(
         judgedAction(pending, verdict, by, note),
@@ -99,6 +112,42 @@ export async function startApprovals(options: {
     return true;
   }
 
+  async function otherHolds(pending: PendingApproval): Promise<number> {
+    const { tenant, agentId, id } = pending.action;
+    return (await list()).filter(
+      (item) =>
+        item.action.kind === "step_up" &&
+        item.action.id !== id &&
+        item.action.tenant === tenant &&
+        item.action.agentId === agentId,
+    ).length;
+  }
+
+  async function awaitOwner(action: AgentAction): Promise<AgentAction> {
+    const key = kvKeyToken(action.id);
+    const pending = stepUpPending(action, Date.now(), options.hold);
+    if (!(await kv.create(key, JSON.stringify(pending)))) {
+      // A redelivered step-up: the first hold and its deadline stand.
+      const existing = await kv.get(key);
+      return existing === undefined
+        ? pending.action
+        : (JSON.parse(existing) as PendingApproval).action;
+    }
+    pendingCount += 1;
+    await audit.write([
+      auditRecord(
+        pending.action,
+        AuditStep.awaitingApproval,
+        new Date().toISOString(),
+      ),
+    ]);
+    log.info(
+      { decision_id: action.id, deadline_ms: pending.deadline_ms },
+      "step-up: sensitive actions held until the owner approves",
+    );
+    return pending.action;
+  }
+
   let checking = false;
   const timer = setInterval(() => {
     if (checking) return;
@@ -109,7 +158,12 @@ export async function startApprovals(options: {
       .then(async (pending) => {
         for (const item of pending)
           if (Date.now() >= item.deadline_ms)
-            await decide(item.action.id, verdict, "timeout");
+            // An unanswered step-up escalates to revoke, whatever the revoke default is.
+            await decide(
+              item.action.id,
+              item.action.kind === "step_up" ? "deny" : verdict,
+              "timeout",
+            );
       })
       .catch((error: unknown) =>
         log.warn(
@@ -121,26 +175,28 @@ export async function startApprovals(options: {
   }, TIMEOUT_CHECK_MS);
   await list();
 
-  return {
-    async hold(action) {
-      if (!needsApproval(action, options.matches)) return false;
-      const pending = pendingApproval(action, Date.now(), options.timeoutMs);
-      // Already pending (a redelivered decision): keep the first request and its deadline.
-      if (!(await kv.create(kvKeyToken(action.id), JSON.stringify(pending))))
-        return true;
-      pendingCount += 1;
-      await audit.write([
-        auditRecord(
-          action,
-          AuditStep.awaitingApproval,
-          new Date().toISOString(),
-        ),
-      ]);
-      log.info(
-        { decision_id: action.id, deadline_ms: pending.deadline_ms },
-        "revocation held for approval",
-      );
+  async function hold(action: AgentAction): Promise<boolean> {
+    if (!needsApproval(action, options.matches)) return false;
+    const pending = pendingApproval(action, Date.now(), options.timeoutMs);
+    // Already pending (a redelivered decision): keep the first request and its deadline.
+    if (!(await kv.create(kvKeyToken(action.id), JSON.stringify(pending))))
       return true;
+    pendingCount += 1;
+    await audit.write([
+      auditRecord(action, AuditStep.awaitingApproval, new Date().toISOString()),
+    ]);
+    log.info(
+      { decision_id: action.id, deadline_ms: pending.deadline_ms },
+      "revocation held for approval",
+    );
+    return true;
+  }
+
+  return {
+    hold,
+    async gate(action) {
+      if (action.kind === "step_up") return awaitOwner(action);
+      return (await hold(action)) ? undefined : action;
     },
     list,
     onTimeout: options.defaultVerdict,

@@ -19,7 +19,15 @@ import type { SigningKeys } from "../signing-key.js";
  * signed with the revoker's SET keys (the JWKS gateways verify with).
  */
 export interface KillSwitch {
-  apply(action: AgentAction, nowIso: string): Promise<KillSwitchMessage>;
+  /**
+   * Sets the agent's state for a revoke, reinstate, step-up (hold) or release; undefined
+   * when the current state outranks it (a hold never downgrades a revoke, a release lifts
+   * only a hold).
+   */
+  apply(
+    action: AgentAction,
+    nowIso: string,
+  ): Promise<KillSwitchMessage | undefined>;
 }
 
 /** What the revoked caller is told: the user-facing reason, never detector internals (issue 16). */
@@ -27,9 +35,15 @@ export function killSwitchMessage(
   action: AgentAction,
   nowIso: string,
 ): KillSwitchMessage {
+  const hold = action.kind === "step_up" ? action.hold : undefined;
   return {
     version: 1,
-    action: action.kind === "reinstate" ? "reinstate" : "revoke",
+    action:
+      action.kind === "reinstate" || action.kind === "release"
+        ? "reinstate"
+        : hold
+          ? "hold"
+          : "revoke",
     tenant: action.tenant,
     agent_id: action.agentId,
     credential_ids: action.credentialIds,
@@ -37,7 +51,46 @@ export function killSwitchMessage(
     reason: action.reasonUser,
     issued_at: nowIso,
     expires_at: null,
+    ...(hold
+      ? {
+          hold: {
+            actions: [...hold.actions],
+            answer_by: new Date(hold.answerByMs).toISOString(),
+          },
+        }
+      : {}),
   };
+}
+
+/**
+ * What an action does to the agent's stored state, given the state now. Pure. A step-up
+ * reaches the gateways as a hold only if the agent is not already revoked, and an owner's
+ * approval lifts a hold but never a revoke that came meanwhile.
+ */
+export function killSwitchWrite(
+  action: AgentAction,
+  current: KillSwitchMessage | undefined,
+): "put" | "delete" | "keep" {
+  switch (action.kind) {
+    case "revoke":
+      return "put";
+    case "reinstate":
+      return "delete";
+    case "step_up":
+      return current?.action === "revoke" ? "keep" : "put";
+    case "release":
+      return current?.action === "hold" ? "delete" : "keep";
+    case "alert":
+      return "keep";
+  }
+}
+
+function storedMessage(
+  bytes: Uint8Array | undefined,
+): KillSwitchMessage | undefined {
+  if (bytes === undefined) return undefined;
+  const parsed = parseKillSwitchMessage(bytes);
+  return parsed.ok ? parsed.message : undefined;
 }
 
 /** The wire bytes of a message, signed (the all-in-one's kill switch signs the same way). */
@@ -63,7 +116,10 @@ async function signLegacyEntries(
   logger: Logger,
 ): Promise<void> {
   let count = 0;
-  for await (const key of await kv.keys()) {
+  // Keys first: a kv.get while nats.js's keys() iterator is open ends the iteration early.
+  const all: string[] = [];
+  for await (const key of await kv.keys()) all.push(key);
+  for (const key of all) {
     const entry = await kv.get(key);
     if (!entry || entry.operation !== "PUT") continue;
     if (killSwitchSignature(entry.value) !== undefined) continue;
@@ -74,6 +130,35 @@ async function signLegacyEntries(
   }
   if (count > 0)
     logger.info({ count }, "unsigned kill-switch entries signed in place");
+}
+
+/**
+ * A hold or a release, written only if the state it reads allows it (killSwitchWrite) and
+ * compare-and-set on that read, so a revoke written in between is neither overwritten by the
+ * hold nor deleted by the release. False when it was not written.
+ */
+async function writeIfOutranked(
+  kv: KV,
+  key: string,
+  action: AgentAction,
+  bytes: Uint8Array,
+): Promise<boolean> {
+  for (;;) {
+    const entry = await kv.get(key);
+    const live = entry?.operation === "PUT" ? entry : undefined;
+    const write = killSwitchWrite(action, storedMessage(live?.value));
+    if (write === "keep") return false;
+    try {
+      if (write === "delete" && entry)
+        await kv.delete(key, { previousSeq: entry.revision });
+      else if (entry) await kv.put(key, bytes, { previousSeq: entry.revision });
+      else await kv.create(key, bytes);
+      return true;
+    } catch (error) {
+      // Someone wrote the key since the read (wrong last sequence): judge again on the new state.
+      if (!/wrong last sequence|key exists/i.test(String(error))) throw error;
+    }
+  }
 }
 
 export async function openKillSwitch(
@@ -88,12 +173,14 @@ export async function openKillSwitch(
   await signLegacyEntries(kv, keys, logger);
   return {
     async apply(action, nowIso) {
+      const key = revokedAgentKey(action.tenant, action.agentId);
       const message = killSwitchMessage(action, nowIso);
       const bytes = await signedKillSwitchMessage(keys, message);
-      const key = revokedAgentKey(action.tenant, action.agentId);
       // State first, so a gateway that re-syncs after missing the message still sees it.
-      if (message.action === "revoke") await kv.put(key, bytes);
-      else await kv.delete(key);
+      if (action.kind === "revoke") await kv.put(key, bytes);
+      else if (action.kind === "reinstate") await kv.delete(key);
+      else if (!(await writeIfOutranked(kv, key, action, bytes)))
+        return undefined;
       connection.publish(
         names.killSwitchSubject(action.tenant, action.agentId),
         bytes,

@@ -7,6 +7,7 @@ import { openJournal } from "./journal.js";
 import type { SigningKeys } from "../signing-key.js";
 import {
   killSwitchMessage,
+  killSwitchWrite,
   signedKillSwitchMessage,
   type KillSwitch,
 } from "./kill-switch.js";
@@ -105,7 +106,16 @@ export function openLocalKillSwitch(
     async apply(action, nowIso) {
       const message = killSwitchMessage(action, nowIso);
       const key = revokedAgentKey(action.tenant, action.agentId);
-      if (message.action === "revoke")
+      const stored = await kv.get(key);
+      // One process owns the journal and applies one action at a time per agent's decision.
+      const write = killSwitchWrite(
+        action,
+        stored === undefined
+          ? undefined
+          : (JSON.parse(stored) as KillSwitchMessage),
+      );
+      if (write === "keep") return undefined;
+      if (write === "put")
         await kv.put(
           key,
           new TextDecoder().decode(

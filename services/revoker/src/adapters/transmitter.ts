@@ -301,8 +301,10 @@ export function createTransmitter(options: {
       // SET or a connector call fails below (the decision is then redelivered and the
       // kill switch, idempotent per agent, re-applied).
       for (const action of [cause, ...cascaded]) {
-        if (action.kind === "step_up" || action.kind === "alert") continue;
+        if (action.kind === "alert") continue;
         const message = await options.killSwitch.apply(action, nowIso);
+        // A hold on an agent already revoked, or a release after a revoke, moves nothing.
+        if (!message) continue;
         metrics.killSwitch.labels(message.action).inc();
         records.push(auditRecord(action, AuditStep.killSwitch, nowIso));
       }

@@ -1,4 +1,4 @@
-import type { DecisionV1 } from "@warden/shared";
+import type { DecisionV1, HoldClass } from "@warden/shared";
 
 /**
  * What the revoker does about one agent, whatever caused it: a detector decision or a
@@ -9,6 +9,8 @@ export const ActionKind = {
   revoke: "revoke",
   stepUp: "step_up",
   reinstate: "reinstate",
+  /** The owner approved a step-up: the hold is lifted (only a hold: never a revoke). */
+  release: "release",
   /** Tells receivers that asked for CAEP risk-level-change; moves no kill switch, calls no connector. */
   alert: "alert",
 } as const;
@@ -40,6 +42,13 @@ export interface AgentAction {
   readonly owner: string | undefined;
   readonly onBehalfOf: string | undefined;
   readonly delegation: readonly string[];
+  /** A step-up's hold at the gateways: what it covers and when the owner's answer is due. */
+  readonly hold?: ActionHold;
+}
+
+export interface ActionHold {
+  readonly actions: readonly HoldClass[];
+  readonly answerByMs: number;
 }
 
 /** CAEP 1.0 risk-level-change levels. */
@@ -61,8 +70,9 @@ export const CREDENTIAL_COMPROMISE_DETECTORS: readonly string[] = [
 export const DEFAULT_TENANT = "default";
 export const USER_REASON = {
   revoke: "Access was suspended by the security policy.",
-  step_up: "Additional verification is required before continuing.",
+  step_up: "Sensitive actions are held until the agent's owner approves them.",
   reinstate: "Access was restored.",
+  release: "The agent's owner approved; sensitive actions are allowed again.",
   alert: "Unusual activity was noticed.",
 } as const satisfies Record<ActionKind, string>;
 
@@ -71,6 +81,36 @@ export const USER_REASON = {
  * the agent now); an alert follows its risk, so an alert below RISK_MEDIUM_AT is the way back
  * to LOW once the agent recovers.
  */
+/** The action an owner's approval of a step-up leads to: the hold lifted, risk back to LOW. Pure. */
+export function releaseAction(
+  stepUp: AgentAction,
+  reasonAdmin: string,
+): AgentAction {
+  const { hold: _hold, ...rest } = stepUp;
+  return {
+    ...rest,
+    kind: ActionKind.release,
+    reasonAdmin,
+    reasonUser: USER_REASON.release,
+    riskLevel: RiskLevel.low,
+  };
+}
+
+/** A step-up its owner refused or left unanswered, as a revoke of the same decision. Pure. */
+export function escalatedAction(
+  stepUp: AgentAction,
+  reasonAdmin: string,
+): AgentAction {
+  const { hold: _hold, ...rest } = stepUp;
+  return {
+    ...rest,
+    kind: ActionKind.revoke,
+    reasonAdmin,
+    reasonUser: USER_REASON.revoke,
+    riskLevel: RiskLevel.high,
+  };
+}
+
 export function riskLevelOf(
   action: DecisionV1["action"],
   risk: number | undefined,

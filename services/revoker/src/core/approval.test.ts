@@ -7,7 +7,9 @@ import {
   pendingApproval,
   judgedAction,
   resolveApproval,
+  stepUpPending,
 } from "./approval.js";
+import { killSwitchMessage, killSwitchWrite } from "../adapters/kill-switch.js";
 
 const action = actionFromDecision(
   {
@@ -79,5 +81,66 @@ describe("approval", () => {
         );
       }),
     );
+  });
+
+  it("a step-up holds now; approval releases it, refusal or the timeout revokes", () => {
+    const stepUp = { ...action, kind: "step_up" as const };
+    const pending = stepUpPending(stepUp, 1000, {
+      actions: ["export", "send_external"],
+      timeoutMs: 500,
+    });
+    expect(pending.action.hold).toEqual({
+      actions: ["export", "send_external"],
+      answerByMs: 1500,
+    });
+    expect(needsApproval(stepUp, () => true)).toBe(false);
+    const released = resolveApproval(pending, "approve", "owner");
+    expect(released).toMatchObject({
+      kind: "release",
+      riskLevel: "LOW",
+      reasonAdmin: "burst (approved by owner)",
+    });
+    expect(released?.hold).toBeUndefined();
+    expect(resolveApproval(pending, "deny", "owner")).toMatchObject({
+      kind: "revoke",
+      reasonUser: "Access was suspended by the security policy.",
+    });
+    expect(resolveApproval(pending, "deny", "timeout")?.reasonAdmin).toBe(
+      "burst (step-up not approved by its owner in time; escalated to revoke)",
+    );
+    expect(
+      killSwitchMessage(pending.action, "2026-11-23T10:00:00.000Z"),
+    ).toMatchObject({
+      action: "hold",
+      hold: {
+        actions: ["export", "send_external"],
+        answer_by: "1970-01-01T00:00:01.500Z",
+      },
+    });
+    expect(
+      killSwitchMessage(released!, "2026-11-23T10:00:00.000Z").action,
+    ).toBe("reinstate");
+  });
+
+  it("a hold never replaces a revoke and a release lifts only a hold", () => {
+    const at = "2026-11-23T10:00:00.000Z";
+    const revoked = killSwitchMessage(action, at);
+    const held = killSwitchMessage(
+      {
+        ...action,
+        kind: "step_up",
+        hold: { actions: ["export"], answerByMs: 0 },
+      },
+      at,
+    );
+    const stepUp = { ...action, kind: "step_up" as const };
+    const release = { ...action, kind: "release" as const };
+    expect(killSwitchWrite(stepUp, undefined)).toBe("put");
+    expect(killSwitchWrite(stepUp, held)).toBe("put");
+    expect(killSwitchWrite(stepUp, revoked)).toBe("keep");
+    expect(killSwitchWrite(release, held)).toBe("delete");
+    expect(killSwitchWrite(release, revoked)).toBe("keep");
+    expect(killSwitchWrite(release, undefined)).toBe("keep");
+    expect(killSwitchWrite(action, held)).toBe("put");
   });
 });

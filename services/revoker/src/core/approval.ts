@@ -1,9 +1,19 @@
-import type { AgentAction } from "./action.js";
+import type { HoldClass } from "@warden/shared";
+import {
+  ActionKind,
+  escalatedAction,
+  releaseAction,
+  type AgentAction,
+} from "./action.js";
 
 /**
  * Human in the loop (issue 6): revoke decisions about agents matching an approval pattern
  * wait in a pending queue until a person approves or denies them, or until the timeout
- * applies the configured default. Manual actions and step-up never wait.
+ * applies the configured default. Manual actions never wait.
+ *
+ * A step-up (issue 15) is the other way round: it acts at once — the agent's sensitive calls
+ * are held at the gateways — and waits in the same queue for the agent's owner. Approving
+ * releases the hold; denying, or no answer by the hold's deadline, escalates to revoke.
  */
 export const ApprovalDefault = { revoke: "revoke", deny: "deny" } as const;
 export type ApprovalDefault =
@@ -65,6 +75,11 @@ export function judgedAction(
   by: string,
   note?: string,
 ): AgentAction {
+  if (pending.action.kind === ActionKind.stepUp && by === "timeout")
+    return {
+      ...pending.action,
+      reasonAdmin: `${pending.action.reasonAdmin} (step-up not approved by its owner in time; escalated to revoke)`,
+    };
   const verb = verdict === "approve" ? "approved" : "denied";
   const why = note ? `: ${note}` : "";
   return {
@@ -73,13 +88,42 @@ export function judgedAction(
   };
 }
 
-/** The action a person's (or the timeout's) verdict leads to: the revoke, or nothing. */
+/**
+ * The action a person's (or the timeout's) verdict leads to: for a held revoke, the revoke or
+ * nothing; for a step-up, the release of its hold or the revoke it escalates to.
+ */
 export function resolveApproval(
   pending: PendingApproval,
   verdict: "approve" | "deny",
   by: string,
   note?: string,
 ): AgentAction | undefined {
-  if (verdict === "deny") return undefined;
-  return judgedAction(pending, verdict, by, note);
+  const judged = judgedAction(pending, verdict, by, note);
+  if (pending.action.kind === ActionKind.stepUp)
+    return verdict === "approve"
+      ? releaseAction(pending.action, judged.reasonAdmin)
+      : escalatedAction(pending.action, judged.reasonAdmin);
+  return verdict === "deny" ? undefined : judged;
+}
+
+/** What a step-up holds and until when, as its pending entry and kill-switch message carry it. */
+export function stepUpPending(
+  action: AgentAction,
+  nowMs: number,
+  policy: HoldPolicy,
+): PendingApproval {
+  const pending = pendingApproval(action, nowMs, policy.timeoutMs);
+  return {
+    ...pending,
+    action: {
+      ...action,
+      hold: { actions: policy.actions, answerByMs: pending.deadline_ms },
+    },
+  };
+}
+
+/** The policy's hold (REVOKER_HOLD_ACTIONS, REVOKER_HOLD_TIMEOUT). */
+export interface HoldPolicy {
+  readonly actions: readonly HoldClass[];
+  readonly timeoutMs: number;
 }

@@ -179,7 +179,8 @@ export function connectorJobs(
           queued_at_ms: nowMs,
         });
     } else if (
-      action.kind !== "step_up" ||
+      // A hold and its release move no account: only a webhook hears of them.
+      (action.kind !== "step_up" && action.kind !== "release") ||
       connector.type === ConnectorType.webhook
     ) {
       jobs.push({

@@ -192,6 +192,24 @@ export function actionEvents(
         ...credentialCompromiseEvents(action, options.credentialType),
         riskLevelEvent(action),
       ];
+    case ActionKind.release:
+      // The level the agent had before the step-up is not Warden's to know, so an assurance
+      // receiver hears the recovery as risk-level-change LOW; a claims receiver gets the claim cleared.
+      return [
+        ...(options.stepUpEvent === StepUpEvent.tokenClaimsChange
+          ? [
+              {
+                type: EventType.tokenClaimsChange,
+                discriminator: "",
+                payload: {
+                  claims: { warden_step_up_required: false },
+                  ...reasons(action),
+                },
+              },
+            ]
+          : []),
+        riskLevelEvent(action),
+      ];
     case ActionKind.reinstate:
       return [
         { type: EventType.accountEnabled, discriminator: "", payload: {} },
@@ -226,12 +244,15 @@ export function buildActionSets(
       aud: target.audience,
       iat: Math.floor(options.nowSeconds),
       // The agent is part of it: a cascade sends the same event types about several agents under one txn.
+      // So is the kind, but for a revoke (whose jtis predate it): a step-up, its release and the revoke it
+      // escalates to share the txn and the risk-level-change event, and none may be taken for another.
       jti: setJti(
         action.id,
         target.streamId,
         event.type,
         action.agentId,
         event.discriminator,
+        ...(action.kind === "revoke" ? [] : [action.kind]),
       ),
       txn: action.id,
       toe: action.eventTimeSeconds,

@@ -77,10 +77,16 @@ export const adminRoutes: FastifyPluginCallback<SsfApiContext> = (
         decision_id: pending.action.id,
         tenant: pending.action.tenant,
         agent_id: pending.action.agentId,
+        // step_up: the agent is held now; approve releases it, deny or the timeout revokes it.
+        kind: pending.action.kind,
         reason: pending.action.reasonAdmin,
         requested_at: new Date(pending.requested_at_ms).toISOString(),
         deadline: new Date(pending.deadline_ms).toISOString(),
-        on_timeout: approvals.onTimeout,
+        on_timeout:
+          pending.action.kind === "step_up" ? "revoke" : approvals.onTimeout,
+        ...(pending.action.hold
+          ? { held: [...pending.action.hold.actions] }
+          : {}),
       })),
   );
   for (const verdict of ["approve", "deny"] as const) {
