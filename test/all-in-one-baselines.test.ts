@@ -138,6 +138,14 @@ describe("baselines in the all-in-one", () => {
     // Under the absolute limit (100 calls in 10 s): only the agent's baseline (16) revokes it.
     expect(replayed.map((decision) => decision.action)).toEqual(["revoke"]);
     expect(live.map(judged)).toEqual(replayed.map(judged));
+    // Counted under the baseline service's own metric names.
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^warden_baseline_published_total\{level="agent",service="all-in-one"\} [1-9]/m,
+    );
+    expect(metrics).toMatch(
+      /^warden_baseline_refresh_failures_total\{service="all-in-one"\} 0$/m,
+    );
   });
 
   it("serves the query API behind the gateway tokens, one tenant per token", async () => {

@@ -25,6 +25,7 @@ import {
   insertDecisions,
   insertEvents,
   insertRevocations,
+  createRefreshMetrics,
   loadBaselineConfig,
   startLocalBaselines,
   type LocalBaselineCounts,
@@ -211,6 +212,7 @@ export async function startAllInOne(options: {
     database,
     settings: options.baselines ?? loadBaselineConfig({}).model,
     index: engine.baselines,
+    metrics: createRefreshMetrics(registry),
     logger: options.logger,
   });
   const decisions = createDecisionLog();

@@ -7,7 +7,8 @@ export {
 } from "./events-table.js";
 export type { BaselineConfig } from "./config.js";
 export { DEFAULT_BASELINE_OPS_PORT, loadBaselineConfig } from "./config.js";
-export { createBaselineMetrics } from "./metrics.js";
+export { createBaselineMetrics, createRefreshMetrics } from "./metrics.js";
+export type { RefreshMetrics } from "./metrics.js";
 export { buildModel, hourOfWeekIndex } from "./model/build-model.js";
 export type { ScopeAggregates, VocabularyRow } from "./model/build-model.js";
 export type { ModelSettings } from "./config.js";

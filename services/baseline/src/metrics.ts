@@ -36,6 +36,39 @@ export interface BaselineMetrics {
   observe(sources: BaselineGaugeSources): void;
 }
 
+export interface RefreshMetrics {
+  readonly refreshSeconds: Histogram;
+  readonly refreshFailures: Counter;
+  readonly baselinesPublished: Counter<"level">;
+}
+
+/**
+ * The refresh's metrics, in the service's registry or in another host's (the all-in-one
+ * refreshes the same baselines and counts them under the same names).
+ */
+export function createRefreshMetrics(registry: Registry): RefreshMetrics {
+  const registers = [registry];
+  return {
+    refreshSeconds: new Histogram({
+      name: "warden_baseline_refresh_duration_seconds",
+      help: "Time to compute and publish every baseline once",
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers,
+    }),
+    refreshFailures: new Counter({
+      name: "warden_baseline_refresh_failures_total",
+      help: "Baseline refreshes that failed (retried at the next interval)",
+      registers,
+    }),
+    baselinesPublished: new Counter({
+      name: "warden_baseline_published_total",
+      help: "Baselines published (the KV bucket; in the all-in-one, its baselines table), by level (agent, peer, tenant)",
+      labelNames: ["level"] as const,
+      registers,
+    }),
+  };
+}
+
 /** Every metric of the baseline service, declared once (see services/baseline/README.md). */
 export function createBaselineMetrics(): BaselineMetrics {
   const registry = createRegistry("baseline");
@@ -83,17 +116,8 @@ export function createBaselineMetrics(): BaselineMetrics {
         this.set({ table }, lag);
     },
   });
-  const refreshSeconds = new Histogram({
-    name: "warden_baseline_refresh_duration_seconds",
-    help: "Time to compute and publish every baseline once",
-    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
-    registers,
-  });
-  const refreshFailures = new Counter({
-    name: "warden_baseline_refresh_failures_total",
-    help: "Baseline refreshes that failed (retried at the next interval)",
-    registers,
-  });
+  const { refreshSeconds, refreshFailures, baselinesPublished } =
+    createRefreshMetrics(registry);
   new Gauge({
     name: "warden_baseline_agents_with_baseline",
     help: "Agents whose own baseline is trusted, as of the last refresh",
@@ -110,12 +134,6 @@ export function createBaselineMetrics(): BaselineMetrics {
       const last = sources?.lastRefreshMs();
       this.set(last === undefined ? -1 : (Date.now() - last) / 1000);
     },
-  });
-  const baselinesPublished = new Counter({
-    name: "warden_baseline_published_total",
-    help: "Baselines written to the KV bucket, by level (agent, peer, tenant)",
-    labelNames: ["level"] as const,
-    registers,
   });
   const publishErrors = new Counter({
     name: "warden_baseline_kv_publish_errors_total",

@@ -7,6 +7,7 @@ import {
   type Logger,
 } from "@warden/shared";
 import type { ModelSettings } from "../config.js";
+import type { RefreshMetrics } from "../metrics.js";
 import { buildModel } from "../model/build-model.js";
 import type { ModelIndex } from "../model/event-time-baselines.js";
 import { refreshTick } from "../model/refresh-tick.js";
@@ -52,9 +53,10 @@ export async function startLocalBaselines(options: {
   readonly settings: ModelSettings;
   /** The detector's baseline index: models go here as they are built. */
   readonly index: ModelIndex;
+  readonly metrics: RefreshMetrics;
   readonly logger: Logger;
 }): Promise<LocalBaselines> {
-  const { clickhouse, database, settings, index } = options;
+  const { clickhouse, database, settings, index, metrics } = options;
   const log = options.logger.child({ component: "baselines" });
   const stored = await loadModels(clickhouse, database);
   let tickMs = -Infinity;
@@ -74,6 +76,7 @@ export async function startLocalBaselines(options: {
   let chain: Promise<void> = Promise.resolve();
 
   async function refreshAt(tick: number): Promise<void> {
+    const endTimer = metrics.refreshSeconds.startTimer();
     const window = { startMs: tick - settings.windowMs, endMs: tick };
     const built: BaselineModel[] = [];
     for (const level of LEVELS)
@@ -93,7 +96,11 @@ export async function startLocalBaselines(options: {
           }),
         );
     await saveModels(clickhouse, database, built);
-    for (const model of built) index.set(baselineKey(model.scope), model);
+    for (const model of built) {
+      index.set(baselineKey(model.scope), model);
+      metrics.baselinesPublished.inc({ level: model.scope.level });
+    }
+    endTimer();
     tickMs = tick;
     lastBuilt = built.length;
     refreshes += 1;
@@ -110,6 +117,7 @@ export async function startLocalBaselines(options: {
         refreshAt(tick).catch((error: unknown) => {
           // The models of the previous tick stay; the next tick tries again.
           refreshFailures += 1;
+          metrics.refreshFailures.inc();
           log.error(
             { tick, err: describeError(error) },
             "baseline refresh failed",
