@@ -129,7 +129,7 @@ describe("baselines in the all-in-one", () => {
       maxAgents: 1_000,
       idleEvictMs: 6 * 3_600_000,
     });
-    const replayed = replayLines(
+    const replayed = await replayLines(
       lines,
       engine,
       createReplaySummary(),

@@ -6,18 +6,17 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import {
-  acceptedKeys,
   authenticateBearer,
   OPEN_BINDING,
-  classifyBatch,
   createDeduplicator,
   createIngestMetrics,
   createMappedRoutes,
+  deadLetterJsonRecord,
+  httpDeadLetterHeaders,
+  openLocalDeadLetters,
   registerHttpIngest,
   registerMappedIngest,
-  type DeadLetterSink,
   type IngestConfig,
-  type IngestSink,
   type LineResult,
 } from "@warden/ingest";
 import {
@@ -34,6 +33,7 @@ import {
 import {
   DEFAULT_DETECTOR_LIMITS,
   DEFAULT_POLICY,
+  createDetectorMetrics,
   createScoringEngine,
 } from "@warden/detector";
 import {
@@ -61,11 +61,7 @@ import {
   type FastifyReply,
   type FastifyRequest,
 } from "fastify";
-import {
-  countDeadLettersByReason,
-  ensureDeadLettersTable,
-  insertDeadLetters,
-} from "./all-in-one-dead-letters.js";
+import { createAllInOnePipeline } from "./all-in-one-pipeline.js";
 import type { TransmitterConfig } from "./all-in-one-config.js";
 import { registerConsole } from "@warden/console";
 import { registerAllInOneQueries } from "./all-in-one-queries.js";
@@ -192,9 +188,10 @@ export async function startAllInOne(options: {
   const database = options.clickhouse.database;
   const clickhouse = await createClickHouse(options.clickhouse);
   await ensureEventsTable(clickhouse, database);
-  await ensureDeadLettersTable(clickhouse, database);
+  const deadLetters = await openLocalDeadLetters(clickhouse, database);
   const registry = createRegistry("all-in-one");
   const metrics = createIngestMetrics(registry);
+  const detectorMetrics = createDetectorMetrics(registry);
   const { ingest } = options;
   const deduplicator = createDeduplicator({
     windowMs: ingest.dedupWindowMs,
@@ -226,7 +223,6 @@ export async function startAllInOne(options: {
         log.error({ error: String(error) }, "audit record not stored"),
       );
   };
-  const counts = { accepted: 0, rejected: 0 };
   const revoker = await startLocalRevoker({
     dataDir: options.dataDir,
     config: {
@@ -263,13 +259,18 @@ export async function startAllInOne(options: {
     policy: FINDING_SINK_POLICY,
     logger: options.logger,
     deadLetter: (target, findings, reason) =>
-      insertDeadLetters(clickhouse, database, [
+      deadLetters.write([
         {
-          received_at: Date.now(),
-          reason: "finding_undelivered",
-          detail: `${target.type} ${target.id}: ${reason}`,
-          gateway: "",
-          raw_base64: Buffer.from(JSON.stringify(findings)).toString("base64"),
+          key: null,
+          value: Buffer.from(JSON.stringify(findings)),
+          headers: httpDeadLetterHeaders(
+            {
+              reason: "finding_undelivered",
+              detail: `${target.type} ${target.id}: ${reason}`,
+            },
+            new Date(),
+            undefined,
+          ),
         },
       ]),
   });
@@ -288,89 +289,24 @@ export async function startAllInOne(options: {
     findingsInFlight.add(sent);
   };
 
-  const sink: IngestSink = async (messages, binding) => {
-    const nowMs = Date.now();
-    const outcomes = classifyBatch(
-      messages,
-      { ...ingest, nowMs },
-      deduplicator,
-      binding,
-    );
-    const accepted = outcomes.flatMap((outcome) =>
-      outcome.kind === "accepted" ? [outcome.event] : [],
-    );
-    await insertEvents(clickhouse, database, accepted);
-    await insertDeadLetters(
-      clickhouse,
-      database,
-      outcomes.flatMap((outcome, index) =>
-        outcome.kind === "rejected"
-          ? [
-              {
-                received_at: nowMs,
-                reason: outcome.reason,
-                detail: outcome.detail,
-                gateway:
-                  binding.kind === "gateway" ? binding.credential.gateway : "",
-                raw_base64: (messages[index] ?? Buffer.alloc(0)).toString(
-                  "base64",
-                ),
-              },
-            ]
-          : [],
-      ),
-    );
-    deduplicator.remember(acceptedKeys(outcomes));
-    counts.accepted += accepted.length;
-    counts.rejected += outcomes.filter((o) => o.kind === "rejected").length;
-    metrics.countOutcomes(
-      outcomes.map((outcome) => ({ outcome, source: "http" as const })),
-      nowMs,
-    );
-    for (const event of accepted) {
-      await baselines.advance(event.time_ms);
-      const { decision } = engine.observe(event, new Date().toISOString());
-      if (!decision) continue;
+  const { sink, deadLetter, counts } = createAllInOnePipeline({
+    ingest,
+    deduplicator,
+    ingestMetrics: metrics,
+    detectorMetrics,
+    engine,
+    // The baseline service's models for the event's tick, refreshed on the watermark.
+    baselines: { prepare: (event) => baselines.advance(event.time_ms) },
+    store: (events) => insertEvents(clickhouse, database, events),
+    deadLetters,
+    async record(decision) {
       decisions.add(decision);
       await insertDecisions(clickhouse, database, [decision]);
-      await revoker.handle(decision);
       sendFinding(decision);
-      log.warn(
-        {
-          decision_id: decision.decision_id,
-          agent_id: decision.agent_id,
-          action: decision.action,
-          summary: decision.reasons[0]?.summary,
-        },
-        "decision",
-      );
-    }
-    return outcomes.map((outcome, index): LineResult => {
-      const line = index + 1;
-      if (outcome.kind === "rejected")
-        return {
-          line,
-          status: "rejected",
-          reason: outcome.reason,
-          detail: outcome.detail,
-        };
-      return { line, status: outcome.kind };
-    });
-  };
-
-  // Foreign records no mapper could map (CloudTrail, OTLP) join the same dead-letter table.
-  const deadLetter: DeadLetterSink = (letters, binding) =>
-    insertDeadLetters(
-      clickhouse,
-      database,
-      letters.map((letter) => ({
-        received_at: Date.now(),
-        reason: letter.reason,
-        detail: `${letter.format}: ${letter.detail}`,
-        gateway: binding.kind === "gateway" ? binding.credential.gateway : "",
-        raw_base64: letter.raw.toString("base64"),
-      })),
-    );
+    },
+    act: (decision) => revoker.handle(decision),
+    logger: options.logger,
+  });
   const guard = {
     tokens: ingest.httpTokens,
     limits: ingest.httpLimits,
@@ -424,9 +360,26 @@ export async function startAllInOne(options: {
   app.get("/v1/kill-switch", guarded, (request, reply) =>
     reply.send(ofCaller(request, revoker.revoked())),
   );
-  app.get("/v1/dead-letters/count", guarded, async (_request, reply) =>
-    reply.send(await countDeadLettersByReason(clickhouse, database)),
+  const callerGateway = (request: FastifyRequest): string | undefined =>
+    ingest.httpTokens.length === 0
+      ? undefined
+      : authenticateBearer(request.headers.authorization, ingest.httpTokens)
+          ?.gateway;
+  app.get("/v1/dead-letters/count", guarded, async (request, reply) =>
+    reply.send(await deadLetters.countByReason(callerGateway(request))),
   );
+  app.get("/v1/dead-letters", guarded, async (request, reply) => {
+    const limit = readDecisionLimit(request.query);
+    if (!limit.ok)
+      return reply
+        .code(400)
+        .send({ error: "invalid_request", message: limit.message });
+    const records = await deadLetters.latest(
+      limit.value,
+      callerGateway(request),
+    );
+    return reply.send(records.map(deadLetterJsonRecord));
+  });
   app.get("/v1/events/count", guarded, async (_request, reply) => {
     const rows = await (
       await clickhouse.query({

@@ -130,7 +130,7 @@ describe("warden import cloudtrail", () => {
       idleEvictMs: 3_600_000,
     });
     const replay = createReplaySummary();
-    const decisions = replayLines(lines, engine, replay);
+    const decisions = await replayLines(lines, engine, replay);
     expect(replay.events).toBe(summary.events);
     expect(replay.rejected).toEqual({});
     expect(decisions.map((d) => d.agent_id)).toContain(

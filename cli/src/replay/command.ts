@@ -25,11 +25,10 @@ import { decisionFinding } from "@warden/revoker";
 import type { DecisionV1 } from "@warden/shared";
 import { UsageError } from "../api-client.js";
 import {
-  acceptLine,
   createExpiryCursor,
-  createReplaySummary,
+  createReplay,
   formatReplaySummary,
-  scoreEvent,
+  type Replay,
 } from "./replay.js";
 
 interface ReplayOptions {
@@ -56,14 +55,16 @@ function openLines(path: string): AsyncIterator<string> {
 function createTrailingPass(
   path: string,
   baselines: EventTimeBaselines,
-): (windowStartMs: number, firstEventMs: number) => Promise<void> {
-  const cursor = createExpiryCursor(baselines);
+  replay: () => Replay,
+): (windowStartMs: number) => Promise<void> {
+  let cursor: ReturnType<typeof createExpiryCursor> | undefined;
   let lines: AsyncIterator<string> | undefined;
   let held: string | undefined;
   let ended = false;
-  return async (windowStartMs, firstEventMs) => {
-    if (ended || windowStartMs <= firstEventMs) return;
+  return async (windowStartMs) => {
+    if (ended) return;
     lines ??= openLines(path);
+    cursor ??= createExpiryCursor(baselines, replay());
     for (;;) {
       if (held === undefined) {
         const next = await lines.next();
@@ -86,6 +87,8 @@ const { version } = createRequire(import.meta.url)("../../package.json") as {
 /** Agents kept in state during a replay: a whole fleet fits; the bound only guards memory. */
 const REPLAY_MAX_AGENTS = 1_000_000;
 const REPLAY_IDLE_EVICT_MS = 2 * 60 * 60 * 1000;
+/** Lines handed to the stages at once: the outcome is the same for any size. */
+const REPLAY_BATCH_LINES = 1_000;
 
 export function registerReplay(program: Command): void {
   program
@@ -137,9 +140,8 @@ export function registerReplay(program: Command): void {
         ? createEventTimeBaselines(loadBaselineConfig(process.env).model)
         : undefined;
       const expire = baselines
-        ? createTrailingPass(options.input, baselines)
+        ? createTrailingPass(options.input, baselines, () => replay)
         : undefined;
-      let firstEventMs = Infinity;
       const totalBytes = statSync(options.input).size;
       const file = createReadStream(options.input);
       const text = options.input.endsWith(".gz")
@@ -155,26 +157,32 @@ export function registerReplay(program: Command): void {
           })
         : undefined;
       bar?.start(totalBytes, 0, { events: 0, decisions: 0 });
-      const summary = createReplaySummary();
       let decisions = 0;
+      const replay = createReplay({
+        engine,
+        baselines,
+        ...(expire ? { expire } : {}),
+        async onDecision(decision) {
+          decisions++;
+          if (!output.write(`${JSON.stringify(render(decision))}\n`))
+            await once(output, "drain");
+        },
+      });
+      const { summary } = replay;
+      let batch: string[] = [];
+      const flush = async () => {
+        await replay.lines(batch);
+        batch = [];
+        bar?.update(file.bytesRead, { events: summary.events, decisions });
+      };
       for await (const line of createInterface({
         input: text,
         crlfDelay: Infinity,
       })) {
-        const event = acceptLine(line, summary);
-        const windowStart = event && baselines?.advance(event.time_ms);
-        if (event) firstEventMs = Math.min(firstEventMs, event.time_ms);
-        if (windowStart !== undefined && expire)
-          await expire(windowStart, firstEventMs);
-        const decision = event && scoreEvent(event, engine, summary, baselines);
-        if (decision) {
-          decisions++;
-          if (!output.write(`${JSON.stringify(render(decision))}\n`))
-            await once(output, "drain");
-        }
-        if (bar && summary.lines % 10_000 === 0)
-          bar.update(file.bytesRead, { events: summary.events, decisions });
+        batch.push(line);
+        if (batch.length >= REPLAY_BATCH_LINES) await flush();
       }
+      await flush();
       bar?.update(totalBytes, { events: summary.events, decisions });
       bar?.stop();
       output.end();

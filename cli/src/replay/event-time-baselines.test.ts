@@ -57,14 +57,19 @@ function history(agent: string, burst: number): string[] {
 }
 
 describe("replay with baselines in event time", () => {
-  it("learns an agent's pace from the file and holds it to its own limit", () => {
+  it("learns an agent's pace from the file and holds it to its own limit", async () => {
     // 60 calls in 10 s: under the absolute limit (100), far over this agent's baseline (16).
     const lines = history("steady", 60);
-    const cold = replayLines(lines, engine(), createReplaySummary());
+    const cold = await replayLines(lines, engine(), createReplaySummary());
     expect(cold).toEqual([]);
     const baselines = createEventTimeBaselines(SETTINGS);
     const scoring = engine();
-    const warm = replayLines(lines, scoring, createReplaySummary(), baselines);
+    const warm = await replayLines(
+      lines,
+      scoring,
+      createReplaySummary(),
+      baselines,
+    );
     // The burst limit revokes, once (the minute's rate alone stays under the alert budget).
     expect(warm.map((decision) => decision.action)).toEqual(["revoke"]);
     const revoke = warm[0];
@@ -82,7 +87,7 @@ describe("replay with baselines in event time", () => {
     expect(model?.history.events).toBe(1440);
   });
 
-  it("uses only events before the tick, and drops those that left the window", () => {
+  it("uses only events before the tick, and drops those that left the window", async () => {
     const settings = {
       ...SETTINGS,
       windowMs: 60 * MINUTE,
@@ -95,7 +100,7 @@ describe("replay with baselines in event time", () => {
     const lines = Array.from({ length: 180 }, (_, i) =>
       auditLine("a", i, T0 + i * MINUTE + 1),
     );
-    replayLines(lines, scoring, createReplaySummary(), baselines);
+    await replayLines(lines, scoring, createReplaySummary(), baselines);
     const model = scoring.baselines.get(agentBaselineKey("acme", "a"));
     const lastTick =
       Math.floor((T0 + 179 * MINUTE) / settings.refreshMs) * settings.refreshMs;
@@ -106,9 +111,9 @@ describe("replay with baselines in event time", () => {
     expect(baselines.history.scopes).toBe(3);
   });
 
-  it("gives the same decisions when the same input is replayed twice", () => {
-    fc.assert(
-      fc.property(
+  it("gives the same decisions when the same input is replayed twice", async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(
           fc.record({
             agent: fc.constantFrom("a", "b", "c"),
@@ -117,7 +122,7 @@ describe("replay with baselines in event time", () => {
           { minLength: 1, maxLength: 400 },
         ),
         fc.integer({ min: 0, max: 200 }),
-        (steps, burst) => {
+        async (steps, burst) => {
           let t = T0;
           const lines = steps.map((step, i) =>
             auditLine(step.agent, i, (t += step.gapMs)),
@@ -129,16 +134,16 @@ describe("replay with baselines in event time", () => {
             minHistoryEvents: 20,
             minHistorySpanMs: 3_600_000,
           };
-          const run = () =>
+          const run = async () =>
             JSON.stringify(
-              replayLines(
+              await replayLines(
                 lines,
                 engine(),
                 createReplaySummary(),
                 createEventTimeBaselines(settings),
               ),
             );
-          expect(run()).toBe(run());
+          expect(await run()).toBe(await run());
         },
       ),
       { numRuns: 40 },

@@ -26,7 +26,7 @@ function auditLine(agent: string, index: number, timeMs: number): string {
   });
 }
 
-function replayAll(lines: readonly string[]) {
+async function replayAll(lines: readonly string[]) {
   const engine = createScoringEngine({
     limits: DEFAULT_DETECTOR_LIMITS,
     policy: DEFAULT_POLICY,
@@ -34,7 +34,7 @@ function replayAll(lines: readonly string[]) {
     idleEvictMs: 3_600_000,
   });
   const summary = createReplaySummary();
-  const decisions = replayLines(lines, engine, summary);
+  const decisions = await replayLines(lines, engine, summary);
   return { summary, decisions };
 }
 
@@ -51,8 +51,8 @@ describe("replay", () => {
     "",
   ];
 
-  it("revokes a runaway agent once, in event time, and summarises the run", () => {
-    const { summary, decisions } = replayAll(lines);
+  it("revokes a runaway agent once, in event time, and summarises the run", async () => {
+    const { summary, decisions } = await replayAll(lines);
     expect(decisions).toHaveLength(1);
     expect(decisions[0]).toMatchObject({
       agent_id: "runaway",
@@ -71,9 +71,23 @@ describe("replay", () => {
     ]);
   });
 
-  it("gives byte-identical decisions for the same input", () => {
-    expect(JSON.stringify(replayAll(lines).decisions)).toBe(
-      JSON.stringify(replayAll(lines).decisions),
+  it("gives byte-identical decisions for the same input", async () => {
+    expect(JSON.stringify((await replayAll(lines)).decisions)).toBe(
+      JSON.stringify((await replayAll(lines)).decisions),
+    );
+  });
+
+  it("drops a re-sent event as the ingest would, so a gateway's retry cannot trip the burst limit", async () => {
+    // 90 distinct calls, each sent twice: 180 lines, under the 100-call limit once de-duplicated.
+    const retried = Array.from({ length: 90 }, (_, i) =>
+      auditLine("retrying", i, T0 + i * 20),
+    ).flatMap((line) => [line, line]);
+    const { summary, decisions } = await replayAll(retried);
+    expect(decisions).toEqual([]);
+    expect(summary.events).toBe(90);
+    expect(summary.duplicates).toBe(90);
+    expect(formatReplaySummary(summary)[0]).toBe(
+      "events: 90 accepted of 180 lines (0 rejected, 90 duplicates)",
     );
   });
 });

@@ -24,3 +24,12 @@ export {
 export type { DetectorConfig } from "./config.js";
 export { DEFAULT_DETECTOR_OPS_PORT, loadDetectorConfig } from "./config.js";
 export { createDetectorMetrics } from "./metrics.js";
+export type {
+  DecisionPorts,
+  DetectorInput,
+  DetectorStage,
+  DetectorStageMetrics,
+  EventTimeModels,
+} from "./core/stage.js";
+export { createDetectorStage } from "./core/stage.js";
+export type { DetectorMetrics } from "./metrics.js";

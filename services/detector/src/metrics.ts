@@ -35,8 +35,9 @@ export interface DetectorMetrics {
 }
 
 /** Every metric of the detector service, declared once (see services/detector/README.md). */
-export function createDetectorMetrics(): DetectorMetrics {
-  const registry = createRegistry("detector");
+export function createDetectorMetrics(
+  registry: Registry = createRegistry("detector"),
+): DetectorMetrics {
   const registers = [registry];
   let sources: DetectorGaugeSources | undefined;
   const decisions = new Counter({

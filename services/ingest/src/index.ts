@@ -16,6 +16,12 @@ export {
 } from "./core/accept.js";
 export type { Outcome } from "./core/classify.js";
 export { acceptedKeys, classifyBatch } from "./core/classify.js";
+export type {
+  ForwardedEvent,
+  IngestPorts,
+  RejectedMessage,
+} from "./core/stage.js";
+export { ingestBatch } from "./core/stage.js";
 export type { Deduplicator } from "./core/dedup.js";
 export {
   DEFAULT_DEDUP_MAX_ENTRIES,
@@ -26,8 +32,10 @@ export {
 export type { DeadLetterOrigin } from "./core/dead-letter.js";
 export {
   DEAD_LETTER_HEADER,
+  FORMAT_HEADER,
   ORIGIN_HEADER,
   deadLetterHeaders,
+  httpDeadLetterHeaders,
 } from "./core/dead-letter.js";
 export type { GatewayCredential } from "./core/gateway-tokens.js";
 export {
@@ -94,7 +102,6 @@ export {
   wardenReply,
 } from "./adapters/http-mapped.js";
 export { MAPPED_PATH, createMappedRoutes } from "./adapters/mapped-routes.js";
-export { FORMAT_HEADER } from "./adapters/http-to-kafka.js";
 export type { OtlpMappingConfig } from "./core/mappers/otlp-genai.js";
 export {
   DEFAULT_OTLP_MAPPING,
@@ -105,3 +112,14 @@ export {
 } from "./core/mappers/otlp-genai.js";
 export type { OtlpSpan } from "./core/mappers/otlp-wire.js";
 export { decodeTraceRequest } from "./core/mappers/otlp-wire.js";
+export type {
+  DeadLetterJson,
+  DeadLetterRecord,
+  LocalDeadLetters,
+} from "./adapters/local-dead-letters.js";
+export {
+  LOCAL_DEAD_LETTER_RETENTION_DAYS,
+  deadLetterJsonRecord,
+  fromDeadLetterJson,
+  openLocalDeadLetters,
+} from "./adapters/local-dead-letters.js";

@@ -1,22 +1,78 @@
-import type { Consumer, Kafka, Message, Producer } from "kafkajs";
+import type { Consumer, Kafka, Producer } from "kafkajs";
 import type { JetStreamClient } from "nats";
 import {
   kafkaUnreachable,
-  parseCanonicalEvent,
   retry,
-  validateDecision,
-  type CanonicalEvent,
-  type DecisionV1,
   type Logger,
   type WardenNames,
 } from "@warden/shared";
 import type { ScoringEngine } from "../core/engine.js";
+import { createDetectorStage, type DecisionPorts } from "../core/stage.js";
 
 import type { DetectorConfig } from "../config.js";
 import type { DetectorMetrics } from "../metrics.js";
 import { planRestore, type RestoreRange } from "./state-restore.js";
 
 const PUBLISH_RETRY_MAX_DELAY_MS = 5_000;
+
+/**
+ * Publishes a batch's decisions to JetStream (acted) and agent.decisions.v1 (recorded). The
+ * engine has already observed the batch (an incident is open at its action), so handing it back
+ * to kafkajs would re-observe it and hold the decision for good. Both publications are
+ * idempotent (Nats-Msg-Id = decision id; idempotent producer), so they are retried here until
+ * they succeed or the service stops.
+ */
+function publisher(options: {
+  readonly jetstream: JetStreamClient;
+  readonly producer: Producer;
+  readonly names: WardenNames;
+  readonly metrics: DetectorMetrics;
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+  readonly heartbeat: () => Promise<void>;
+}): DecisionPorts["publish"] {
+  const { jetstream, producer, names, metrics, log } = options;
+  const encoder = new TextEncoder();
+  return ({ recorded, acted }) =>
+    retry(
+      async () => {
+        await Promise.all([
+          ...acted.map((decision) =>
+            jetstream.publish(
+              names.decisionSubject(
+                decision.tenant ?? "default",
+                decision.agent_id,
+              ),
+              encoder.encode(JSON.stringify(decision)),
+              { msgID: decision.decision_id },
+            ),
+          ),
+          producer.send({
+            topic: names.topics.decisions,
+            messages: recorded.map((decision) => ({
+              key: decision.agent_id,
+              value: JSON.stringify(decision),
+            })),
+            acks: -1,
+          }),
+        ]);
+      },
+      {
+        attempts: Number.POSITIVE_INFINITY,
+        maxDelayMs: PUBLISH_RETRY_MAX_DELAY_MS,
+        shouldRetry: () => true,
+        signal: options.signal,
+        onRetry: (error, attempt, delayMs) => {
+          metrics.publishRetries.inc();
+          log.warn(
+            { err: error, attempt, delayMs, decisions: recorded.length },
+            "publishing decisions failed; retrying",
+          );
+          options.heartbeat().catch(() => undefined);
+        },
+      },
+    );
+}
 
 /**
  * agent.events.v1 → scoring engine → decisions, published to JetStream
@@ -37,7 +93,6 @@ export async function startDecisionPipeline(options: {
 }): Promise<{ consumer: Consumer; producer: Producer; stop(): Promise<void> }> {
   const { kafka, jetstream, config, names, metrics, engine } = options;
   const log = options.logger.child({ component: "decision-pipeline" });
-  const encoder = new TextEncoder();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const consumer = kafka.consumer({ groupId: names.groups.detector });
   const restoring = new Map<number, RestoreRange>();
@@ -90,6 +145,24 @@ export async function startDecisionPipeline(options: {
       await admin.disconnect();
     }
   }
+  let heartbeat: () => Promise<void> = () => Promise.resolve();
+  const stage = createDetectorStage({
+    engine,
+    ports: {
+      publish: publisher({
+        jetstream,
+        producer,
+        names,
+        metrics,
+        log,
+        signal: stopping.signal,
+        heartbeat: () => heartbeat(),
+      }),
+    },
+    metrics,
+    logger: log,
+    decidedAt: () => new Date().toISOString(),
+  });
   try {
     await producer.connect();
     await consumer.connect();
@@ -108,115 +181,15 @@ export async function startDecisionPipeline(options: {
       await restored;
       if (!payload.isRunning() || payload.isStale()) return;
       const restore = restoring.get(batch.partition);
-      const decisions: DecisionV1[] = [];
-      const nowIso = new Date().toISOString();
-      for (const message of batch.messages) {
-        let event: CanonicalEvent;
-        try {
-          event = parseCanonicalEvent(message.value);
-        } catch (error) {
-          log.warn(
-            { partition: batch.partition, offset: message.offset, err: error },
-            "skipping a message that is not canonical event JSON",
-          );
-          continue;
-        }
-        if (restore && Number(message.offset) < restore.until) {
-          // Rebuilding state: the decisions this causes were published before the restart.
-          engine.observe(event, nowIso);
-          metrics.restoredEvents.inc();
-          continue;
-        }
-        metrics.events.inc();
-        const started = performance.now();
-        const scored = engine.observe(event, nowIso);
-        metrics.scoringSeconds.observe((performance.now() - started) / 1000);
-        if (scored.baselineAgeMs !== undefined)
-          metrics.baselineAgeSeconds.observe(scored.baselineAgeMs / 1000);
-        for (const rule of scored.suppressedBy)
-          metrics.suppressed.labels(rule).inc();
-        if (scored.held) metrics.held.inc();
-        const decision = scored.decision;
-        if (decision === undefined) continue;
-        const validation = validateDecision(decision);
-        if (!validation.ok) {
-          metrics.invalidDecisions.inc();
-          log.error(
-            {
-              decisionId: decision.decision_id,
-              problems: validation.problems,
-            },
-            "decision fails the decision schema; not published",
-          );
-          continue;
-        }
-        decisions.push(decision);
-      }
-      if (decisions.length > 0) {
-        const messages: Message[] = decisions.map((decision) => ({
-          key: decision.agent_id,
-          value: JSON.stringify(decision),
-        }));
-        const toRevoker = engine.policy.dryRun ? [] : decisions;
-        // The engine has already observed this batch (an incident is open at its action), so
-        // handing the batch back to kafkajs would re-observe it and hold the decision for good.
-        // Both publications are idempotent (Nats-Msg-Id = decision id; idempotent producer),
-        // so they are retried here until they succeed or the service stops.
-        await retry(
-          () =>
-            Promise.all([
-              ...toRevoker.map((decision) =>
-                jetstream.publish(
-                  names.decisionSubject(
-                    decision.tenant ?? "default",
-                    decision.agent_id,
-                  ),
-                  encoder.encode(JSON.stringify(decision)),
-                  { msgID: decision.decision_id },
-                ),
-              ),
-              producer.send({
-                topic: names.topics.decisions,
-                messages,
-                acks: -1,
-              }),
-            ]),
-          {
-            attempts: Number.POSITIVE_INFINITY,
-            maxDelayMs: PUBLISH_RETRY_MAX_DELAY_MS,
-            shouldRetry: () => true,
-            signal: stopping.signal,
-            onRetry: (error, attempt, delayMs) => {
-              metrics.publishRetries.inc();
-              log.warn(
-                { err: error, attempt, delayMs, decisions: decisions.length },
-                "publishing decisions failed; retrying",
-              );
-              payload.heartbeat().catch(() => undefined);
-            },
-          },
-        );
-        const decidedMs = Date.now();
-        for (const decision of decisions) {
-          const detector = decision.reasons[0]?.detector ?? "none";
-          if (engine.policy.dryRun)
-            metrics.dryRunDecisions.labels(decision.action).inc();
-          else metrics.decisions.labels(decision.action, detector).inc();
-          metrics.decisionLatencySeconds.observe(
-            (decidedMs - Date.parse(decision.at)) / 1000,
-          );
-          log.info(
-            {
-              decisionId: decision.decision_id,
-              agentId: decision.agent_id,
-              action: decision.action,
-              dryRun: engine.policy.dryRun,
-              summary: decision.reasons[0]?.summary,
-            },
-            "decision",
-          );
-        }
-      }
+      heartbeat = () => payload.heartbeat();
+      const decisions = await stage.run(
+        batch.messages.map((message) => ({
+          bytes: message.value,
+          where: { partition: batch.partition, offset: message.offset },
+          restoring:
+            restore !== undefined && Number(message.offset) < restore.until,
+        })),
+      );
       const next = Number(batch.lastOffset()) + 1;
       // While restoring, the committed offset is ahead: never move it back.
       if (restore && next >= restore.until) restoring.delete(batch.partition);

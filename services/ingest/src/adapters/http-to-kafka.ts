@@ -6,7 +6,7 @@ import {
 } from "@warden/shared";
 import { acceptAuditMessage, type AcceptOptions } from "../core/accept.js";
 import { chunkBySize } from "../core/chunk.js";
-import { DEAD_LETTER_HEADER, ORIGIN_HEADER } from "../core/dead-letter.js";
+import { ORIGIN_HEADER, httpDeadLetterHeaders } from "../core/dead-letter.js";
 import type { IngestSink, LineResult } from "./http-ingest.js";
 import type { DeadLetterSink } from "./http-mapped.js";
 
@@ -65,9 +65,6 @@ export function kafkaIngestSink(options: {
   };
 }
 
-/** Header naming the foreign format of a dead-lettered record (`cloudtrail`, `otlp`). */
-export const FORMAT_HEADER = "warden-format";
-
 /**
  * Cluster mode: records no mapper could turn into an audit event go straight to
  * agent.audit.dlq (they are not audit events, so the consumer has nothing to check), with the
@@ -79,20 +76,13 @@ export function kafkaDeadLetterSink(options: {
 }): DeadLetterSink {
   return async (letters, binding) => {
     if (letters.length === 0) return;
-    const receivedAt = new Date().toISOString();
+    const receivedAt = new Date();
     const gateway =
       binding.kind === "gateway" ? binding.credential.gateway : undefined;
     const records = letters.map((letter) => ({
       key: gateway ?? null,
       value: letter.raw,
-      headers: {
-        [DEAD_LETTER_HEADER.reason]: letter.reason,
-        [DEAD_LETTER_HEADER.detail]: letter.detail,
-        [DEAD_LETTER_HEADER.receivedAt]: receivedAt,
-        [ORIGIN_HEADER.source]: "http",
-        [FORMAT_HEADER]: letter.format,
-        ...(gateway ? { [ORIGIN_HEADER.gateway]: gateway } : {}),
-      },
+      headers: httpDeadLetterHeaders(letter, receivedAt, gateway),
     }));
     for (const chunk of chunkBySize(records))
       await options.producer.send({

@@ -1,4 +1,11 @@
-import type { Consumer, IHeaders, Kafka, Message, Producer } from "kafkajs";
+import type {
+  Consumer,
+  IHeaders,
+  Kafka,
+  KafkaMessage,
+  Message,
+  Producer,
+} from "kafkajs";
 import {
   AUDIT_RECORD_HEADER,
   kafkaUnreachable,
@@ -7,7 +14,8 @@ import {
 } from "@warden/shared";
 import { OPEN_BINDING, type Binding } from "../core/accept.js";
 import { chunkBySize } from "../core/chunk.js";
-import { acceptedKeys, classifyBatch } from "../core/classify.js";
+import type { Outcome } from "../core/classify.js";
+import { ingestBatch } from "../core/stage.js";
 import { deadLetterHeaders, ORIGIN_HEADER } from "../core/dead-letter.js";
 import type { Deduplicator } from "../core/dedup.js";
 import {
@@ -55,6 +63,14 @@ function recordBinding(
       };
 }
 
+function countKinds(
+  outcomes: readonly Outcome[],
+): Record<Outcome["kind"], number> {
+  const counts = { accepted: 0, rejected: 0, duplicate: 0 };
+  for (const outcome of outcomes) counts[outcome.kind]++;
+  return counts;
+}
+
 /**
  * agent.audit.v1 → agent.events.v1 (key = agent id) or agent.audit.dlq (original bytes,
  * reason in headers). A batch's offsets are committed, and its event ids remembered for
@@ -100,51 +116,56 @@ export async function startKafkaPipeline(options: {
       const bindings = batch.messages.map((message, index) =>
         recordBinding(message.headers, values[index] as Buffer, credentials),
       );
-      const outcomes = classifyBatch(
+      const send = async (topic: string, messages: Message[]) => {
+        // Sequential sends, each acknowledged by all replicas, before anything is committed.
+        for (const chunk of chunkBySize(messages))
+          await producer.send({ topic, messages: chunk, acks: -1 });
+      };
+      const outcomes = await ingestBatch(
         values,
         { ...config, nowMs: receivedAt.getTime() },
         deduplicator,
+        {
+          forward: (events) =>
+            send(
+              names.topics.events,
+              events.map(({ event }) => ({
+                key: event.agent.id,
+                value: JSON.stringify(event),
+              })),
+            ),
+          deadLetter: (rejected) =>
+            send(
+              names.topics.auditDlq,
+              rejected.map(({ index, reason, detail }) => {
+                const message = batch.messages[index] as KafkaMessage;
+                return {
+                  key: message.key,
+                  value: message.value ?? Buffer.alloc(0),
+                  headers: deadLetterHeaders(
+                    { reason, detail },
+                    {
+                      topic: batch.topic,
+                      partition: batch.partition,
+                      offset: message.offset,
+                      receivedAt,
+                      gateway: verifiedGateway(bindings[index]),
+                    },
+                  ),
+                };
+              }),
+            ),
+        },
         (index) => bindings[index] ?? OPEN_BINDING,
       );
-      const events: Message[] = [];
-      const deadLetters: Message[] = [];
       const counted = outcomes.map((outcome, index) => {
-        const message = batch.messages[
-          index
-        ] as (typeof batch.messages)[number];
         const source: IngestSource =
-          header(message.headers, ORIGIN_HEADER.source) === "http"
+          header(batch.messages[index]?.headers, ORIGIN_HEADER.source) ===
+          "http"
             ? "http"
             : "kafka";
-        if (outcome.kind === "accepted") {
-          events.push({
-            key: outcome.event.agent.id,
-            value: JSON.stringify(outcome.event),
-          });
-        } else if (outcome.kind === "rejected") {
-          deadLetters.push({
-            key: message.key,
-            value: message.value ?? Buffer.alloc(0),
-            headers: deadLetterHeaders(outcome, {
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: message.offset,
-              receivedAt,
-              gateway: verifiedGateway(bindings[index]),
-            }),
-          });
-        }
         return { outcome, source };
       });
-      // Sequential sends, each acknowledged by all replicas, before anything is committed.
-      for (const [topic, messages] of [
-        [names.topics.events, events],
-        [names.topics.auditDlq, deadLetters],
-      ] as const) {
-        for (const chunk of chunkBySize(messages))
-          await producer.send({ topic, messages: chunk, acks: -1 });
-      }
-      deduplicator.remember(acceptedKeys(outcomes));
       await consumer.commitOffsets([
         {
           topic: batch.topic,
@@ -163,9 +184,7 @@ export async function startKafkaPipeline(options: {
       log.debug(
         {
           partition: batch.partition,
-          accepted: events.length,
-          rejected: deadLetters.length,
-          duplicates: outcomes.length - events.length - deadLetters.length,
+          ...countKinds(outcomes),
         },
         "batch forwarded",
       );

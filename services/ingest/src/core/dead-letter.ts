@@ -1,5 +1,3 @@
-import type { Rejection } from "./accept.js";
-
 /**
  * Dead letters carry the original bytes as their value and everything else in headers,
  * so the value can be re-submitted exactly as the gateway sent it.
@@ -28,7 +26,7 @@ export interface DeadLetterOrigin {
 }
 
 export function deadLetterHeaders(
-  rejection: { readonly reason: Rejection; readonly detail: string },
+  rejection: { readonly reason: string; readonly detail: string },
   origin: DeadLetterOrigin,
 ): Record<string, string> {
   return {
@@ -39,5 +37,32 @@ export function deadLetterHeaders(
     [DEAD_LETTER_HEADER.sourceOffset]: origin.offset,
     [DEAD_LETTER_HEADER.receivedAt]: origin.receivedAt.toISOString(),
     ...(origin.gateway ? { [ORIGIN_HEADER.gateway]: origin.gateway } : {}),
+  };
+}
+
+/** Header naming the foreign format of a dead-lettered record (`cloudtrail`, `otlp`). */
+export const FORMAT_HEADER = "warden-format";
+
+/**
+ * Headers of a dead letter that never was a record of agent.audit.v1: a foreign record no
+ * mapper could map (cluster and all-in-one), or a line the all-in-one rejected at its HTTP
+ * door. `reason` is an ingest rejection, or another room's (`finding_undelivered`).
+ */
+export function httpDeadLetterHeaders(
+  rejection: {
+    readonly reason: string;
+    readonly detail: string;
+    readonly format?: string | undefined;
+  },
+  receivedAt: Date,
+  gateway: string | undefined,
+): Record<string, string> {
+  return {
+    [DEAD_LETTER_HEADER.reason]: rejection.reason,
+    [DEAD_LETTER_HEADER.detail]: rejection.detail,
+    [DEAD_LETTER_HEADER.receivedAt]: receivedAt.toISOString(),
+    [ORIGIN_HEADER.source]: "http",
+    ...(rejection.format ? { [FORMAT_HEADER]: rejection.format } : {}),
+    ...(gateway ? { [ORIGIN_HEADER.gateway]: gateway } : {}),
   };
 }
