@@ -234,7 +234,13 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
     maxEntries: maxAgents,
     idleMs: SEEN_MEMORY_MS,
   });
+  // The same per peer group (tenant and agent kind): a few per tenant, kept as long.
+  const peerSightings = createBoundedStore<SeenSets>({
+    maxEntries: maxAgents,
+    idleMs: SEEN_MEMORY_MS,
+  });
   let sightingKey = "";
+  let peerSightingKey = "";
   let sightingMs = 0;
   // Credentials Warden revoked, with the event time it did: a later use means it did not hold.
   const revoked = createBoundedStore<number>({
@@ -251,7 +257,10 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
     denyRules: policy.denyRules,
     baselines,
     revokedAtMs: undefined,
-    seen: () => sightings.touch(sightingKey, sightingMs, createSeenSets),
+    seen: (scope) =>
+      scope === "peer"
+        ? peerSightings.touch(peerSightingKey, sightingMs, createSeenSets)
+        : sightings.touch(sightingKey, sightingMs, createSeenSets),
   };
   return {
     baselines,
@@ -290,6 +299,7 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
       input.credentialAgents = credentialAgents;
       input.denyRules = policy.denyRules;
       sightingKey = key;
+      peerSightingKey = state.baselineKeys.peer;
       sightingMs = t;
       input.revokedAtMs =
         revoked.size === 0 ? undefined : revoked.get(credentialKey);

@@ -1,9 +1,10 @@
 /**
- * What an agent has been seen to use that the baseline does not list (counterparties per tool,
- * user agents): a few 32-bit hashes per set in one small array, plus how often the set was
- * consulted and how many distinct values it met, so novelty is estimated from the agent's own
- * history (Good–Turing: P(new) ≈ (distinct + 1) / (uses + 2)). Bounded: the oldest hash is
- * overwritten when a set is full, so a value not seen for a long time may count as new again.
+ * What an agent (or its peer group) has been seen to use that the baseline does not list
+ * (counterparties per tool, user agents): a few 32-bit hashes per set in one small array, each
+ * with a saturating count, plus how often the set was consulted and how many distinct values it
+ * met, so novelty is estimated from that history (Good–Turing: P(new) ≈ (n₁ + 1) / (uses + 2),
+ * n₁ the values met exactly once). Bounded: the oldest hash is overwritten when a set is full, so
+ * a value not seen for a long time may count as new again.
  */
 
 export const SEEN_SETS = ["counterparty", "client"] as const;
@@ -12,6 +13,8 @@ const SLOTS_PER_SET = 32;
 
 export interface SeenSets {
   readonly hashes: Uint32Array;
+  /** Sightings of each hash, saturating at 255 (only "once" or "more" matters). */
+  readonly counts: Uint8Array;
   /** Per set: next slot to overwrite, events that carried a value, distinct values met. */
   readonly next: Uint16Array;
   readonly uses: Uint32Array;
@@ -21,6 +24,7 @@ export interface SeenSets {
 export function createSeenSets(): SeenSets {
   return {
     hashes: new Uint32Array(SEEN_SETS.length * SLOTS_PER_SET),
+    counts: new Uint8Array(SEEN_SETS.length * SLOTS_PER_SET),
     next: new Uint16Array(SEEN_SETS.length),
     uses: new Uint32Array(SEEN_SETS.length),
     distinct: new Uint32Array(SEEN_SETS.length),
@@ -43,6 +47,16 @@ export interface Sighting {
   /** Events that carried a value and distinct values, before this one. */
   readonly uses: number;
   readonly distinct: number;
+  /**
+   * Values met exactly once before this one; while the set has forgotten none (distinct within
+   * its slots), else `distinct`, the cautious stand-in (every forgotten value may have been one).
+   */
+  readonly singletons: number;
+}
+
+/** Good–Turing surprise of a value new to a set, in bits: −log₂((n₁ + 1) / (uses + 2)). */
+export function newValueBits(sighting: Sighting): number {
+  return Math.log2((sighting.uses + 2) / (sighting.singletons + 1));
 }
 
 /** Records `value` in `set`; says whether it was known and what the set had seen before. */
@@ -53,11 +67,24 @@ export function sight(sets: SeenSets, set: SeenSet, value: string): Sighting {
   const uses = sets.uses[index] ?? 0;
   const distinct = sets.distinct[index] ?? 0;
   sets.uses[index] = uses + 1;
-  for (let i = start; i < start + SLOTS_PER_SET; i++)
-    if (sets.hashes[i] === h) return { known: true, uses, distinct };
+  let singletons = 0;
+  for (let i = start; i < start + SLOTS_PER_SET; i++) {
+    const count = sets.counts[i] ?? 0;
+    if (sets.hashes[i] === h) {
+      if (count < 255) sets.counts[i] = count + 1;
+      return { known: true, uses, distinct, singletons: 0 };
+    }
+    if (count === 1) singletons++;
+  }
   const slot = sets.next[index] ?? 0;
   sets.hashes[start + slot] = h;
+  sets.counts[start + slot] = 1;
   sets.next[index] = (slot + 1) % SLOTS_PER_SET;
   sets.distinct[index] = distinct + 1;
-  return { known: false, uses, distinct };
+  return {
+    known: false,
+    uses,
+    distinct,
+    singletons: distinct > SLOTS_PER_SET ? distinct : singletons,
+  };
 }

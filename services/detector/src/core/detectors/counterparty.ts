@@ -1,5 +1,5 @@
 import { STATE_CAPS } from "../agent-state.js";
-import { sight } from "../seen.js";
+import { newValueBits, sight } from "../seen.js";
 import {
   flagOnce,
   formatCount,
@@ -37,9 +37,12 @@ export function hostOf(target: string): string {
 /**
  * Counterparty novelty: the recipient, payee, destination or external resource of a call that
  * sends something (`action.counterparty`, else the host of `action.target`), never seen for this
- * tool and this agent. Its surprise is Good–Turing over the agent's own sends: an agent that
- * mails a new address on most calls gets ~0 bits, one that paid the same three payees for
- * months gets many.
+ * tool and this agent. Its surprise is Good–Turing over the agent's own sends (the share of its
+ * parties met only once): an agent that mails a new address on most calls gets ~0 bits, one that
+ * paid the same three payees for months gets many. A party its peer group (the tenant's agents
+ * of its kind) deals with is no news; one the group never dealt with either is judged by the
+ * group's longer history too (the stronger of the two estimates: new to the group is the rarer
+ * event), so a young agent's first odd payee is not excused by its short past.
  */
 export const counterpartyNoveltyDetector: Detector = (input) => {
   const { event } = input;
@@ -49,22 +52,27 @@ export const counterpartyNoveltyDetector: Detector = (input) => {
   const target = event.action.target;
   const party = explicit ?? (target ? hostOf(target) : undefined);
   if (party === undefined) return undefined;
-  const sighting = sight(
-    input.seen(),
-    "counterparty",
-    `${event.action.name}\u0000${party}`,
-  );
-  if (sighting.known || sighting.uses === 0) return undefined;
-  const bits = Math.log2((sighting.uses + 2) / (sighting.distinct + 1));
+  const value = `${event.action.name}\u0000${party}`;
+  const own = sight(input.seen(), "counterparty", value);
+  // The group's memory learns from every send, also those the agent already knew.
+  const group = sight(input.seen("peer"), "counterparty", value);
+  // A party the agent's peers deal with is no news (as for tempered novelty, types.ts).
+  if (own.known || own.uses === 0 || group.known) return undefined;
+  const ownBits = newValueBits(own);
+  const groupBits = group.uses > own.uses ? newValueBits(group) : 0;
+  const bits = Math.max(ownBits, groupBits);
   if (bits < 1) return undefined;
+  const byGroup = groupBits > ownBits;
   return {
     detector: "counterparty_novelty",
     bits,
     impact: EXTERNAL_IMPACT,
     techniques: explicit ? ["AML.T0051", "T1657"] : ["T1567"],
-    summary: `${event.action.name} to ${party}, a counterparty this agent never used; ${formatCount(sighting.distinct)} distinct in its ${formatCount(sighting.uses)} earlier sends`,
+    summary: byGroup
+      ? `${event.action.name} to ${party}, a counterparty neither this agent nor its peer group ever used; ${formatCount(group.distinct)} distinct (${formatCount(group.singletons)} used once) in the group's ${formatCount(group.uses)} earlier sends`
+      : `${event.action.name} to ${party}, a counterparty this agent never used; ${formatCount(own.distinct)} distinct (${formatCount(own.singletons)} used once) in its ${formatCount(own.uses)} earlier sends`,
     observed: party,
-    expected: `one of ${formatCount(sighting.distinct)} known`,
+    expected: `one of ${formatCount(byGroup ? group.distinct : own.distinct)} known`,
   };
 };
 
@@ -96,7 +104,7 @@ export const clientNoveltyDetector: Detector = (input) => {
   if (agentString === undefined) return undefined;
   const sighting = sight(input.seen(), "client", agentString);
   if (sighting.known || sighting.uses === 0) return undefined;
-  const bits = Math.log2((sighting.uses + 2) / (sighting.distinct + 1));
+  const bits = newValueBits(sighting);
   if (bits < 1) return undefined;
   return {
     detector: "client_novelty",

@@ -38,6 +38,7 @@ function run(
 ): (DetectorResult | undefined)[] {
   let state: AgentState | undefined;
   const seen = createSeenSets();
+  const peerSeen = createSeenSets();
   return events.map((e) => {
     state ??= createAgentState(layout, e);
     recordEvent(layout, state, e);
@@ -51,7 +52,7 @@ function run(
       denyRules: [],
       baselines: createBaselineIndex(),
       revokedAtMs: undefined,
-      seen: () => seen,
+      seen: (scope?: "agent" | "peer") => (scope === "peer" ? peerSeen : seen),
     });
   });
 }

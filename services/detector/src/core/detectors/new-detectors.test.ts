@@ -34,6 +34,7 @@ function run(
 ): (DetectorResult | undefined)[] {
   let state: AgentState | undefined;
   const seen = createSeenSets();
+  const peerSeen = createSeenSets();
   return events.map((e) => {
     state ??= createAgentState(layout, e);
     recordEvent(layout, state, e);
@@ -47,7 +48,7 @@ function run(
       denyRules: [],
       baselines: createBaselineIndex(),
       revokedAtMs,
-      seen: () => seen,
+      seen: (scope?: "agent" | "peer") => (scope === "peer" ? peerSeen : seen),
     });
   });
 }
@@ -113,8 +114,16 @@ describe("counterparty_novelty", () => {
       pay(100, "iban:XX00"),
     ];
     const results = run(counterpartyNoveltyDetector, steady, undefined);
-    // 100 earlier sends to 3 payees: log₂(102 / 4).
-    expect(results[100]?.bits).toBeCloseTo(Math.log2(102 / 4), 6);
+    // 100 earlier sends to 3 payees, none of them used only once: log₂(102 / (0 + 1)).
+    expect(results[100]?.bits).toBeCloseTo(Math.log2(102), 6);
+    expect(results[100]?.summary).toBe(
+      "erp.payments.create to iban:XX00, a counterparty this agent never used; 3 distinct (0 used once) in its 100 earlier sends",
+    );
+    // Each new payee used once lowers the next one's surprise: 2 singletons in 102 sends.
+    const drifting = [...steady, pay(101, "iban:XX01"), pay(102, "iban:XX02")];
+    expect(
+      run(counterpartyNoveltyDetector, drifting, undefined)[102]?.bits,
+    ).toBeCloseTo(Math.log2(104 / 3), 6);
     expect(results[50]).toBeUndefined();
     // An agent that pays someone new every time gets nothing for one more.
     const mailer = Array.from({ length: 50 }, (_, i) => pay(i, `c-${i}`));
@@ -123,6 +132,54 @@ describe("counterparty_novelty", () => {
     ).toBe(true);
     expect(hostOf("https://user@Files.Example.net:8443/x?y")).toBe(
       "files.example.net:8443",
+    );
+  });
+});
+
+describe("counterparty_novelty across a peer group", () => {
+  it("judges a payee new to the whole group by the group's history, and excuses one the group knows", () => {
+    const peerSeen = createSeenSets();
+    const own = new Map<string, ReturnType<typeof createSeenSets>>();
+    const states = new Map<string, AgentState>();
+    const send = (agent: string, i: number, party: string) => {
+      const e = event(agent, T0 + i, {
+        action: {
+          name: "erp.payments.create",
+          verb: "write",
+          counterparty: party,
+        },
+      });
+      const state = states.get(agent) ?? createAgentState(layout, e);
+      states.set(agent, state);
+      recordEvent(layout, state, e);
+      const seen = own.get(agent) ?? createSeenSets();
+      own.set(agent, seen);
+      return counterpartyNoveltyDetector({
+        event: e,
+        state,
+        layout,
+        baseline: undefined,
+        limits: DEFAULT_DETECTOR_LIMITS,
+        credentialAgents: 1,
+        denyRules: [],
+        baselines: createBaselineIndex(),
+        revokedAtMs: undefined,
+        seen: (scope) => (scope === "peer" ? peerSeen : seen),
+      });
+    };
+    // An old agent paid three vendors 200 times; a young one of its kind paid them 4 times.
+    for (let i = 0; i < 200; i++) send("old", i, `vendor-${i % 3}`);
+    for (let i = 0; i < 4; i++) send("young", 200 + i, `vendor-${i % 3}`);
+    // A vendor the group knows, new to the young agent: no news.
+    send("old", 204, "vendor-3");
+    send("old", 205, "vendor-3");
+    expect(send("young", 206, "vendor-3")).toBeUndefined();
+    // A payee nobody in the group ever paid: the group's 207 earlier sends, no party among
+    // them paid only once: log₂(209 / 1).
+    const stranger = send("young", 207, "iban:XX99");
+    expect(stranger?.bits).toBeCloseTo(Math.log2(209), 6);
+    expect(stranger?.summary).toContain(
+      "neither this agent nor its peer group",
     );
   });
 });

@@ -33,6 +33,7 @@ function run(
 ): (DetectorResult | undefined)[] {
   let state: AgentState | undefined;
   const seen = createSeenSets();
+  const peerSeen = createSeenSets();
   return events.map((e) => {
     state ??= createAgentState(layout, e);
     recordEvent(layout, state, e);
@@ -46,7 +47,7 @@ function run(
       denyRules: options.denyRules ?? [],
       baselines: createBaselineIndex(),
       revokedAtMs: undefined,
-      seen: () => seen,
+      seen: (scope?: "agent" | "peer") => (scope === "peer" ? peerSeen : seen),
     });
   });
 }
@@ -81,12 +82,57 @@ describe("off_hours", () => {
     // 10 of 12 five-minute blocks active; 12 expected in an active hour × the Laplace chance
     // 1/(~7 days + 2) of this hour being active.
     expect(verdict?.summary).toBe(
-      "60 calls in 50 minutes (10 five-minute blocks) of the last hour at Tue 02:00 UTC, a quiet hour of the day for this agent; its history expects about 1.3 active blocks then",
+      "60 calls in 50 minutes (10 five-minute blocks) of the last hour at Tue 02:00 UTC, an hour of the day this agent seldom works; its history expects about 1.3 active blocks then",
     );
     // 20 calls: less surprising.
     const some = last(run(offHoursDetector, night.slice(0, 20), model));
     expect(some?.bits).toBeGreaterThan(1);
     expect(some?.bits).toBeLessThan(verdict?.bits ?? 0);
+  });
+
+  it("learns the hours from the agent's own rhythm: stray night calls do not hide a burst, a nightly job's hour does", () => {
+    // Business hours, plus the follow-the-sun trickle: one call at 00:00 and 03:00 some nights.
+    const trickle = businessHours();
+    for (const slot of [0, 3, 24 + 3, 48]) trickle[slot] = 1;
+    const night = Array.from({ length: 60 }, (_, i) =>
+      event("bot", MONDAY + 26 * HOUR + i * 50_000),
+    );
+    expect(
+      last(run(offHoursDetector, night, baseline({ hourOfWeek: trickle })))
+        ?.bits,
+    ).toBeGreaterThan(12);
+    // A baseline rebuilt during the burst holds the burst itself in today's slots (Tuesday
+    // 01:00–02:00): it does not teach the hour to be busy.
+    const poisoned = businessHours();
+    poisoned[24 + 2] = 60;
+    poisoned[24 + 1] = 5;
+    expect(
+      last(run(offHoursDetector, night, baseline({ hourOfWeek: poisoned })))
+        ?.bits,
+    ).toBeGreaterThan(12);
+    // A nightly job at 01:00 (jittering an hour either way): 02:00 is its time.
+    const nightly = businessHours();
+    for (let day = 0; day < 7; day++) nightly[day * 24 + 1] = 40;
+    expect(
+      run(offHoursDetector, night, baseline({ hourOfWeek: nightly })).every(
+        (r) => !r,
+      ),
+    ).toBe(true);
+  });
+
+  it("says nothing on less than two days of the agent's own history", () => {
+    const young = baseline({ hourOfWeek: businessHours() });
+    const model = {
+      ...young,
+      history: {
+        ...young.history,
+        firstSeenMs: young.history.lastSeenMs - 36 * HOUR,
+      },
+    };
+    const night = Array.from({ length: 60 }, (_, i) =>
+      event("bot", MONDAY + 26 * HOUR + i * 50_000),
+    );
+    expect(run(offHoursDetector, night, model).every((r) => !r)).toBe(true);
   });
 
   it("stays quiet in busy hours, without a profile, and on a peer group's profile", () => {

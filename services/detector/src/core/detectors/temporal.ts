@@ -19,111 +19,98 @@ function slotName(index: number): string {
   return `${DAYS[Math.floor(index / 24)] ?? "?"} ${hour}:00 UTC`;
 }
 
-/** An hour of the day is quiet when its mean is below this share of the busiest hour's… */
-const OFF_HOURS_QUIET_SHARE = 0.05;
-/** …and so are the hours this far either side (a scheduled job's start jitters). */
+/** Hours either side whose activity an hour inherits (a scheduled job's start jitters). */
 const OFF_HOURS_NEIGHBOURS = 2;
-/** Days of history before an hour never active says anything. */
-const OFF_HOURS_MIN_DAYS = 3;
+/** Days of the agent's own history before its rhythm says anything. */
+const OFF_HOURS_MIN_DAYS = 2;
 const DAY_MS = 24 * HOUR_MS;
 const BLOCK_MINUTES = 5;
+const BLOCKS_PER_HOUR = MINUTES_PER_HOUR / BLOCK_MINUTES;
 /** Active blocks always expected in an hour (one stray call is not an incident). */
 const MIN_EXPECTED_BLOCKS = 0.25;
 
 /**
- * Mean calls in hour `hourOfDay` over the week's seven days of an hour-of-week profile. The
- * hour of the day, not of the week, decides what is quiet: with a week or two of history each
- * hour of the week has been seen once or twice, and a nightly job that starts at a different
- * hour each night would make every night slot look quiet on some day.
+ * Calls per day the history holds in hour `hourOfDay`: the hour-of-week profile's seven slots of
+ * that hour over the days of history, leaving out the slot of day `skipDay` (−1: none). The hour
+ * of the day, not of the week: with a week or two of history each hour of the week has been
+ * seen once or twice.
  */
-function hourOfDayMean(profile: readonly number[], hourOfDay: number): number {
+function callsPerDayAt(
+  profile: readonly number[],
+  hourOfDay: number,
+  days: number,
+  skipDay: number,
+): number {
   let sum = 0;
-  for (let day = 0; day < 7; day++) sum += profile[day * 24 + hourOfDay] ?? 0;
-  return sum / 7;
+  for (let day = 0; day < 7; day++)
+    if (day !== skipDay) sum += profile[day * 24 + hourOfDay] ?? 0;
+  return sum / days;
 }
 
 /**
- * Active five-minute blocks the agent's own history expects in hour `hour` of the day, when that
- * hour (and those beside it) is quiet; undefined when it is not. With a periodic profile: the
- * hour's mean calls (each call fills at most one block), quiet when the hours around it stay
- * under 5 % of the upper quartile of its hours (not of its busiest hour, which one runaway
- * loop in the window would make dwarf every other). Without one: the hours of the day it was
- * never active, where a typical active hour's blocks are expected with the Laplace chance
- * 1/(days + 2) of the hour turning active.
+ * Active five-minute blocks the agent's own history expects in the hour of week `slot`: the
+ * busiest of the hours of the day around it (calls per day; each call fills at most one block),
+ * and never less than a typical active hour's blocks times the Laplace chance 1/(days + 2) that
+ * an hour seldom active turns active. Learnt from the agent's own rhythm, not a gate on "quiet"
+ * hours: a business-hours bot whose night holds a stray call or two still expects about one
+ * block at 03:00, and a nightly job expects its run. Today's slots of this hour and the hours
+ * before it are left out: the baseline is rebuilt every few minutes, so they hold the very
+ * activity being judged, and an off-hours burst would otherwise teach its own hour to be busy.
  */
-const upperQuartiles = new WeakMap<BaselineModel, number>();
-
-/** The upper quartile of the profile's 24 hour-of-day means, memoised per model. */
-function upperQuartileHour(
+function expectedBlocks(
   model: BaselineModel,
-  profile: readonly number[],
-): number {
-  let value = upperQuartiles.get(model);
-  if (value === undefined) {
-    const means = Array.from({ length: 24 }, (_, h) =>
-      hourOfDayMean(profile, h),
-    ).sort((a, b) => a - b);
-    value = means[Math.floor(0.75 * 24)] ?? 0;
-    upperQuartiles.set(model, value);
-  }
-  return value;
-}
-
-function quietHourBlocks(
-  model: BaselineModel,
-  hour: number,
+  slot: number,
   days: number,
-): number | undefined {
+): number {
   const history = model.history;
+  const hour = slot % 24;
   const blocksPerActiveHour = Math.min(
-    MINUTES_PER_HOUR / BLOCK_MINUTES,
+    BLOCKS_PER_HOUR,
     history.activeMinutes / Math.max(1, history.activeHours),
   );
   const unseen = blocksPerActiveHour / (days + 2);
   const profile = model.hourOfWeek;
-  if (profile) {
-    const reference = upperQuartileHour(model, profile);
-    let around = 0;
-    for (let step = -OFF_HOURS_NEIGHBOURS; step <= OFF_HOURS_NEIGHBOURS; step++)
-      around = Math.max(
-        around,
-        hourOfDayMean(profile, (hour + 24 + step) % 24),
-      );
-    if (reference === 0 || around >= OFF_HOURS_QUIET_SHARE * reference)
-      return undefined;
-    return Math.max(
-      unseen,
-      Math.min(MINUTES_PER_HOUR / BLOCK_MINUTES, hourOfDayMean(profile, hour)),
+  if (!profile) {
+    if (model.activeHoursOfDay === ALL_HOURS_OF_DAY) return BLOCKS_PER_HOUR;
+    for (let step = -1; step <= 1; step++)
+      if (model.activeHoursOfDay & (1 << ((hour + 24 + step) % 24)))
+        return BLOCKS_PER_HOUR;
+    return unseen;
+  }
+  let around = 0;
+  for (let step = -OFF_HOURS_NEIGHBOURS; step <= OFF_HOURS_NEIGHBOURS; step++) {
+    const neighbour = (slot + 168 + step) % 168;
+    const skipDay = step <= 0 ? Math.floor(neighbour / 24) : -1;
+    around = Math.max(
+      around,
+      callsPerDayAt(profile, neighbour % 24, days, skipDay),
     );
   }
-  if (model.activeHoursOfDay === ALL_HOURS_OF_DAY) return undefined;
-  for (let step = -1; step <= 1; step++)
-    if (model.activeHoursOfDay & (1 << ((hour + 24 + step) % 24)))
-      return undefined;
-  return unseen;
+  return Math.max(unseen, Math.min(BLOCKS_PER_HOUR, around));
 }
 
 /**
- * Activity in an hour of the day the agent's own history says is quiet: minutes with calls in
- * the last hour against those expected (the history's active minutes per active hour times the
- * chance of the hour being active at all), as Poisson surprise. Minutes, not calls: calls come
- * in clusters, minutes with calls much less so. Only the agent's own baseline: a peer group's
- * rhythm is not this agent's.
+ * Activity at an hour of the day the agent's own history seldom works: five-minute blocks with
+ * calls in the last hour against those its rhythm expects then (expectedBlocks), as Poisson
+ * surprise. Blocks, not calls: calls come in clusters, blocks of an hour much less so. Only the
+ * agent's own baseline: a peer group's rhythm is not this agent's.
  */
 export const offHoursDetector: Detector = (input) => {
   const { baseline, event, state, layout } = input;
   if (!baseline || baseline.level !== "agent") return undefined;
   const model = baseline.model;
-  const days = (model.windowEndMs - model.windowStartMs) / DAY_MS;
+  // The history's own span, not the window's: a 14-day window over 3 days of calls is 3 days.
+  const days = (model.history.lastSeenMs - model.history.firstSeenMs) / DAY_MS;
   if (days < OFF_HOURS_MIN_DAYS) return undefined;
   const slot = hourOfWeek(event.time_ms);
-  const quiet = quietHourBlocks(model, slot % 24, days);
-  if (quiet === undefined) return undefined;
+  const quiet = expectedBlocks(model, slot, days);
+  // An hour whose every block may be active: nothing could be surprising in it.
+  if (quiet >= BLOCKS_PER_HOUR) return undefined;
   // Five-minute blocks with calls, not calls or minutes: calls come in clusters, and so do the
   // minutes of one job; blocks of an hour are close to independent.
   let blocks = 0;
   let minutes = 0;
-  for (let block = 0; block < MINUTES_PER_HOUR / BLOCK_MINUTES; block++) {
+  for (let block = 0; block < BLOCKS_PER_HOUR; block++) {
     let active = false;
     for (let i = 0; i < BLOCK_MINUTES; i++) {
       const head = state.minuteHead - block * BLOCK_MINUTES - i;
@@ -146,7 +133,7 @@ export const offHoursDetector: Detector = (input) => {
   return {
     detector: "off_hours",
     bits,
-    summary: `${formatCount(calls)} calls in ${formatCount(minutes)} minutes (${formatCount(blocks)} five-minute blocks) of the last hour at ${slotName(slot)}, a quiet hour of the day for this agent; its history expects about ${formatCount(expected)} active blocks then`,
+    summary: `${formatCount(calls)} calls in ${formatCount(minutes)} minutes (${formatCount(blocks)} five-minute blocks) of the last hour at ${slotName(slot)}, an hour of the day this agent seldom works; its history expects about ${formatCount(expected)} active blocks then`,
     observed: blocks,
     expected: Math.round(expected * 10) / 10,
   };

@@ -114,9 +114,10 @@ export interface DetectorInput {
   readonly baselines: BaselineIndex;
   /**
    * The agent's counterparties and clients seen (seen.ts), kept apart from its state and far
-   * longer (an agent that pays once a day is idle in between), created on first use.
+   * longer (an agent that pays once a day is idle in between), created on first use; with
+   * "peer", those of its peer group (the tenant's agents of its kind).
    */
-  readonly seen: () => SeenSets;
+  readonly seen: (scope?: "agent" | "peer") => SeenSets;
   /** Event time Warden revoked this event's credential, if it did (engine.ts). */
   readonly revokedAtMs: number | undefined;
 }
