@@ -1,4 +1,5 @@
 import { STATIC_STREAM_ID, type RevokerConfig } from "./config.js";
+import { OPERATOR_OWNER } from "./core/receivers.js";
 import { DeliveryMethod, type StreamRecord } from "./core/stream.js";
 
 /**
@@ -15,7 +16,7 @@ export function staticStream(
 ): StreamRecord {
   return {
     stream_id: streamId,
-    owner: "operator",
+    owner: OPERATOR_OWNER,
     tenant: push.tenant,
     iss: issuer,
     aud: push.audience,

@@ -1,4 +1,5 @@
 import { describeError, type Logger } from "@warden/shared";
+import { OPERATOR_OWNER } from "../core/receivers.js";
 import { inactivityReason, lastActivityMs } from "../core/stream-health.js";
 import type { RevokerMetrics } from "../metrics.js";
 import type { StreamStore } from "./stream-store.js";
@@ -31,7 +32,8 @@ export function startInactivityWatch(options: {
     const nowMs = Date.now();
     for (const record of store.cached()) {
       // The operator's stream has no receiver to show activity.
-      if (record.status !== "enabled" || record.owner === "operator") continue;
+      if (record.status !== "enabled" || record.owner === OPERATOR_OWNER)
+        continue;
       const reason = inactivityReason(
         lastActivityMs(record, startedAtMs),
         nowMs,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { OPERATOR_OWNER } from "../core/receivers.js";
 import { describeError, type Logger } from "@warden/shared";
 import type { AgentAction } from "../core/action.js";
 import { AuditStep, auditRecord, type AuditRecord } from "../core/audit.js";
@@ -113,7 +114,7 @@ export function createTransmitter(options: {
   function onPushOutcome(record: StreamRecord, ok: boolean): void {
     const id = record.stream_id;
     const current = store.cachedOne(id) ?? record;
-    if (current.status !== "enabled" || current.owner === "operator") {
+    if (current.status !== "enabled" || current.owner === OPERATOR_OWNER) {
       failureClocks.delete(id);
       return;
     }
@@ -160,7 +161,7 @@ export function createTransmitter(options: {
     await prepare(record);
     if (wantsWorkers && !workers.has(streamId) && !stopping) {
       const policy =
-        record.owner === "operator"
+        record.owner === OPERATOR_OWNER
           ? { ...options.delivery, urlPolicy: OPERATOR_URL_POLICY }
           : options.delivery;
       workers.set(

@@ -19,6 +19,16 @@ const receivers = parseReceivers(
 );
 
 describe("receivers", () => {
+  it("reserves the id operator (its streams skip the SSRF guard)", () => {
+    expect(() =>
+      parseReceivers(
+        JSON.stringify([
+          { id: "operator", token_sha256: sha256Hex("t"), tenant: "acme" },
+        ]),
+      ),
+    ).toThrow(/reserved/);
+  });
+
   it("applies defaults: both SSF scopes, audience = id", () => {
     expect(receivers[0]?.scopes).toEqual(["ssf.manage", "ssf.read"]);
     expect(receivers[1]?.audience).toBe("app");

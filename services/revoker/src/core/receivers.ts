@@ -5,6 +5,9 @@ import { createHash, timingSafeEqual } from "node:crypto";
  * leaked configuration does not leak a token; a presented token is hashed and compared to
  * every digest in constant time.
  */
+/** Owner of the operator-configured stream (REVOKER_PUSH_URL); no receiver may take this id. */
+export const OPERATOR_OWNER = "operator";
+
 export const Scope = {
   manage: "ssf.manage",
   read: "ssf.read",
@@ -58,6 +61,12 @@ export function parseReceivers(json: string): Receiver[] {
     } = entry;
     if (typeof id !== "string" || id === "" || seen.has(id))
       throw new Error(`receiver ${index}: a unique non-empty "id"`);
+    // Streams owned by "operator" (REVOKER_PUSH_URL) skip the SSRF guard and auto-pause: a
+    // receiver of that id would own its streams with the operator's exemptions (issue 16).
+    if (id === OPERATOR_OWNER)
+      throw new Error(
+        `receiver ${index}: the id "${OPERATOR_OWNER}" is reserved for the operator-configured stream (REVOKER_PUSH_URL)`,
+      );
     seen.add(id);
     if (
       digest !== undefined &&

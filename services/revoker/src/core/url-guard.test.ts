@@ -46,6 +46,27 @@ describe("checkAddress", () => {
       ),
     );
   });
+  it("refuses IPv4-compatible IPv6 (::a.b.c.d), in a URL too", () => {
+    for (const address of [
+      "::127.0.0.1",
+      "::7f00:1",
+      "::169.254.169.254",
+      "::10.0.0.1",
+    ])
+      expect(checkAddress(address, strict).ok).toBe(false);
+    expect(checkReceiverUrl("https://[::127.0.0.1]/events", strict).ok).toBe(
+      false,
+    );
+    expect(checkReceiverUrl("https://[::169.254.169.254]/", strict).ok).toBe(
+      false,
+    );
+    expect(
+      checkAddress("2001:db8::1", {
+        ...strict,
+        allowedCidrs: ["2001:db8::/32"],
+      }).ok,
+    ).toBe(true);
+  });
   it("names the range it refused", () => {
     expect(checkAddress("fd00::1", strict)).toEqual({
       ok: false,

@@ -42,6 +42,14 @@ export function checkReceiverUrl(url: string, policy: UrlPolicy): Check {
   return ipaddr.isValid(host) ? checkAddress(host, policy) : OK;
 }
 
+function isIpv4Compatible(ip: IpAddr.IPv6): boolean {
+  const parts = ip.parts;
+  return (
+    parts.slice(0, 6).every((part) => part === 0) &&
+    (parts[6] ?? 0) + (parts[7] ?? 0) > 1
+  );
+}
+
 /** Whether a connection to `address` (IPv4 or IPv6 text) is allowed. */
 export function checkAddress(address: string, policy: UrlPolicy): Check {
   if (!ipaddr.isValid(address))
@@ -49,6 +57,14 @@ export function checkAddress(address: string, policy: UrlPolicy): Check {
   let ip = ipaddr.parse(address);
   if (ip.kind() === "ipv6" && (ip as IpAddr.IPv6).isIPv4MappedAddress())
     ip = (ip as IpAddr.IPv6).toIPv4Address();
+  // ::a.b.c.d (IPv4-compatible, deprecated by RFC 4291 §2.5.5.1) is "unicast" to ipaddr.js, yet
+  // stacks that still route it reach a.b.c.d — e.g. [::127.0.0.1] or [::169.254.169.254] (issue 16).
+  // :: and ::1 keep their own ranges below.
+  if (ip.kind() === "ipv6" && isIpv4Compatible(ip as IpAddr.IPv6))
+    return {
+      ok: false,
+      reason: `${address} is an IPv4-compatible IPv6 address (::/96, deprecated)`,
+    };
   for (const cidr of policy.allowedCidrs) {
     const [range, bits] = ipaddr.parseCIDR(cidr);
     if (range.kind() === ip.kind() && ip.match(range, bits)) return OK;
