@@ -228,6 +228,9 @@ export function createHttpSink(options: HttpSinkOptions): Sink {
           headers,
           body,
           signal,
+          // A redirect would re-send the events (and, same-origin, the gateway token) wherever
+          // the answer points (issue 16): refused, kept and retried, never followed.
+          redirect: "manual",
         });
       } catch (cause) {
         throw new DeliveryError("http", `cannot reach ${options.url}`, {
@@ -235,6 +238,12 @@ export function createHttpSink(options: HttpSinkOptions): Sink {
         });
       }
       const text = await response.text().catch(() => "");
+      if (response.status >= 300 && response.status < 400)
+        throw new DeliveryError(
+          "http",
+          `${options.url} answered ${response.status} (redirect to ${response.headers.get("location") ?? "?"}, not followed: set the ingest URL to the final address)`,
+          { retriable: true, status: response.status },
+        );
       if (!response.ok) {
         const retriable =
           response.status === 408 ||
