@@ -1,9 +1,34 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
-// Two projects: `unit` runs the pure cores beside their code with no network;
-// `integration` runs test/ against the real local stack (deploy/local/stack up).
+// The fault drills restart the broker they run against (deploy/local/stack restart), so no
+// other file may use it meanwhile: they run alone, one after the other, after everything else.
+const BROKER_RESTARTS = [
+  "test/faults/**/*.test.ts",
+  "test/ingest-faults.test.ts",
+];
+
+const integration = {
+  environment: "node",
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
+} as const;
+
+// Three projects: `unit` runs the pure cores beside their code with no network;
+// `integration` runs test/ against the real local stack (deploy/local/stack up);
+// `faults` runs the broker-restarting drills once both are done.
 export default defineConfig({
   test: {
+    // vitest's default on this 2-core machine is cores - 1: one file at a time. Integration
+    // files mostly wait on the brokers and on the services they start as child processes, so
+    // two at once keep the cores busier; each works in namespaces of its own (topics, groups,
+    // streams, buckets), on ports the OS picks and in temp dirs, so they are safe side by side.
+    // More than two made CPU-heavy files (chDB, Chromium) crowd each other towards their
+    // timeouts on a loaded machine. `npx vitest run --maxWorkers=1` runs one file at a time.
+    maxWorkers: 2,
+    // oidc-provider, the tests' real OpenID Provider peer, says on every start that it runs in
+    // its development mode (in-memory adapter, generated keys, default policies, Node 20):
+    // true of a test peer and nothing a reader of the test output can act on.
+    onConsoleLog: (log) => !log.startsWith("oidc-provider "),
     projects: [
       {
         test: {
@@ -26,11 +51,17 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/**/*.test.ts"],
-          environment: "node",
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
-          // The integration tests share one broker and one NATS server on a 2-core machine.
-          fileParallelism: false,
+          exclude: [...configDefaults.exclude, ...BROKER_RESTARTS],
+          ...integration,
+        },
+      },
+      {
+        test: {
+          name: "faults",
+          include: BROKER_RESTARTS,
+          ...integration,
+          sequence: { groupOrder: 1 },
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

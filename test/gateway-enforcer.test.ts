@@ -10,7 +10,7 @@ import { Registry } from "prom-client";
 import type { KillSwitchMessage } from "@warden/shared/kill-switch";
 import { subjectToken } from "@warden/shared/names";
 import { createEnforcer, type Enforcer } from "@warden/gateway-sdk";
-import { natsConfig, uniqueNames } from "./support/stack.js";
+import { natsConfig, quietLogger, uniqueNames } from "./support/stack.js";
 import { eventually } from "./support/service.js";
 import { createKillSwitchSigner } from "./support/kill-switch-signer.js";
 
@@ -132,6 +132,7 @@ describe("the gateway enforcer over real NATS", () => {
       tenant: "acme",
       keys: { jwks: (await signer).jwks },
       registry,
+      logger: quietLogger,
     });
     cleanups.push(() => enforcer.stop());
     await enforcer.start();
@@ -238,6 +239,7 @@ describe("the gateway enforcer over real NATS", () => {
       servers: [...natsConfig.servers],
       namespace: fresh.groups.ingest.replace(/-warden-ingest$/u, ""),
       keys: { jwks: (await signer).jwks },
+      logger: quietLogger,
     });
     await enforcer.start();
     expect(enforcer.isSynced()).toBe(true);

@@ -7,7 +7,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { connectNats, ensureDecisionsStream } from "@warden/shared";
 import { createEnforcer, createSsfPushReceiver } from "@warden/gateway-sdk";
-import { natsConfig, testLogger, uniqueNames } from "./support/stack.js";
+import {
+  natsConfig,
+  quietLogger,
+  testLogger,
+  uniqueNames,
+} from "./support/stack.js";
 import {
   eventually,
   freePort,
@@ -42,7 +47,7 @@ describe("the gateway as an SSF push receiver", () => {
     const issuer = `http://127.0.0.1:${revokerPort}`;
     const pushUrl = `http://127.0.0.1:${receiverPort}/ssf/events`;
 
-    const enforcer = createEnforcer({ tenant: "acme" });
+    const enforcer = createEnforcer({ tenant: "acme", logger: quietLogger });
     await enforcer.start();
     const receiver = createSsfPushReceiver({
       issuer,

@@ -17,7 +17,12 @@ import {
   startRevoker,
   type TestRevoker,
 } from "../support/ssf-revoker.js";
-import { natsConfig, testLogger, uniqueNames } from "../support/stack.js";
+import {
+  natsConfig,
+  quietLogger,
+  testLogger,
+  uniqueNames,
+} from "../support/stack.js";
 
 const until = (condition: () => boolean) => (): Promise<true | undefined> =>
   Promise.resolve(condition() ? true : undefined);
@@ -55,6 +60,7 @@ describe("forged kill-switch messages on NATS move no revocation", () => {
       tenant: "acme",
       keys: { jwksUrl: `${revoker.base}/jwks.json` },
       registry,
+      logger: quietLogger,
     });
     await enforcer.start();
   });

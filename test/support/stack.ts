@@ -13,6 +13,11 @@ import {
 export const kafkaConfig: KafkaConfig = readKafkaConfig(process.env);
 export const natsConfig: NatsConfig = readNatsConfig(process.env);
 export const testLogger = createLogger({ level: "warn", service: "test" });
+/**
+ * For clients a test makes fail on purpose (restarted brokers, forged messages): their
+ * warnings are the expected outcome, and the test asserts on it, not on the log.
+ */
+export const quietLogger = createLogger({ level: "fatal", service: "test" });
 
 /** A fresh namespace per test so topics, groups, streams and buckets never collide. */
 export function uniqueNames(label: string): WardenNames {
