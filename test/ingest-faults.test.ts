@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Admin, Kafka, Producer } from "kafkajs";
 import { chunkBySize } from "@warden/ingest";
@@ -10,8 +9,9 @@ import {
   type WardenNames,
 } from "@warden/shared";
 import { auditEvent } from "./support/events.js";
-import { kafkaConfig, testLogger, uniqueNames } from "./support/stack.js";
+import { kafkaConfig, quietLogger, uniqueNames } from "./support/stack.js";
 import { committedTotal, readTopic, topicSize } from "./support/kafka.js";
+import { restartBroker } from "./support/faults-pipeline.js";
 import { namespaceOf } from "./support/kafka-namespace.js";
 import { eventually, freePort, startService } from "./support/service.js";
 
@@ -77,7 +77,7 @@ describe("ingest faults", () => {
   const created: WardenNames[] = [];
 
   beforeAll(async () => {
-    kafka = createKafka({ config: kafkaConfig, logger: testLogger });
+    kafka = createKafka({ config: kafkaConfig, logger: quietLogger });
     admin = await connectAdmin(kafka, kafkaConfig);
   });
   afterAll(async () => {
@@ -182,9 +182,8 @@ describe("ingest faults", () => {
     await eventually("ingest to be consuming", async () =>
       (await committed()) > 0 ? true : undefined,
     );
-    execFileSync("bash", ["deploy/local/stack", "restart", "kafka"], {
-      stdio: "ignore",
-    });
+    // Asynchronously, so that the producer above keeps trying while the broker is away.
+    await restartBroker("kafka");
     await producing;
     await producer.disconnect();
     const total = rounds * perRound;

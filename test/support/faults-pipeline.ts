@@ -9,7 +9,6 @@ import {
   connectAdmin,
   connectNats,
   createKafka,
-  createLogger,
   ensureDecisionsStream,
   ensureTopics,
   type WardenNames,
@@ -17,10 +16,7 @@ import {
 import { startFaultReceiver, type FaultReceiver } from "./faults-receiver.js";
 import { namespaceOf } from "./kafka-namespace.js";
 import { freePort, startService, type RunningService } from "./service.js";
-import { kafkaConfig, natsConfig, uniqueNames } from "./stack.js";
-
-// The test's own clients log only fatal errors: the broker restarts make them shout by design.
-const quietLogger = createLogger({ level: "fatal", service: "faults-test" });
+import { kafkaConfig, natsConfig, quietLogger, uniqueNames } from "./stack.js";
 
 export const SERVICE_NAMES = [
   "ingest",
@@ -122,8 +118,14 @@ function manage(
 export interface PipelineOptions {
   /** Burst limit of agents without a baseline: the simulator's runaway loops (4–12 calls/s) exceed it. */
   readonly burstMaxCalls: number;
-  /** The revoker's push back-off cap; the default 5 m would make a recovered receiver wait minutes. */
+  /**
+   * The revoker's push back-off (first step, cap) and how long its circuit breaker stays open,
+   * scaled down from the defaults (1 s, 5 m, 30 s) so that a receiver down for seconds meets
+   * several back-off steps and an opened breaker, and a recovered one is reached in seconds.
+   */
+  readonly retryInitial: string;
   readonly retryMax: string;
+  readonly breakerOpen: string;
 }
 
 /**
@@ -181,7 +183,9 @@ export async function startPipeline(
       REVOKER_HTTP_PORT: String(revokerPort),
       REVOKER_SIGNING_KEY_FILE: join(dir, "signing-key.json"),
       REVOKER_PUSH_URL: receiver.url,
+      REVOKER_RETRY_INITIAL: options.retryInitial,
       REVOKER_RETRY_MAX: options.retryMax,
+      REVOKER_BREAKER_OPEN: options.breakerOpen,
     }),
   };
   const describe = () =>
