@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { printable } from "../terminal-text.js";
 import { callRevoker, readRevokerAdminConnection } from "./revoker-client.js";
 
 interface Pending {
@@ -84,7 +85,16 @@ export function registerAdminCommands(program: Command): void {
         print(
           options.json,
           item,
-          `${item.decision_id}\t${item.tenant}\t${item.agent_id}\tdeadline ${item.deadline}\t${item.reason}`,
+          // Every field came over the network; escape what could drive the terminal.
+          [
+            item.decision_id,
+            item.tenant,
+            item.agent_id,
+            `deadline ${item.deadline}`,
+            item.reason,
+          ]
+            .map((field) => printable(String(field)))
+            .join("\t"),
         );
     });
 

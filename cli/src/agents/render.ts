@@ -1,3 +1,4 @@
+import { printable } from "../terminal-text.js";
 import type {
   BaselineModel,
   CanonicalEvent,
@@ -41,7 +42,9 @@ export interface AgentReport {
 }
 
 /** Left-aligned columns, two spaces apart; the last column is not padded. */
-export function table(rows: readonly (readonly string[])[]): string[] {
+export function table(cells: readonly (readonly string[])[]): string[] {
+  // Cells hold agent ids, resources and reasons from the network: escape what drives a terminal.
+  const rows = cells.map((row) => row.map(printable));
   const widths: number[] = [];
   for (const row of rows)
     row.forEach((cell, index) => {

@@ -1,4 +1,5 @@
 import { DEAD_LETTER_HEADER, ORIGIN_HEADER } from "@warden/ingest";
+import { printable } from "../terminal-text.js";
 
 /** One record of agent.audit.dlq, as `warden dlq` shows it. */
 export interface DeadLetter {
@@ -82,26 +83,15 @@ export function preview(bytes: Buffer, maxChars = 80): string {
   const text = new TextDecoder("utf-8", { fatal: false }).decode(
     bytes.subarray(0, maxChars * 4),
   );
-  let shown = "";
-  for (const char of text) {
-    if (shown.length >= maxChars) return `${shown}…`;
-    const code = char.codePointAt(0) ?? 0;
-    const unsafe =
-      code < 0x20 ||
-      code === 0x7f ||
-      (code >= 0x80 && code < 0xa0) ||
-      (code >= 0x202a && code <= 0x202e) ||
-      (code >= 0x2066 && code <= 0x2069) ||
-      code === 0xfffd;
-    shown += unsafe ? `\\u{${code.toString(16)}}` : char;
-  }
-  return shown;
+  const chars = Array.from(text);
+  const shown = chars.slice(0, maxChars).join("");
+  return `${printable(shown)}${chars.length > maxChars ? "…" : ""}`;
 }
 
 /** One line per dead letter, for people. */
 export function formatDeadLetter(letter: DeadLetter): string {
-  const gateway = letter.gateway ? ` gateway=${letter.gateway}` : "";
-  return `${letter.offset}\t${letter.receivedAt}\t${letter.reason}\t${letter.source}${gateway}\t${preview(Buffer.from(letter.detail))}\t${preview(letter.value)}`;
+  const gateway = letter.gateway ? ` gateway=${printable(letter.gateway)}` : "";
+  return `${letter.offset}\t${printable(letter.receivedAt)}\t${printable(letter.reason)}\t${printable(letter.source)}${gateway}\t${preview(Buffer.from(letter.detail))}\t${preview(letter.value)}`;
 }
 
 /** For scripts: the bytes as base64, since they need not be UTF-8. */

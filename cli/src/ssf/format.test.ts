@@ -57,8 +57,10 @@ describe("formatTable", () => {
     );
   });
 
-  it("replaces control characters so a stream field cannot drive the terminal", () => {
-    expect(formatTable(["X"], [["a\u001b[2Jb\n"]])).toBe("X\na?[2Jb?\n");
+  it("escapes control characters so a stream field cannot drive the terminal", () => {
+    expect(formatTable(["X"], [["a\u001b[2Jb\n"]])).toBe(
+      "X\na\\u{1b}[2Jb\\u{a}\n",
+    );
   });
 });
 

@@ -1,4 +1,5 @@
 import { shortEventName } from "./event-types.js";
+import { printable } from "../terminal-text.js";
 import { DeliveryMethod } from "./options.js";
 
 /** A stream configuration as the revoker answers it (SSF 1.0 §8.1.1), the fields shown here. */
@@ -23,13 +24,6 @@ export interface StreamStatusAnswer {
   readonly status: string;
   readonly reason?: string;
 }
-
-// Stream fields come from the network: control characters could drive the terminal.
-const printable = (text: string): string =>
-  Array.from(text, (char) => {
-    const code = char.codePointAt(0) ?? 0;
-    return code < 0x20 || (code >= 0x7f && code <= 0x9f) ? "?" : char;
-  }).join("");
 
 export function deliveryName(method: string | undefined): string {
   if (method === DeliveryMethod.push) return "push";
