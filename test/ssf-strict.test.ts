@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:https";
+import { createServer, get as httpsGet, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -110,6 +110,10 @@ interface Host {
   output(): string;
   /** One revoke decision about `agentId`, naming `credential`; resolves with its decision id. */
   decide(agentId: string, credential: string): Promise<string>;
+  /** An alert at `risk` about `agentId`, when the host can be handed one directly (the revoker). */
+  alert?(agentId: string, risk: number): Promise<void>;
+  /** Its Prometheus page. */
+  metrics(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -130,22 +134,34 @@ async function startRevokerHost(setting: HostSetting): Promise<Host> {
     logger: testLogger,
     name: "ssf-strict-test",
   });
+  const opsPort = await freePort();
   const revoker = startService("services/revoker/dist/main.js", {
     ...setting.env,
     WARDEN_NAMESPACE: namespaceOf(names),
-    WARDEN_OPS_PORT: "0",
+    WARDEN_OPS_PORT: String(opsPort),
     REVOKER_HTTP_PORT: String(setting.port),
     REVOKER_ISSUER: setting.base,
     REVOKER_SIGNING_KEY_FILE: join(setting.dir, "keys.json"),
   });
   return {
     output: () => revoker.output(),
+    metrics: async () =>
+      (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text(),
     async decide(agentId, credential) {
       const decisionId = `${namespaceOf(names)}-${agentId}`;
       await publishDecision(connection, names, decisionId, agentId, {
         credential_ids: [credential],
       });
       return decisionId;
+    },
+    async alert(agentId, risk) {
+      await publishDecision(
+        connection,
+        names,
+        `${namespaceOf(names)}-${agentId}-${risk}`,
+        agentId,
+        { action: "alert", risk },
+      );
     },
     async stop() {
       await revoker.stop();
@@ -182,6 +198,18 @@ function startAllInOneHost(setting: HostSetting): Promise<Host> {
     httpsJson(setting.tls.ca, method, `${setting.base}${path}`, { body });
   return Promise.resolve({
     output: () => warden.output(),
+    metrics: () =>
+      new Promise((resolve, reject) =>
+        httpsGet(
+          `${setting.base}/metrics`,
+          { ca: setting.tls.ca },
+          (response) => {
+            let text = "";
+            response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+            response.on("end", () => resolve(text));
+          },
+        ).on("error", reject),
+      ),
     async decide(agentId, credential) {
       const posted = await call(
         "POST",
@@ -229,6 +257,20 @@ describe.each([
     const checked: Checked[] = [];
     let pushStream = "";
     let pollStream = "";
+    /** The risk-level-change events pushed about agent-risky, in order. */
+    const risky = () =>
+      receiver.accepted.flatMap((set) => {
+        if (set.eventType !== `${CAEP}/risk-level-change`) return [];
+        const claims = JSON.parse(
+          Buffer.from(set.jwt.split(".")[1] ?? "", "base64url").toString(),
+        ) as {
+          sub_id: { sub?: string };
+          events: Record<string, Record<string, unknown>>;
+        };
+        return claims.sub_id.sub === "agent-risky"
+          ? Object.values(claims.events)
+          : [];
+      });
     const call = (
       method: string,
       path: string,
@@ -272,6 +314,7 @@ describe.each([
         REVOKER_RECEIVER_ALLOW_HTTP: "true",
         REVOKER_RECEIVER_ALLOWED_CIDRS: "127.0.0.1/32",
         REVOKER_MIN_VERIFICATION_INTERVAL: "1s",
+        REVOKER_RISK_RECOVERY_AFTER: "2s",
       };
       revoker = await start({ port, base, dir, tls, env });
       await eventually("the host over https", async () =>
@@ -345,6 +388,19 @@ describe.each([
       expect(
         (await call("GET", "/ssf/streams", undefined, "dev-token")).status,
       ).toBe(200);
+      // Refused access tokens are counted by reason (a wrong static token is not one).
+      expect(
+        (await call("GET", "/ssf/streams", undefined, "nope")).status,
+      ).toBe(401);
+      const page = await revoker.metrics();
+      const refused = (reason: string) =>
+        new RegExp(
+          `^warden_revoker_oauth_tokens_refused_total\\{reason="${reason}"[^}]*\\} 1$`,
+          "m",
+        ).test(page);
+      expect(refused("bad_signature"), page).toBe(true);
+      expect(refused("insufficient_scope"), page).toBe(true);
+      expect(page).not.toContain(`reason="malformed"`);
     });
 
     it("creates push and poll streams, reads, updates and replaces them by SSF 1.0 §8.1.1", async () => {
@@ -460,6 +516,26 @@ describe.each([
               ? { state: "s-push", stream_id: pushStream }
               : { stream_id: pushStream },
         });
+    });
+
+    it("risk-level-change carries previous_level and goes back to LOW on recovery", async (context) => {
+      if (!revoker.alert) return context.skip();
+      await revoker.alert("agent-risky", 0.5);
+      await until("the MEDIUM report", () => risky().length >= 1);
+      await revoker.alert("agent-risky", 0.9);
+      // REVOKER_RISK_RECOVERY_AFTER is 2 s: nothing follows the HIGH alert, so LOW comes next.
+      await until("the recovery to LOW", () => risky().length >= 3, 20_000);
+      expect(
+        risky().map((event) => [
+          event["current_level"],
+          event["previous_level"],
+        ]),
+      ).toEqual([
+        ["MEDIUM", undefined],
+        ["HIGH", "MEDIUM"],
+        ["LOW", "HIGH"],
+      ]);
+      expect(risky()[2]).toMatchObject({ initiating_entity: "system" });
     });
 
     it("subjects: RFC 9493 members checked on add and remove", async () => {

@@ -20,6 +20,8 @@ export interface RevokerNames {
   readonly streamsBucket: string;
   /** NATS KV bucket of revocations waiting for human approval. */
   readonly approvalsBucket: string;
+  /** NATS KV bucket of the last CAEP risk level reported per agent (`previous_level`, recovery). */
+  readonly riskLevelsBucket: string;
   /** JetStream stream holding every SSF stream's queue of signed SETs. */
   readonly setsStream: string;
   readonly setsSubjects: string;
@@ -97,6 +99,7 @@ export function createNames(namespace = ""): WardenNames {
     revoker: Object.freeze({
       streamsBucket: `${dashed}warden-ssf-streams`,
       approvalsBucket: `${dashed}warden-approvals`,
+      riskLevelsBucket: `${dashed}warden-risk-levels`,
       setsStream: `${upper}WARDEN_SETS`,
       setsSubjects: `${dotted}warden.sets.>`,
       eventsSubject: (id: string) =>

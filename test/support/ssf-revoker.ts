@@ -74,6 +74,7 @@ export async function cleanUpNats(
     names.revoker.setsStream,
     `KV_${names.revoker.streamsBucket}`,
     `KV_${names.revoker.approvalsBucket}`,
+    `KV_${names.revoker.riskLevelsBucket}`,
     `KV_${names.revokedAgentsBucket}`,
   ])
     await manager.streams.delete(stream).catch(() => undefined);

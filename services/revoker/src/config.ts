@@ -58,6 +58,8 @@ export const DEFAULT_CASCADE_MAX_EDGES = 100_000;
 /** One tenant's share of the delegation graph (issue 16: no tenant flushes another's tree). */
 export const DEFAULT_CASCADE_MAX_EDGES_PER_TENANT = 25_000;
 export const DEFAULT_AUTO_PAUSE_AFTER_MS = 6 * 3_600_000;
+/** An agent with no new finding for a day after an alert or step-up has recovered. */
+export const DEFAULT_RISK_RECOVERY_AFTER_MS = 86_400_000;
 /** 0: streams never time out (SSF 1.0 makes `inactivity_timeout` optional). */
 export const DEFAULT_STREAM_INACTIVITY_TIMEOUT_MS = 0;
 /** The one static push stream kept for deployments configured by REVOKER_PUSH_URL. */
@@ -111,6 +113,8 @@ export interface RevokerConfig {
     readonly stepUpEvent: StepUpEvent;
     readonly stepUpNamespace: string;
     readonly stepUpLevel: string;
+    /** An alert followed by no decision this long is reported back at LOW; 0 never. */
+    readonly riskRecoveryAfterMs: number;
     readonly credentialType: string;
   };
   readonly urlPolicy: {
@@ -400,6 +404,10 @@ export function loadRevokerConfig(
           default: DEFAULT_AUTO_PAUSE_AFTER_MS,
           desc: "pause a push stream after pushes failed this long (0 = never)",
         }),
+        REVOKER_RISK_RECOVERY_AFTER: durationMs({
+          default: DEFAULT_RISK_RECOVERY_AFTER_MS,
+          desc: "report an agent back at LOW risk (risk-level-change) after an alert followed by no decision this long (0 = never)",
+        }),
         REVOKER_STREAM_INACTIVITY_TIMEOUT: durationMs({
           default: DEFAULT_STREAM_INACTIVITY_TIMEOUT_MS,
           desc: "pause a stream whose receiver was inactive this long (0 = never)",
@@ -536,6 +544,7 @@ export function loadRevokerConfig(
       stepUpEvent: raw.REVOKER_STEP_UP_EVENT,
       stepUpNamespace: raw.REVOKER_STEP_UP_NAMESPACE,
       stepUpLevel: raw.REVOKER_STEP_UP_LEVEL,
+      riskRecoveryAfterMs: raw.REVOKER_RISK_RECOVERY_AFTER,
       credentialType: raw.REVOKER_CREDENTIAL_TYPE,
     }),
     urlPolicy: Object.freeze({

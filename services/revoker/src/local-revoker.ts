@@ -17,6 +17,7 @@ import {
   openLocalKillSwitch,
 } from "./adapters/local-store.js";
 import { registerSsfApi } from "./adapters/ssf-api.js";
+import { openRiskLevels, startRiskRecovery } from "./adapters/risk-levels.js";
 import { openStreamStore } from "./adapters/stream-store.js";
 import { createTransmitter } from "./adapters/transmitter.js";
 import { actionFromDecision, type AgentAction } from "./core/action.js";
@@ -104,6 +105,8 @@ export async function startLocalRevoker(options: {
   const streamsKv = openLocalKeyValue(paths.streams);
   const approvalsKv = openLocalKeyValue(paths.approvals);
   const revokedKv = openLocalKeyValue(paths.revokedAgents);
+  const riskKv = openLocalKeyValue(paths.riskLevels);
+  const riskLevels = await openRiskLevels(riskKv);
   const store = await openStreamStore(streamsKv);
   const queue = openLocalSetQueue({
     file: paths.sets,
@@ -116,6 +119,7 @@ export async function startLocalRevoker(options: {
     else revoked.set(key, JSON.parse(value) as KillSwitchMessage);
   });
   const transmitter = createTransmitter({
+    riskLevels,
     store,
     queue,
     keys,
@@ -136,6 +140,14 @@ export async function startLocalRevoker(options: {
     },
     handle: (action) => transmitter.handleAction(action),
     audit,
+    metrics,
+    logger,
+  });
+  const recovery = startRiskRecovery({
+    afterMs: config.sets.riskRecoveryAfterMs,
+    kv: riskKv,
+    levels: riskLevels,
+    handle: (action) => transmitter.handleAction(action),
     metrics,
     logger,
   });
@@ -200,11 +212,13 @@ export async function startLocalRevoker(options: {
     },
     async stop() {
       await approvals.stop();
+      await recovery.stop();
       await transmitter.stop();
+      await riskLevels.stop();
       await watch.stop();
       await store.stop();
       queue.close();
-      for (const kv of [streamsKv, approvalsKv, revokedKv]) kv.close();
+      for (const kv of [streamsKv, approvalsKv, revokedKv, riskKv]) kv.close();
       await audit
         .stop()
         .catch((error: unknown) =>

@@ -29,6 +29,7 @@ import { createDelegationGraph } from "./core/delegation-graph.js";
 import { startDecisionsConsumer } from "./adapters/decisions-consumer.js";
 import { openKillSwitch } from "./adapters/kill-switch.js";
 import { openNatsKeyValue } from "./adapters/nats-kv.js";
+import { openRiskLevels, startRiskRecovery } from "./adapters/risk-levels.js";
 import { openSetQueue } from "./adapters/set-queue.js";
 import { buildSsfApi } from "./adapters/ssf-api.js";
 import { openStreamStore } from "./adapters/stream-store.js";
@@ -133,7 +134,13 @@ async function main(): Promise<void> {
     metrics,
     logger,
   });
+  const riskKv = await openNatsKeyValue(
+    connection,
+    revokerNames.riskLevelsBucket,
+  );
+  const riskLevels = await openRiskLevels(riskKv);
   const transmitter = createTransmitter({
+    riskLevels,
     connectors,
     store,
     queue,
@@ -203,6 +210,14 @@ async function main(): Promise<void> {
         key: "REVOKER_TLS_KEY_FILE",
       }),
   );
+  const recovery = startRiskRecovery({
+    afterMs: config.sets.riskRecoveryAfterMs,
+    kv: riskKv,
+    levels: riskLevels,
+    handle: (action) => transmitter.handleAction(action),
+    metrics,
+    logger,
+  });
   const inactivity = startInactivityWatch({
     timeoutMs: config.delivery.inactivityTimeoutMs,
     store,
@@ -260,10 +275,12 @@ async function main(): Promise<void> {
   shutdown.add("decisions consumer", () => consumer.stop());
   shutdown.add("approvals", () => approvals.stop());
   shutdown.add("inactivity watch", () => inactivity.stop());
+  shutdown.add("risk recovery", () => recovery.stop());
   shutdown.add("delegation feed", () => delegationFeed?.stop());
   shutdown.add("push workers", () => transmitter.stop());
   shutdown.add("connectors", () => connectors.stop());
   shutdown.add("streams watch", () => store.stop());
+  shutdown.add("risk levels watch", () => riskLevels.stop());
   shutdown.add("audit producer", () => audit.stop());
   shutdown.add("nats", () => connection.drain());
   shutdown.add("ops server", () => ops.stop());

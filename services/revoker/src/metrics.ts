@@ -152,6 +152,17 @@ export function createRevokerMetrics(
   });
   for (const trigger of ["scheduled", "manual"])
     keyRotations.labels(trigger).inc(0);
+  const oauthRefused = new Counter({
+    name: "warden_revoker_oauth_tokens_refused_total",
+    help: "OAuth access tokens (JWT-shaped bearers) the SSF API refused, by reason: expired, bad_signature, unknown_key, disallowed_alg, wrong_claims (iss, aud, typ, required claims), malformed, keys_unavailable, unknown_client, insufficient_scope (403)",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  const riskRecoveries = new Counter({
+    name: "warden_revoker_risk_recoveries_total",
+    help: "Agents reported back at LOW risk (risk-level-change) after REVOKER_RISK_RECOVERY_AFTER without a decision",
+    registers: [registry],
+  });
   const auditRecords = new Counter({
     name: "warden_revoker_audit_records_total",
     help: "Audit records written to warden.revocations.v1",
@@ -186,6 +197,8 @@ export function createRevokerMetrics(
     },
     streamsPaused,
     keyRotations,
+    oauthRefused,
+    riskRecoveries,
     auditRecords,
   };
 }

@@ -32,9 +32,50 @@ const ACCESS_TOKEN_ALGS = [
 ];
 const DISCOVERY_TIMEOUT_MS = 5_000;
 
+/** Why an access token was refused: the `reason` label of warden_revoker_oauth_tokens_refused_total. */
+export const OAUTH_REFUSALS = [
+  "expired",
+  "bad_signature",
+  "unknown_key",
+  "disallowed_alg",
+  "wrong_claims",
+  "malformed",
+  "keys_unavailable",
+  "unknown_client",
+  "insufficient_scope",
+] as const;
+export type OAuthRefusal = (typeof OAUTH_REFUSALS)[number];
+
 export type OAuthOutcome =
   | { readonly ok: true; readonly receiver: Receiver }
-  | { readonly ok: false; readonly why: string };
+  | {
+      readonly ok: false;
+      readonly why: string;
+      readonly reason: OAuthRefusal;
+    };
+
+/** jose's error codes → a bounded refusal reason. Pure. */
+export function refusalOf(code: string | undefined): OAuthRefusal {
+  switch (code) {
+    case "ERR_JWT_EXPIRED":
+      return "expired";
+    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
+      return "bad_signature";
+    case "ERR_JWKS_NO_MATCHING_KEY":
+    case "ERR_JWKS_MULTIPLE_MATCHING_KEYS":
+      return "unknown_key";
+    case "ERR_JOSE_ALG_NOT_ALLOWED":
+    case "ERR_JOSE_NOT_SUPPORTED":
+      return "disallowed_alg";
+    case "ERR_JWT_CLAIM_VALIDATION_FAILED":
+      return "wrong_claims";
+    case "ERR_JWS_INVALID":
+    case "ERR_JWT_INVALID":
+      return "malformed";
+    default:
+      return "keys_unavailable";
+  }
+}
 
 export interface OAuthVerifier {
   /** The receiver a JWT access token stands for, with the scopes it was granted. */
@@ -94,12 +135,11 @@ export function createOAuthVerifier(config: OAuthConfig): OAuthVerifier {
           requiredClaims: ["exp", "iat", "jti", "sub", "client_id"],
         }));
       } catch (error) {
+        const code = error instanceof errors.JOSEError ? error.code : undefined;
         return {
           ok: false,
-          why:
-            error instanceof errors.JOSEError
-              ? error.code
-              : "authorization server keys unavailable",
+          why: code ?? "authorization server keys unavailable",
+          reason: refusalOf(code),
         };
       }
       const receiver = receivers.find(
@@ -107,7 +147,12 @@ export function createOAuthVerifier(config: OAuthConfig): OAuthVerifier {
           candidate.clientId !== undefined &&
           candidate.clientId === payload["client_id"],
       );
-      if (!receiver) return { ok: false, why: "client_id is not a receiver" };
+      if (!receiver)
+        return {
+          ok: false,
+          why: "client_id is not a receiver",
+          reason: "unknown_client",
+        };
       return {
         ok: true,
         receiver: {

@@ -74,5 +74,6 @@ export function ssfApiSettings(
         ...config.oauth,
         audience: config.oauth.audience ?? issuer,
       }),
+    oauthRefused: (reason) => metrics.oauthRefused.labels(reason).inc(),
   };
 }

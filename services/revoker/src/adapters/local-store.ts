@@ -143,6 +143,7 @@ export function localStorePaths(dataDir: string) {
     streams: join(dataDir, "streams.journal"),
     approvals: join(dataDir, "approvals.journal"),
     revokedAgents: join(dataDir, "revoked-agents.journal"),
+    riskLevels: join(dataDir, "risk-levels.journal"),
     sets: join(dataDir, "sets.journal"),
     deadSets: join(dataDir, "sets-dead-letters.ndjson"),
     audit: join(dataDir, "revocations.ndjson"),

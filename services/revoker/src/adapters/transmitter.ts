@@ -28,6 +28,7 @@ import {
 import type { UrlPolicy } from "../core/url-guard.js";
 import type { RevokerMetrics } from "../metrics.js";
 import type { SigningKeys } from "../signing-key.js";
+import type { RiskLevels } from "./risk-levels.js";
 import type { AuditLog } from "./audit-log.js";
 import type { KillSwitch } from "./kill-switch.js";
 import {
@@ -96,6 +97,8 @@ export function createTransmitter(options: {
   ) => Promise<readonly AgentAction[]> | readonly AgentAction[];
   /** Queues the connector jobs (RFC 7009, SCIM, webhook) of an action. */
   readonly connectors?: { enqueue(action: AgentAction): Promise<void> };
+  /** The last risk level per agent: risk-level-change's `previous_level`. */
+  readonly riskLevels?: Pick<RiskLevels, "exchange">;
 }): Transmitter {
   const { store, queue, keys, metrics, audit } = options;
   const log = options.logger.child({ component: "transmitter" });
@@ -296,12 +299,18 @@ export function createTransmitter(options: {
       const nowIso = new Date().toISOString();
       const records: AuditRecord[] = [];
       const queued: Promise<void>[] = [];
-      const cascaded = (await options.cascade?.(cause)) ?? [];
-      metrics.cascaded.inc(cascaded.length);
+      const cascadedActions = (await options.cascade?.(cause)) ?? [];
+      metrics.cascaded.inc(cascadedActions.length);
+      const actions: AgentAction[] = [];
+      for (const action of [cause, ...cascadedActions])
+        actions.push({
+          ...action,
+          previousRiskLevel: await options.riskLevels?.exchange(action),
+        });
       // The kill switch first (issue 16): the gateways stop the agent even if queueing a
       // SET or a connector call fails below (the decision is then redelivered and the
       // kill switch, idempotent per agent, re-applied).
-      for (const action of [cause, ...cascaded]) {
+      for (const action of actions) {
         if (action.kind === "alert") continue;
         const message = await options.killSwitch.apply(action, nowIso);
         // A hold on an agent already revoked, or a release after a revoke, moves nothing.
@@ -309,7 +318,7 @@ export function createTransmitter(options: {
         metrics.killSwitch.labels(message.action).inc();
         records.push(auditRecord(action, AuditStep.killSwitch, nowIso));
       }
-      for (const action of [cause, ...cascaded]) {
+      for (const action of actions) {
         queued.push(...queueActionSets(action, nowIso, records));
         if (options.connectors && action.kind !== "alert")
           queued.push(options.connectors.enqueue(action));

@@ -17,7 +17,7 @@ export const ActionKind = {
 export type ActionKind = (typeof ActionKind)[keyof typeof ActionKind];
 
 /** CAEP `initiating_entity` values Warden uses. */
-export type InitiatingEntity = "policy" | "admin";
+export type InitiatingEntity = "policy" | "admin" | "system";
 
 export interface AgentAction {
   readonly kind: ActionKind;
@@ -36,6 +36,11 @@ export interface AgentAction {
   readonly risk: number | undefined;
   /** CAEP risk-level-change `current_level` this action reports (issue 17). */
   readonly riskLevel: RiskLevel;
+  /**
+   * The level last reported for this agent (`previous_level`); set by the transmitter from
+   * its risk-level store, undefined when none was reported or no store is kept.
+   */
+  readonly previousRiskLevel?: RiskLevel | undefined;
   /** The detector judged a credential compromised (shared, stolen, foreign network): RISC credential-compromise. */
   readonly credentialCompromised: boolean;
   /** Human owner, on-behalf-of and delegation chain, for the audit sentence. */

@@ -75,6 +75,7 @@ describe("buildActionSets for revoke", () => {
       current_level: "HIGH",
       risk_reason: "1,250 calls/min vs 40; first crm export",
       event_timestamp: toe,
+      initiating_entity: "policy",
     });
     const [, sessionRevoked] = eventOf(built[0]!);
     expect(built[0]).toMatchObject({
@@ -233,6 +234,26 @@ describe("buildActionSets for step_up and reinstate", () => {
     expect(level(0.9)).toEqual([[EventType.riskLevelChange, "HIGH"]]);
     expect(level(0.5)).toEqual([[EventType.riskLevelChange, "MEDIUM"]]);
     expect(level(0.1)).toEqual([[EventType.riskLevelChange, "LOW"]]);
+  });
+
+  it("names the level reported before in previous_level, only when there was one", () => {
+    const alert = actionFromDecision(
+      { ...decision, action: "alert", risk: 0.9 },
+      options.nowSeconds,
+    );
+    const payloadOf = (previousRiskLevel?: "LOW" | "MEDIUM") =>
+      eventOf(
+        buildActionSets(
+          { ...alert, previousRiskLevel },
+          target,
+          options,
+        )[0] ?? { events: {} },
+      )[1];
+    expect(payloadOf("MEDIUM")).toMatchObject({
+      current_level: "HIGH",
+      previous_level: "MEDIUM",
+    });
+    expect(payloadOf()).not.toHaveProperty("previous_level");
   });
 
   it("sends RISC account-enabled on reinstatement, initiated by an admin", () => {

@@ -107,8 +107,12 @@ function riskLevelEvent(action: AgentAction): EventDraft {
     payload: {
       principal: "USER",
       current_level: action.riskLevel,
+      ...(action.previousRiskLevel === undefined
+        ? {}
+        : { previous_level: action.previousRiskLevel }),
       risk_reason: action.reasonAdmin,
       event_timestamp: action.eventTimeSeconds,
+      initiating_entity: action.initiatingEntity,
     },
   };
 }

@@ -3,7 +3,11 @@ import type { Logger } from "@warden/shared";
 import { SsfPath } from "../../core/metadata.js";
 import { activityWriteDue } from "../../core/stream-health.js";
 import { Scope, authenticate, type Receiver } from "../../core/receivers.js";
-import { looksLikeJwt, type OAuthVerifier } from "../../oauth.js";
+import {
+  looksLikeJwt,
+  type OAuthRefusal,
+  type OAuthVerifier,
+} from "../../oauth.js";
 import {
   streamConfiguration,
   type DefaultSubjects,
@@ -28,6 +32,8 @@ export interface SsfApiOptions {
   readonly receivers: readonly Receiver[];
   /** OAuth 2.0 JWT access tokens from a configured authorization server (static tokens still work). */
   readonly oauth?: OAuthVerifier | undefined;
+  /** Told of every refused access token (counted by reason). */
+  readonly oauthRefused?: ((reason: OAuthRefusal) => void) | undefined;
   readonly defaultSubjects: DefaultSubjects;
   readonly urlPolicy: UrlPolicy;
   readonly minVerificationIntervalMs: number;
@@ -91,10 +97,12 @@ export function createSsfApiContext(options: SsfApiOptions): SsfApiContext {
     authorization: string | undefined,
   ): Promise<Receiver | undefined> {
     const token = /^Bearer ([\x21-\x7e]+)$/i.exec(authorization ?? "")?.[1];
+    // Not JWT-shaped: a wrong static token, not an access token.
     if (!options.oauth || token === undefined || !looksLikeJwt(token))
       return undefined;
     const outcome = await options.oauth.verify(token, options.receivers);
     if (outcome.ok) return outcome.receiver;
+    options.oauthRefused?.(outcome.reason);
     options.logger.debug({ why: outcome.why }, "access token refused");
     return undefined;
   }
@@ -113,9 +121,12 @@ export function createSsfApiContext(options: SsfApiOptions): SsfApiContext {
           "invalid_request",
           "send the token in the Authorization header",
         );
+      const staticReceiver = authenticate(
+        request.headers.authorization,
+        options.receivers,
+      );
       const receiver =
-        authenticate(request.headers.authorization, options.receivers) ??
-        (await oauthReceiver(request.headers.authorization));
+        staticReceiver ?? (await oauthReceiver(request.headers.authorization));
       if (!receiver) {
         reply.header(
           "www-authenticate",
@@ -133,6 +144,7 @@ export function createSsfApiContext(options: SsfApiOptions): SsfApiContext {
       const read =
         scope === Scope.read && receiver.scopes.includes(Scope.manage);
       if (!receiver.scopes.includes(scope) && !read) {
+        if (!staticReceiver) options.oauthRefused?.("insufficient_scope");
         reply.header(
           "www-authenticate",
           `Bearer realm="warden", error="insufficient_scope", scope="${scope}"`,
