@@ -58,7 +58,7 @@ export const DEFAULT_CASCADE_MAX_EDGES = 100_000;
 /** One tenant's share of the delegation graph (issue 16: no tenant flushes another's tree). */
 export const DEFAULT_CASCADE_MAX_EDGES_PER_TENANT = 25_000;
 export const DEFAULT_AUTO_PAUSE_AFTER_MS = 6 * 3_600_000;
-/** An agent with no new finding for a day after an alert or step-up has recovered. */
+/** An agent with no new finding for a day after an alert has recovered. */
 export const DEFAULT_RISK_RECOVERY_AFTER_MS = 86_400_000;
 /** 0: streams never time out (SSF 1.0 makes `inactivity_timeout` optional). */
 export const DEFAULT_STREAM_INACTIVITY_TIMEOUT_MS = 0;
