@@ -15,6 +15,11 @@ import {
   type DeadLetter,
 } from "./dead-letters.js";
 import { readDeadLetters, resubmitDeadLetters } from "./kafka-dlq.js";
+import {
+  readAllInOneDeadLetters,
+  readAllInOneDlq,
+  resubmitToAllInOne,
+} from "./all-in-one-dlq.js";
 
 interface DlqOptions {
   readonly reason?: string;
@@ -23,7 +28,7 @@ interface DlqOptions {
 }
 
 /** Runs `work` with the dead letters of the configured cluster (KAFKA_*, WARDEN_NAMESPACE). */
-async function withDeadLetters(
+async function withKafkaDeadLetters(
   work: (context: {
     kafka: ReturnType<typeof createKafka>;
     names: ReturnType<typeof createNames>;
@@ -47,6 +52,35 @@ async function withDeadLetters(
   }
 }
 
+interface DeadLetterSource {
+  readonly letters: DeadLetter[];
+  /** Where re-submitted bytes go, for the message. */
+  readonly target: string;
+  readonly resubmit: (letters: readonly DeadLetter[]) => Promise<void>;
+}
+
+/** The all-in-one's dead letters when WARDEN_DLQ_URL is set, else the cluster's. */
+async function withDeadLetters(
+  work: (source: DeadLetterSource) => Promise<void> | void,
+): Promise<void> {
+  const allInOne = readAllInOneDlq(process.env);
+  if (allInOne) {
+    await work({
+      letters: await readAllInOneDeadLetters(allInOne),
+      target: `${allInOne.url}/v1/events`,
+      resubmit: (letters) => resubmitToAllInOne(allInOne, letters),
+    });
+    return;
+  }
+  await withKafkaDeadLetters(({ kafka, names, letters }) =>
+    work({
+      letters,
+      target: names.topics.audit,
+      resubmit: (chosen) => resubmitDeadLetters(kafka, names, chosen),
+    }),
+  );
+}
+
 const reasonOption = new Option(
   "--reason <code>",
   "only dead letters with this reason code",
@@ -60,7 +94,7 @@ export function registerDlq(program: Command): void {
   const dlq = program
     .command("dlq")
     .description(
-      "inspect and re-submit rejected audit events (agent.audit.dlq)",
+      "inspect and re-submit rejected audit events (agent.audit.dlq, or an all-in-one's with WARDEN_DLQ_URL)",
     );
 
   dlq
@@ -123,15 +157,15 @@ export function registerDlq(program: Command): void {
         throw new Error(
           "choose what to re-submit: --reason, --offset or --all",
         );
-      await withDeadLetters(async ({ kafka, names, letters }) => {
+      await withDeadLetters(async ({ letters, target, resubmit }) => {
         const chosen = selectDeadLetters(letters, {
           reason: options.reason,
           offsets: options.offset,
         });
-        if (!options.dryRun) await resubmitDeadLetters(kafka, names, chosen);
+        if (!options.dryRun) await resubmit(chosen);
         const verb = options.dryRun ? "would re-submit" : "re-submitted";
         process.stdout.write(
-          `${verb} ${chosen.length} dead letters to ${names.topics.audit}\n`,
+          `${verb} ${chosen.length} dead letters to ${target}\n`,
         );
       });
     });

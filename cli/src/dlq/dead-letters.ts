@@ -35,14 +35,18 @@ export function toDeadLetter(message: {
   readonly headers?: Headers | undefined;
 }): DeadLetter {
   const header = (name: string) => headerText(message.headers, name);
-  const topic = header(DEAD_LETTER_HEADER.sourceTopic) ?? "?";
+  const topic = header(DEAD_LETTER_HEADER.sourceTopic);
   return {
     offset: message.offset,
     key: message.key,
     value: message.value ?? Buffer.alloc(0),
     reason: header(DEAD_LETTER_HEADER.reason) ?? "unknown",
     detail: header(DEAD_LETTER_HEADER.detail) ?? "",
-    source: `${topic}/${header(DEAD_LETTER_HEADER.sourcePartition) ?? "?"}@${header(DEAD_LETTER_HEADER.sourceOffset) ?? "?"}`,
+    // A record of agent.audit.v1 names its position; one rejected at an HTTP door, the door.
+    source:
+      topic === undefined
+        ? (header(ORIGIN_HEADER.source) ?? "?")
+        : `${topic}/${header(DEAD_LETTER_HEADER.sourcePartition) ?? "?"}@${header(DEAD_LETTER_HEADER.sourceOffset) ?? "?"}`,
     gateway: header(ORIGIN_HEADER.gateway),
     receivedAt: header(DEAD_LETTER_HEADER.receivedAt) ?? "",
   };
