@@ -18,6 +18,7 @@ import {
   registerMappedIngest,
   type IngestConfig,
   type LineResult,
+  type LocalDeadLetters,
 } from "@warden/ingest";
 import {
   ensureEventsTable,
@@ -65,7 +66,11 @@ import { createAllInOnePipeline } from "./all-in-one-pipeline.js";
 import type { TransmitterConfig } from "./all-in-one-config.js";
 import { registerConsole } from "@warden/console";
 import { registerAllInOneQueries } from "./all-in-one-queries.js";
-import { createDecisionLog, readDecisionLimit } from "./decision-log.js";
+import {
+  createDecisionLog,
+  readDecisionLimit,
+  type DecisionLog,
+} from "./decision-log.js";
 
 /**
  * The all-in-one mode: ingest, store, detect and revoke in one process, with embedded chDB and
@@ -149,6 +154,91 @@ const FINDING_SINK_POLICY = {
   deadLetterAfterMs: 24 * 60 * 60 * 1000,
   attempts: DEFAULT_FINDING_SINK_ATTEMPTS,
 } as const;
+
+/**
+ * The all-in-one's own read routes. They answer only a known gateway when tokens are
+ * configured, like POST /v1/events, and show a gateway only its own tenant's decisions and
+ * revocations and its own dead letters.
+ */
+function registerReadRoutes(
+  app: FastifyInstance,
+  context: {
+    readonly tokens: IngestConfig["httpTokens"];
+    readonly decisions: DecisionLog;
+    readonly revoker: LocalRevoker;
+    readonly deadLetters: LocalDeadLetters;
+    readonly clickhouse: Awaited<ReturnType<typeof createClickHouse>>;
+    readonly database: string;
+  },
+): void {
+  const { tokens, decisions, revoker, deadLetters, clickhouse, database } =
+    context;
+  const callerTenant = (request: FastifyRequest): string | undefined =>
+    tokens.length === 0
+      ? undefined
+      : authenticateBearer(request.headers.authorization, tokens)?.tenant;
+  const readGuard = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (tokens.length === 0) return;
+    if (authenticateBearer(request.headers.authorization, tokens)) return;
+    await reply
+      .code(401)
+      .header("www-authenticate", 'Bearer realm="warden"')
+      .send({
+        error: "unauthorized",
+        message: "a valid gateway bearer token is required",
+      });
+  };
+  const ofCaller = <T extends { readonly tenant: string }>(
+    request: FastifyRequest,
+    items: readonly T[],
+  ): T[] => {
+    const tenant = callerTenant(request);
+    return items.filter(
+      (item) => tenant === undefined || item.tenant === tenant,
+    );
+  };
+  const guarded = { preHandler: readGuard };
+  app.get("/v1/decisions", guarded, (request, reply) => {
+    const limit = readDecisionLimit(request.query);
+    if (!limit.ok)
+      return reply
+        .code(400)
+        .send({ error: "invalid_request", message: limit.message });
+    const tenant = callerTenant(request);
+    return reply.send(decisions.latest(limit.value, tenant));
+  });
+  app.get("/v1/kill-switch", guarded, (request, reply) =>
+    reply.send(ofCaller(request, revoker.revoked())),
+  );
+  const callerGateway = (request: FastifyRequest): string | undefined =>
+    tokens.length === 0
+      ? undefined
+      : authenticateBearer(request.headers.authorization, tokens)?.gateway;
+  app.get("/v1/dead-letters/count", guarded, async (request, reply) =>
+    reply.send(await deadLetters.countByReason(callerGateway(request))),
+  );
+  app.get("/v1/dead-letters", guarded, async (request, reply) => {
+    const limit = readDecisionLimit(request.query);
+    if (!limit.ok)
+      return reply
+        .code(400)
+        .send({ error: "invalid_request", message: limit.message });
+    const records = await deadLetters.latest(
+      limit.value,
+      callerGateway(request),
+    );
+    return reply.send(records.map(deadLetterJsonRecord));
+  });
+  app.get("/v1/events/count", guarded, async (_request, reply) => {
+    const rows = await (
+      await clickhouse.query({
+        query: `SELECT count() AS events FROM ${database}.events`,
+        format: "JSONEachRow",
+      })
+    ).json();
+    return reply.send(rows[0]);
+  });
+}
 
 export async function startAllInOne(options: {
   readonly host: string;
@@ -319,75 +409,13 @@ export async function startAllInOne(options: {
     deadLetter,
     routes: createMappedRoutes(ingest.otlp),
   });
-  // Read routes answer only a known gateway when tokens are configured, like POST /v1/events,
-  // and show a gateway only its own tenant's decisions and revocations.
-  const callerTenant = (request: FastifyRequest): string | undefined =>
-    ingest.httpTokens.length === 0
-      ? undefined
-      : authenticateBearer(request.headers.authorization, ingest.httpTokens)
-          ?.tenant;
-  const readGuard = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (ingest.httpTokens.length === 0) return;
-    if (authenticateBearer(request.headers.authorization, ingest.httpTokens))
-      return;
-    await reply
-      .code(401)
-      .header("www-authenticate", 'Bearer realm="warden"')
-      .send({
-        error: "unauthorized",
-        message: "a valid gateway bearer token is required",
-      });
-  };
-  const ofCaller = <T extends { readonly tenant: string }>(
-    request: FastifyRequest,
-    items: readonly T[],
-  ): T[] => {
-    const tenant = callerTenant(request);
-    return items.filter(
-      (item) => tenant === undefined || item.tenant === tenant,
-    );
-  };
-  const guarded = { preHandler: readGuard };
-  app.get("/v1/decisions", guarded, (request, reply) => {
-    const limit = readDecisionLimit(request.query);
-    if (!limit.ok)
-      return reply
-        .code(400)
-        .send({ error: "invalid_request", message: limit.message });
-    const tenant = callerTenant(request);
-    return reply.send(decisions.latest(limit.value, tenant));
-  });
-  app.get("/v1/kill-switch", guarded, (request, reply) =>
-    reply.send(ofCaller(request, revoker.revoked())),
-  );
-  const callerGateway = (request: FastifyRequest): string | undefined =>
-    ingest.httpTokens.length === 0
-      ? undefined
-      : authenticateBearer(request.headers.authorization, ingest.httpTokens)
-          ?.gateway;
-  app.get("/v1/dead-letters/count", guarded, async (request, reply) =>
-    reply.send(await deadLetters.countByReason(callerGateway(request))),
-  );
-  app.get("/v1/dead-letters", guarded, async (request, reply) => {
-    const limit = readDecisionLimit(request.query);
-    if (!limit.ok)
-      return reply
-        .code(400)
-        .send({ error: "invalid_request", message: limit.message });
-    const records = await deadLetters.latest(
-      limit.value,
-      callerGateway(request),
-    );
-    return reply.send(records.map(deadLetterJsonRecord));
-  });
-  app.get("/v1/events/count", guarded, async (_request, reply) => {
-    const rows = await (
-      await clickhouse.query({
-        query: `SELECT count() AS events FROM ${database}.events`,
-        format: "JSONEachRow",
-      })
-    ).json();
-    return reply.send(rows[0]);
+  registerReadRoutes(app, {
+    tokens: ingest.httpTokens,
+    decisions,
+    revoker,
+    deadLetters,
+    clickhouse,
+    database,
   });
   await registerAllInOneQueries(app, {
     clickhouse,
