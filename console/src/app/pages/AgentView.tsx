@@ -7,7 +7,15 @@ import {
   type Band,
   type MinutePoint,
 } from "../components/ActivityChart.js";
-import { Ago, Loading, Risk, StateTag } from "../components/Bits.js";
+import {
+  ChainPanel,
+  DeliveriesPanel,
+  TrailPanel,
+  UsedPanel,
+  WhyPanel,
+  type Used,
+} from "../components/AgentPanels.js";
+import { Loading, StateTag } from "../components/Bits.js";
 import {
   ReasonDialog,
   type PendingAction,
@@ -15,12 +23,8 @@ import {
 import { useNow } from "../hooks.js";
 import {
   agentStatus,
-  decisionSentence,
-  delegationChain,
   deliveries,
   formatDuration,
-  formatValue,
-  timeToDecide,
   type AuditRecord,
   type Decision,
   type PendingApproval,
@@ -34,11 +38,6 @@ const CHART_WINDOWS = [
   { label: "24 h", ms: 86_400_000 },
 ] as const;
 
-interface Used {
-  readonly value: string;
-  readonly calls: number;
-  readonly last_seen: string;
-}
 interface Activity {
   readonly per_minute: MinutePoint[];
   readonly credentials: Used[];
@@ -77,19 +76,10 @@ function bandOf(baselines: Baselines | undefined): Band | undefined {
   };
 }
 
-/** One agent's incident: why, who it acts for, what it did, what Warden sent, and what to do. */
-export function AgentView() {
-  const params = useParams();
-  const tenant = params["tenant"] ?? "";
-  const agentId = params["agent"] ?? "";
+/** What the agent page reads: its decisions, audit trail, activity, baselines and approvals. */
+function useAgentData(tenant: string, agentId: string, chartMs: number) {
   const { api } = useSession();
-  const client = useQueryClient();
-  const now = useNow(5_000);
-  const [chartMs, setChartMs] = useState<number>(CHART_WINDOWS[0].ms);
-  const [action, setAction] = useState<PendingAction>();
-  const [notice, setNotice] = useState<string>();
   const key = [tenant, agentId];
-
   const decisions = useQuery({
     queryKey: ["decisions", ...key],
     queryFn: () =>
@@ -134,18 +124,18 @@ export function AgentView() {
     refetchInterval: 3_000,
   });
 
-  const strongest = [...(decisions.data?.decisions ?? [])].sort(
-    (a, b) => b.risk - a.risk || Date.parse(b.at) - Date.parse(a.at),
-  )[0];
-  const pending = (approvals.data ?? []).filter(
-    (item) => item.tenant === tenant && item.agent_id === agentId,
-  );
-  const records = audit.data?.revocations ?? [];
-  const sent = deliveries(records);
-  const trail = [...records]
-    .filter((record) => record.sentence)
-    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
-  const status = agentStatus(trail);
+  return { decisions, audit, activity, baselines, approvals };
+}
+
+/** The four things an analyst can do here, each to be confirmed with a reason. */
+function useAgentActions(
+  tenant: string,
+  agentId: string,
+  strongest: Decision | undefined,
+  setNotice: (notice: string) => void,
+) {
+  const { api } = useSession();
+  const client = useQueryClient();
   const refresh = () => {
     for (const name of ["approvals", "revocations", "decisions", "incidents"])
       void client.invalidateQueries({ queryKey: [name] });
@@ -204,6 +194,42 @@ export function AgentView() {
         ),
   });
 
+  return { revoke, reinstate, verdict };
+}
+
+/** One agent's incident: why, who it acts for, what it did, what Warden sent, and what to do. */
+export function AgentView() {
+  const params = useParams();
+  const tenant = params["tenant"] ?? "";
+  const agentId = params["agent"] ?? "";
+  const now = useNow(5_000);
+  const [chartMs, setChartMs] = useState<number>(CHART_WINDOWS[0].ms);
+  const [action, setAction] = useState<PendingAction>();
+  const [notice, setNotice] = useState<string>();
+  const { decisions, audit, activity, baselines, approvals } = useAgentData(
+    tenant,
+    agentId,
+    chartMs,
+  );
+  const strongest = [...(decisions.data?.decisions ?? [])].sort(
+    (a, b) => b.risk - a.risk || Date.parse(b.at) - Date.parse(a.at),
+  )[0];
+  const pending = (approvals.data ?? []).filter(
+    (item) => item.tenant === tenant && item.agent_id === agentId,
+  );
+  const records = audit.data?.revocations ?? [];
+  const sent = deliveries(records);
+  const trail = [...records]
+    .filter((record) => record.sentence)
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+  const status = agentStatus(trail);
+  const { revoke, reinstate, verdict } = useAgentActions(
+    tenant,
+    agentId,
+    strongest,
+    setNotice,
+  );
+
   return (
     <article aria-labelledby="agent-title">
       <p className="crumbs">
@@ -224,261 +250,141 @@ export function AgentView() {
       <p role="status" aria-live="polite" className="notice">
         {notice}
       </p>
-
-      <section aria-labelledby="act-title" className="panel actions">
-        <h2 id="act-title">Decide</h2>
-        {pending.map((item) => (
-          <div key={item.decision_id} className="pending">
-            <p>
-              A revocation is waiting for approval;{" "}
-              <Countdown deadline={item.deadline} /> then{" "}
-              <strong>
-                {item.on_timeout === "deny"
-                  ? "it is dropped"
-                  : "it goes out by itself"}
-              </strong>
-              .
-            </p>
-            <button
-              type="button"
-              className="danger"
-              onClick={() => setAction(verdict(item, "approve"))}
-            >
-              Approve revocation
-            </button>
-            <button
-              type="button"
-              onClick={() => setAction(verdict(item, "deny"))}
-            >
-              Deny
-            </button>
-          </div>
-        ))}
-        <div className="buttons">
-          <button
-            type="button"
-            className="danger"
-            onClick={() => setAction(revoke)}
-          >
-            Revoke now
-          </button>
-          <button type="button" onClick={() => setAction(reinstate)}>
-            Reinstate
-          </button>
-        </div>
-      </section>
-
-      <section aria-labelledby="why-title" className="panel">
-        <h2 id="why-title">Why</h2>
-        {!decisions.data ? (
-          <Loading what="decisions" error={decisions.error} />
-        ) : !strongest ? (
-          <p className="empty">
-            No decision about this agent in the last 7 days.
-          </p>
-        ) : (
-          <>
-            <p className="sentence lead" data-testid="sentence">
-              {decisionSentence(strongest)}
-            </p>
-            <p className="meta">
-              <Risk value={strongest.risk} /> · {strongest.action} · decided{" "}
-              {formatDuration(timeToDecide(strongest) ?? Number.NaN)} after the
-              trigger · <Ago at={strongest.at} now={now} />
-            </p>
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Detector</th>
-                    <th scope="col">Observed</th>
-                    <th scope="col">Expected</th>
-                    <th scope="col">Score</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {[...strongest.reasons]
-                    .sort((a, b) => b.score - a.score)
-                    .map((reason) => (
-                      <tr key={reason.detector}>
-                        <th scope="row">{reason.detector}</th>
-                        <td>{formatValue(reason.observed)}</td>
-                        <td>{formatValue(reason.expected)}</td>
-                        <td>{reason.score.toFixed(2)}</td>
-                      </tr>
-                    ))}
-                </tbody>
-              </table>
-            </div>
-          </>
-        )}
-      </section>
-
-      <section aria-labelledby="chain-title" className="panel">
-        <h2 id="chain-title">Acting for</h2>
-        {strongest ? (
-          <ol
-            className="chain"
-            aria-label="Delegation chain from the agent up to its human owner"
-          >
-            {delegationChain(strongest).map((link, index, chain) => (
-              <li key={link}>
-                <span
-                  className={
-                    index === chain.length - 1 && chain.length > 1
-                      ? "owner"
-                      : ""
-                  }
-                >
-                  {link}
-                </span>
-              </li>
-            ))}
-          </ol>
-        ) : (
-          <p className="empty">Unknown until a decision names it.</p>
-        )}
-      </section>
-
-      <section aria-labelledby="activity-title" className="panel wide">
-        <div className="heading">
-          <h2 id="activity-title">Activity against its baseline</h2>
-          <div className="controls" role="group" aria-label="Chart window">
-            {CHART_WINDOWS.map((option) => (
-              <button
-                key={option.ms}
-                type="button"
-                className={option.ms === chartMs ? "" : "secondary"}
-                aria-pressed={option.ms === chartMs}
-                onClick={() => setChartMs(option.ms)}
-              >
-                {option.label}
-              </button>
-            ))}
-          </div>
-        </div>
-        {activity.data ? (
-          <ActivityChart
-            points={activity.data.per_minute}
-            fromMs={now - chartMs}
-            toMs={now}
-            band={bandOf(baselines.data)}
-          />
-        ) : (
-          <Loading what="activity" error={activity.error} />
-        )}
-      </section>
-
-      <section aria-labelledby="creds-title" className="panel">
-        <h2 id="creds-title">Credentials and networks</h2>
-        {activity.data ? (
-          <div className="two">
-            <UsedList
-              title="Credentials"
-              items={activity.data.credentials}
-              now={now}
-            />
-            <UsedList
-              title="Source addresses"
-              items={activity.data.networks}
-              now={now}
-            />
-          </div>
-        ) : (
-          <Loading what="credentials" error={activity.error} />
-        )}
-      </section>
-
-      <section aria-labelledby="sets-title" className="panel wide">
-        <h2 id="sets-title">Security events sent</h2>
-        {!audit.data ? (
-          <Loading what="deliveries" error={audit.error} />
-        ) : sent.length === 0 ? (
-          <p className="empty">
-            No security event has been sent about this agent.
-          </p>
-        ) : (
-          <div className="table-wrap">
-            <table className="cards" data-testid="deliveries">
-              <thead>
-                <tr>
-                  <th scope="col">Receiver</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Cause</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Answer</th>
-                  <th scope="col">When</th>
-                </tr>
-              </thead>
-              <tbody>
-                {sent.map((item) => (
-                  <tr
-                    key={`${item.txn}\u0000${item.streamId}\u0000${item.eventType}\u0000${item.at}`}
-                  >
-                    <td data-label="Receiver">
-                      {item.receiver}{" "}
-                      <span className="hint">({item.streamId})</span>
-                    </td>
-                    <td data-label="Event">{item.eventType}</td>
-                    <td data-label="Cause">{item.action}</td>
-                    <td data-label="State">
-                      <StateTag state={item.state} />
-                    </td>
-                    <td data-label="Attempts">{item.attempts}</td>
-                    <td data-label="Answer">{item.answer || "—"}</td>
-                    <td data-label="When">
-                      <Ago at={item.at} now={now} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </section>
-
-      <section aria-labelledby="trail-title" className="panel wide">
-        <h2 id="trail-title">Audit trail</h2>
-        {trail.length === 0 ? (
-          <p className="empty">Nothing recorded yet.</p>
-        ) : (
-          <ol className="trail">
-            {trail.slice(0, 50).map((record, index) => (
-              <li key={`${record.at}\u0000${index}`}>
-                <Ago at={record.at} now={now} /> — {record.sentence}
-              </li>
-            ))}
-          </ol>
-        )}
-      </section>
-
+      <DecidePanel
+        pending={pending}
+        onAction={setAction}
+        revoke={revoke}
+        reinstate={reinstate}
+        verdict={verdict}
+      />
+      <WhyPanel
+        strongest={strongest}
+        loaded={decisions.data !== undefined}
+        error={decisions.error}
+        now={now}
+      />
+      <ChainPanel strongest={strongest} />
+      <ActivityPanel
+        activity={activity.data}
+        error={activity.error}
+        band={bandOf(baselines.data)}
+        chartMs={chartMs}
+        onChartMs={setChartMs}
+        now={now}
+      />
+      <UsedPanel
+        credentials={activity.data?.credentials}
+        networks={activity.data?.networks}
+        error={activity.error}
+        now={now}
+      />
+      <DeliveriesPanel
+        sent={audit.data ? sent : undefined}
+        error={audit.error}
+        now={now}
+      />
+      <TrailPanel trail={trail} now={now} />
       <ReasonDialog action={action} onClose={() => setAction(undefined)} />
     </article>
   );
 }
 
-function UsedList(props: {
-  title: string;
-  items: readonly Used[];
+/** The pending approvals with their countdowns, and revoke / reinstate. */
+function DecidePanel(props: {
+  pending: readonly PendingApproval[];
+  onAction: (action: PendingAction) => void;
+  revoke: PendingAction;
+  reinstate: PendingAction;
+  verdict: (item: PendingApproval, kind: "approve" | "deny") => PendingAction;
+}) {
+  const { pending, revoke, reinstate, verdict } = props;
+  const setAction = props.onAction;
+  return (
+    <section aria-labelledby="act-title" className="panel actions">
+      <h2 id="act-title">Decide</h2>
+      {pending.map((item) => (
+        <div key={item.decision_id} className="pending">
+          <p>
+            A revocation is waiting for approval;{" "}
+            <Countdown deadline={item.deadline} /> then{" "}
+            <strong>
+              {item.on_timeout === "deny"
+                ? "it is dropped"
+                : "it goes out by itself"}
+            </strong>
+            .
+          </p>
+          <button
+            type="button"
+            className="danger"
+            onClick={() => setAction(verdict(item, "approve"))}
+          >
+            Approve revocation
+          </button>
+          <button
+            type="button"
+            onClick={() => setAction(verdict(item, "deny"))}
+          >
+            Deny
+          </button>
+        </div>
+      ))}
+      <div className="buttons">
+        <button
+          type="button"
+          className="danger"
+          onClick={() => setAction(revoke)}
+        >
+          Revoke now
+        </button>
+        <button type="button" onClick={() => setAction(reinstate)}>
+          Reinstate
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** Calls per minute against the baseline's band, over a chosen window. */
+function ActivityPanel(props: {
+  activity: Activity | undefined;
+  error: unknown;
+  band: Band | undefined;
+  chartMs: number;
+  onChartMs: (ms: number) => void;
   now: number;
 }) {
+  const { chartMs, now } = props;
+  const setChartMs = props.onChartMs;
   return (
-    <div>
-      <h3>{props.title}</h3>
-      {props.items.length === 0 ? (
-        <p className="empty">None in this window.</p>
-      ) : (
-        <ul className="used">
-          {props.items.map((item) => (
-            <li key={item.value}>
-              <code>{item.value}</code> — {item.calls.toLocaleString("en")}{" "}
-              calls, last <Ago at={item.last_seen} now={props.now} />
-            </li>
+    <section aria-labelledby="activity-title" className="panel wide">
+      <div className="heading">
+        <h2 id="activity-title">Activity against its baseline</h2>
+        <div className="controls" role="group" aria-label="Chart window">
+          {CHART_WINDOWS.map((option) => (
+            <button
+              key={option.ms}
+              type="button"
+              className={option.ms === chartMs ? "" : "secondary"}
+              aria-pressed={option.ms === chartMs}
+              onClick={() => setChartMs(option.ms)}
+            >
+              {option.label}
+            </button>
           ))}
-        </ul>
+        </div>
+      </div>
+      {props.activity ? (
+        <ActivityChart
+          points={props.activity.per_minute}
+          fromMs={now - chartMs}
+          toMs={now}
+          band={props.band}
+        />
+      ) : (
+        <Loading what="activity" error={props.error} />
       )}
-    </div>
+    </section>
   );
 }
 

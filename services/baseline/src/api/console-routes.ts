@@ -34,19 +34,24 @@ interface IncidentRow {
 /** Most credentials / source networks listed per agent. */
 const TOP_USED = 20;
 
+interface Context {
+  readonly rows: Rows;
+  readonly database: string;
+  readonly unwrap: <T>(parsed: Parsed<T>, reply: FastifyReply) => T | undefined;
+}
+
 export function registerConsoleRoutes(
   app: FastifyInstance,
-  options: {
-    readonly rows: Rows;
-    readonly database: string;
-    readonly unwrap: <T>(
-      parsed: Parsed<T>,
-      reply: FastifyReply,
-    ) => T | undefined;
-  },
+  options: Context,
 ): void {
-  const { rows, database: db, unwrap } = options;
+  registerIncidents(app, options);
+  registerDeliveries(app, options);
+  registerActivity(app, options);
+}
 
+/** Open incidents across agents, ranked by risk, with what the revoker did about each. */
+function registerIncidents(app: FastifyInstance, context: Context): void {
+  const { rows, database: db, unwrap } = context;
   app.get<{ Querystring: RangeQuery }>(
     "/v1/incidents",
     async (request, reply) => {
@@ -123,7 +128,11 @@ export function registerConsoleRoutes(
       };
     },
   );
+}
 
+/** SET deliveries per SSF stream over a time range, from the revoker's audit trail. */
+function registerDeliveries(app: FastifyInstance, context: Context): void {
+  const { rows, database: db, unwrap } = context;
   app.get<{ Querystring: RangeQuery }>(
     "/v1/deliveries",
     async (request, reply) => {
@@ -160,7 +169,11 @@ export function registerConsoleRoutes(
       };
     },
   );
+}
 
+/** One agent's calls per minute and the credentials and networks it used. */
+function registerActivity(app: FastifyInstance, context: Context): void {
+  const { rows, database: db, unwrap } = context;
   app.get<{
     Params: { readonly tenant: string; readonly agent: string };
     Querystring: RangeQuery;
