@@ -101,6 +101,34 @@ export default tseslint.config(
     },
   },
   {
+    // What-if (issue 19) scores stored events with the detector's own pure engine and its
+    // config loader: one scoring code, never a copy. Only these two baseline files may import
+    // it, and only @warden/detector; the other services stay out.
+    files: [
+      "services/baseline/src/api/what-if-route.ts",
+      "services/baseline/src/config.ts",
+    ],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: [
+                "@warden/ingest",
+                "@warden/baseline",
+                "@warden/revoker",
+                "../../services/*",
+                "**/services/*/src/*",
+              ],
+              message: "services depend on @warden/shared only",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The CLI composes services in one process; tests and benchmarks exercise their cores;
     // the deploy checks read their metric declarations.
     files: ["cli/**", "test/**", "bench/**", "deploy/**"],

@@ -1,14 +1,18 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import type { FastifyInstance } from "fastify";
-import { registerQueryRoutes, type LocalBaselines } from "@warden/baseline";
+import {
+  registerQueryRoutes,
+  type LocalBaselines,
+  type WhatIfDetector,
+} from "@warden/baseline";
 import { authenticateBearer, type GatewayCredential } from "@warden/ingest";
 
 /**
  * The baseline service's query API (agents, baselines, events, decisions, revocations,
- * incidents, activity, deliveries) on the all-in-one's port, with the models from the embedded
+ * incidents, activity, deliveries, what-if) on the all-in-one's port, with the models from the embedded
  * store. Guarded like the all-in-one's other read routes: with gateway tokens configured, only a
  * known gateway is answered, and only about its own tenant — a path naming another tenant is
- * not found, a `tenant` filter is forced to the caller's, and the cross-tenant delivery health
+ * not found, a `tenant` filter (what-if's, in its body) is forced to the caller's, and the cross-tenant delivery health
  * is refused. Without tokens (a loopback-only laptop run) the routes are open, like the rest.
  */
 export async function registerAllInOneQueries(
@@ -18,6 +22,7 @@ export async function registerAllInOneQueries(
     readonly database: string;
     readonly baselines: LocalBaselines;
     readonly tokens: readonly GatewayCredential[];
+    readonly detector: WhatIfDetector;
   },
 ): Promise<void> {
   const { tokens } = options;
@@ -45,11 +50,16 @@ export async function registerAllInOneQueries(
         });
       const query = request.query as Record<string, unknown>;
       query["tenant"] = caller.tenant;
+      // What-if names its tenant in the body: forced the same way.
+      const body: unknown = request.body;
+      if (typeof body === "object" && body !== null)
+        (body as Record<string, unknown>)["tenant"] = caller.tenant;
       return undefined;
     });
     registerQueryRoutes(scope, {
       clickhouse: options.clickhouse,
       database: options.database,
+      detector: options.detector,
       baseline: (key) => Promise.resolve(options.baselines.model(key) ?? null),
     });
     done();

@@ -287,12 +287,15 @@ export async function startAllInOne(options: {
     windowMs: ingest.dedupWindowMs,
     maxEntries: ingest.dedupMaxEntries,
   });
-  const engine = createScoringEngine({
+  // One definition for the live engine and the what-if route, which scores with the same.
+  const detector = {
     limits: DEFAULT_DETECTOR_LIMITS,
     policy: DEFAULT_POLICY,
+    policyFile: "",
     maxAgents: ALL_IN_ONE_MAX_AGENTS,
     idleEvictMs: ALL_IN_ONE_IDLE_EVICT_MS,
-  });
+  };
+  const engine = createScoringEngine(detector);
   // The baseline service's models over the embedded store, on the event-time watermark.
   const baselines = await startLocalBaselines({
     clickhouse,
@@ -422,6 +425,7 @@ export async function startAllInOne(options: {
     database,
     baselines,
     tokens: ingest.httpTokens,
+    detector,
   });
   app.get("/metrics", async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),

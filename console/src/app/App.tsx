@@ -20,6 +20,7 @@ import { Incidents } from "./pages/Incidents.js";
 import { AgentView } from "./pages/AgentView.js";
 import { Approvals } from "./pages/Approvals.js";
 import { Receivers } from "./pages/Receivers.js";
+import { WhatIf } from "./pages/WhatIf.js";
 import type { PendingApproval } from "./model.js";
 
 const queryClient = new QueryClient({
@@ -105,6 +106,7 @@ function Shell() {
             ) : null}
           </NavLink>
           <NavLink to="/receivers">Receivers</NavLink>
+          <NavLink to="/what-if">What-if</NavLink>
         </nav>
         <button type="button" className="link" onClick={signOut}>
           Sign out
@@ -117,6 +119,7 @@ function Shell() {
           <Route path="/agents/:tenant/:agent" element={<AgentView />} />
           <Route path="/approvals" element={<Approvals />} />
           <Route path="/receivers" element={<Receivers />} />
+          <Route path="/what-if" element={<WhatIf />} />
           <Route path="*" element={<p>No such page.</p>} />
         </Routes>
       </main>

@@ -100,6 +100,8 @@ export interface Api {
     path: string,
     params?: Record<string, string | number | undefined>,
   ): Promise<T>;
+  /** A POST to the query API (what-if): read-only there, but it costs the host work. */
+  queryPost<T>(path: string, body: unknown): Promise<T>;
   admin<T>(path: string): Promise<T>;
   adminPost<T>(path: string, body: unknown): Promise<T>;
 }
@@ -114,6 +116,8 @@ export function createApi(settings: Settings, tokens: Tokens): Api {
       const suffix = search.size > 0 ? `?${search.toString()}` : "";
       return call(`${queryBase}${path}${suffix}`, tokens.query);
     },
+    queryPost: (path, body) =>
+      call(`${queryBase}${path}`, tokens.query, { method: "POST", body }),
     admin: (path) => call(path, tokens.admin),
     adminPost: (path, body) =>
       call(path, tokens.admin, { method: "POST", body }),

@@ -8,6 +8,7 @@ import {
   formatDuration,
   formatValue,
   timeToDecide,
+  whatIfRows,
   type AuditRecord,
   type Decision,
 } from "./model.js";
@@ -130,5 +131,37 @@ describe("console model", () => {
   });
   it("puts any agent id in one path segment", () => {
     expect(agentPath("acme", "a/b?<x>")).toBe("/agents/acme/a%2Fb%3F%3Cx%3E");
+  });
+});
+
+describe("whatIfRows", () => {
+  it("lists every difference in event time with what the action becomes", () => {
+    const at = (iso: string, id: string, action: Decision["action"]) => ({
+      ...decision,
+      decision_id: id,
+      at: iso,
+      action,
+    });
+    const rows = whatIfRows({
+      from: "2026-01-01T09:00:00.000Z",
+      to: "2026-01-01T11:00:00.000Z",
+      events: 10,
+      complete: true,
+      decisions: { current: 2, proposed: 2 },
+      counts: { appeared: 1, disappeared: 1, changed: 1 },
+      appeared: [at("2026-01-01T10:30:00.000Z", "a", "step_up")],
+      disappeared: [at("2026-01-01T09:30:00.000Z", "b", "alert")],
+      changed: [
+        {
+          current: at("2026-01-01T10:00:00.000Z", "c0", "step_up"),
+          proposed: at("2026-01-01T10:00:00.000Z", "c1", "revoke"),
+        },
+      ],
+    });
+    expect(rows.map((row) => [row.change, row.action])).toEqual([
+      ["disappeared", "none (was alert)"],
+      ["changed", "step_up → revoke"],
+      ["appeared", "step_up"],
+    ]);
   });
 });

@@ -191,3 +191,62 @@ export function timeToDecide(decision: Decision): number | undefined {
 export function agentPath(tenant: string, agentId: string): string {
   return `/agents/${encodeURIComponent(tenant)}/${encodeURIComponent(agentId)}`;
 }
+
+/** POST /v1/what-if's answer (services/baseline README). */
+export interface WhatIfResult {
+  readonly from: string;
+  readonly to: string;
+  readonly events: number;
+  readonly complete: boolean;
+  readonly stopped?: "max_events" | "time_limit";
+  readonly decisions: { readonly current: number; readonly proposed: number };
+  readonly counts: {
+    readonly appeared: number;
+    readonly disappeared: number;
+    readonly changed: number;
+  };
+  readonly appeared: readonly Decision[];
+  readonly disappeared: readonly Decision[];
+  readonly changed: readonly {
+    readonly current: Decision;
+    readonly proposed: Decision;
+  }[];
+}
+
+export interface WhatIfRow {
+  readonly key: string;
+  readonly change: "appeared" | "disappeared" | "changed";
+  /** The decision to show: the proposed one, or the current one that would go. */
+  readonly decision: Decision;
+  /** `revoke`, `— (was alert)` or `step_up → revoke`. */
+  readonly action: string;
+}
+
+/** One table of every difference, in event time, so an incident's changes read in order. */
+export function whatIfRows(result: WhatIfResult): WhatIfRow[] {
+  const rows: WhatIfRow[] = [
+    ...result.appeared.map((decision) => ({
+      key: `a-${decision.decision_id}`,
+      change: "appeared" as const,
+      decision,
+      action: decision.action,
+    })),
+    ...result.disappeared.map((decision) => ({
+      key: `d-${decision.decision_id}`,
+      change: "disappeared" as const,
+      decision,
+      action: `none (was ${decision.action})`,
+    })),
+    ...result.changed.map((pair) => ({
+      key: `c-${pair.proposed.decision_id}`,
+      change: "changed" as const,
+      decision: pair.proposed,
+      action: `${pair.current.action} → ${pair.proposed.action}`,
+    })),
+  ];
+  return rows.sort(
+    (a, b) =>
+      Date.parse(a.decision.at) - Date.parse(b.decision.at) ||
+      a.key.localeCompare(b.key),
+  );
+}

@@ -15,6 +15,8 @@ import {
   type KafkaConfig,
   type NatsConfig,
 } from "@warden/shared";
+import { loadDetectorConfig } from "@warden/detector";
+import type { Detector } from "./api/what-if-route.js";
 
 export const DEFAULT_BASELINE_OPS_PORT = 9102;
 export const DEFAULT_SINK_MAX_BATCH_ROWS = 20_000;
@@ -70,6 +72,8 @@ export interface BaselineConfig {
   readonly retentionDays: number;
   readonly model: ModelSettings;
   readonly api: ApiSettings;
+  /** The detector's settings the what-if route scores with (its DETECTOR_* variables). */
+  readonly detector: Detector;
 }
 
 export function loadBaselineConfig(
@@ -143,6 +147,8 @@ export function loadBaselineConfig(
       }),
   });
   const raw = groups.baseline;
+  // The same loader as the detector's, so what-if scores with the settings the detector runs.
+  const detector = loadDetectorConfig(env);
   return Object.freeze({
     common: groups.common,
     kafka: groups.kafka,
@@ -160,6 +166,13 @@ export function loadBaselineConfig(
       minHistorySpanMs: raw.BASELINE_MIN_HISTORY_SPAN,
       vocabularyTop: raw.BASELINE_VOCABULARY_TOP,
       minQuietHours: raw.BASELINE_MIN_QUIET_HOURS,
+    }),
+    detector: Object.freeze({
+      limits: detector.limits,
+      policy: detector.policy,
+      policyFile: detector.policyFile,
+      maxAgents: detector.maxAgents,
+      idleEvictMs: detector.idleEvictMs,
     }),
     api: Object.freeze({
       host: raw.BASELINE_API_HOST,

@@ -30,3 +30,4 @@ export type {
   LocalBaselines,
 } from "./adapters/local-baselines.js";
 export { registerQueryRoutes } from "./api/query-api.js";
+export type { Detector as WhatIfDetector } from "./api/what-if-route.js";

@@ -99,6 +99,7 @@ async function main(): Promise<void> {
         database,
         kv,
         logger,
+        detector: config.detector,
       })
     : undefined;
   if (!api) logger.info("query API off: BASELINE_API_TOKEN is not set");

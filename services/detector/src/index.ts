@@ -5,6 +5,7 @@ export type {
 } from "./core/engine.js";
 export { DETECTORS, createScoringEngine, decisionId } from "./core/engine.js";
 export type { BaselineIndex, ResolvedBaseline } from "./core/baseline-index.js";
+export { baselineKeysOf } from "./core/baseline-index.js";
 export type {
   DetectorLimits,
   DetectorName,
@@ -33,3 +34,10 @@ export type {
 } from "./core/stage.js";
 export { createDetectorStage } from "./core/stage.js";
 export type { DetectorMetrics } from "./metrics.js";
+export type {
+  WhatIf,
+  WhatIfChange,
+  WhatIfOptions,
+  WhatIfResult,
+} from "./core/what-if.js";
+export { createWhatIf } from "./core/what-if.js";

@@ -18,6 +18,8 @@ interface StreamHealth {
   readonly queued_control: number;
   readonly updated_at: string;
   readonly last_activity_at?: string;
+  /** When the receiver last accepted a verification event. */
+  readonly last_verified_at?: string;
 }
 
 interface DeliveryCounts {
@@ -130,6 +132,16 @@ export function Receivers() {
                       )}
                     </td>
                     <td data-label="Verification">
+                      <div className="verified">
+                        {stream.last_verified_at ? (
+                          <>
+                            verified{" "}
+                            <Ago at={stream.last_verified_at} now={now} />
+                          </>
+                        ) : (
+                          "never verified"
+                        )}
+                      </div>
                       {stream.queued_control > 0
                         ? `${stream.queued_control} control event(s) waiting `
                         : ""}

@@ -19,6 +19,7 @@ import {
   type Parsed,
 } from "./query-params.js";
 import { registerConsoleRoutes } from "./console-routes.js";
+import { registerWhatIfRoutes, type Detector } from "./what-if-route.js";
 
 /**
  * The read-only query API (bearer token): an agent's baselines, its events, decisions and
@@ -60,6 +61,8 @@ export async function startQueryApi(options: {
   readonly database: string;
   readonly kv: KV;
   readonly logger: Logger;
+  /** The detector's settings, for POST /v1/what-if. */
+  readonly detector: Detector;
 }): Promise<QueryApi> {
   const app = fastify({ logger: false });
 
@@ -69,14 +72,29 @@ export async function startQueryApi(options: {
   if (corsOrigins.length > 0)
     await app.register(cors, {
       origin: [...corsOrigins],
-      methods: ["GET"],
-      allowedHeaders: ["authorization"],
+      methods: ["GET", "POST"],
+      allowedHeaders: ["authorization", "content-type"],
       maxAge: 600,
     });
 
   app.addHook("onRequest", async (request, reply) => {
     // A CORS preflight carries no credentials by design; @fastify/cors answers it.
     if (request.method === "OPTIONS" && corsOrigins.length > 0) return;
+    // CSRF: a browser names the page that sent a POST; only the allowed origins may (programs
+    // send no Origin and are unaffected). The bearer header already keeps forms out.
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      const origin = request.headers.origin;
+      const site = request.headers["sec-fetch-site"];
+      if (
+        (origin !== undefined && !corsOrigins.includes(origin)) ||
+        (origin === undefined &&
+          (site === "cross-site" || site === "same-site"))
+      )
+        return reply.code(403).send({
+          error: "cross_site_request",
+          description: "state-changing requests from other sites are refused",
+        });
+    }
     if (!bearerMatches(request.headers.authorization, options.token))
       return reply
         .code(401)
@@ -87,6 +105,7 @@ export async function startQueryApi(options: {
   registerQueryRoutes(app, {
     clickhouse: options.clickhouse,
     database: options.database,
+    detector: options.detector,
     async baseline(key) {
       const entry = await options.kv.get(key);
       if (!entry || entry.value.length === 0) return null;
@@ -116,6 +135,8 @@ export function registerQueryRoutes(
     readonly clickhouse: ClickHouseClient;
     readonly database: string;
     baseline(key: string): Promise<BaselineModel | null>;
+    /** The detector's settings, for POST /v1/what-if. */
+    readonly detector: Detector;
   },
 ): void {
   const { clickhouse, database: db } = options;
@@ -235,4 +256,10 @@ export function registerQueryRoutes(
   });
 
   registerConsoleRoutes(app, { rows, database: db, unwrap });
+  registerWhatIfRoutes(app, {
+    rows,
+    database: db,
+    detector: options.detector,
+    baseline: options.baseline,
+  });
 }

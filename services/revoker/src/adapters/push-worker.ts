@@ -6,6 +6,7 @@ import {
   type Logger,
 } from "@warden/shared";
 import { AuditStep, auditRecord } from "../core/audit.js";
+import { EventType } from "../core/event-types.js";
 import {
   CLOSED,
   CircuitState,
@@ -81,6 +82,8 @@ export function startPushWorker(options: {
   readonly logger: Logger;
   /** Told of every push that was accepted (true) or failed retriably (false). */
   readonly onOutcome?: (record: StreamRecord, ok: boolean) => void;
+  /** Told when the receiver accepted a verification event. */
+  readonly onVerified?: (record: StreamRecord) => void;
 }): { stop(): Promise<void> } {
   const { streamId, kind, queue, breakers, policy, metrics, audit } = options;
   const log = options.logger.child({
@@ -161,6 +164,8 @@ export function startPushWorker(options: {
       accepted.set(set.jti, remembered);
       breakers.record(receiver, true, Date.now());
       options.onOutcome?.(record, true);
+      if (set.event_type === EventType.verification)
+        options.onVerified?.(record);
       metrics.deliveries.labels(receiver, "delivered").inc();
       metrics.latency
         .labels("push")

@@ -114,6 +114,19 @@ export function createTransmitter(options: {
    * queued until it is enabled again. Streams the receiver cannot manage (the operator's)
    * are never paused, and outcomes while not enabled do not count.
    */
+  // The receivers page shows when each stream last proved it works end to end (issue 19).
+  function markVerified(record: StreamRecord): void {
+    const current = store.cachedOne(record.stream_id) ?? record;
+    store
+      .put({ ...current, last_verified_at: new Date().toISOString() })
+      .catch((error: unknown) =>
+        log.warn(
+          { stream_id: record.stream_id, error: describeError(error) },
+          "could not record the verification",
+        ),
+      );
+  }
+
   function onPushOutcome(record: StreamRecord, ok: boolean): void {
     const id = record.stream_id;
     const current = store.cachedOne(id) ?? record;
@@ -181,6 +194,7 @@ export function createTransmitter(options: {
             audit,
             logger: options.logger,
             onOutcome: onPushOutcome,
+            onVerified: markVerified,
           }),
         ),
       );
@@ -382,6 +396,8 @@ export function createTransmitter(options: {
         metrics.latency
           .labels("poll")
           .observe((Date.now() - entry.set.queued_at_ms) / 1000);
+        if (entry.set.event_type === EventType.verification)
+          markVerified(record);
         if (entry.set.action)
           records.push(
             auditRecord(

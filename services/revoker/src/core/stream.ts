@@ -67,6 +67,8 @@ export interface StreamRecord {
   readonly status_changed_at?: string;
   /** The receiver's last activity on this stream (SSF 1.0 `inactivity_timeout`), written coarsely. */
   readonly last_activity_at?: string;
+  /** When the receiver last accepted a verification event (SSF 1.0 §8.1.4): a push's 202 or a poll's ack. */
+  readonly last_verified_at?: string;
 }
 
 export interface StreamContext {

@@ -47,6 +47,9 @@ export const adminStreamRoutes: FastifyPluginCallback<SsfApiContext> = (
           ...(record.last_activity_at
             ? { last_activity_at: record.last_activity_at }
             : {}),
+          ...(record.last_verified_at
+            ? { last_verified_at: record.last_verified_at }
+            : {}),
         })),
     ),
   }));
