@@ -12,6 +12,7 @@ import {
 import type { BaselineModel, DecisionV1 } from "@warden/shared";
 import { createReplaySummary, replayLines } from "../cli/src/replay/replay.js";
 import { runWarden, type WardenProcess } from "./support/demo-process.js";
+import { eventually } from "./support/service.js";
 
 // Baselines in the all-in-one (issue 14, items 3 and 4): `warden start` builds the baseline
 // service's models over its embedded store on the event-time watermark, judges an agent by its
@@ -185,5 +186,54 @@ describe("baselines in the all-in-one", () => {
     await new Promise((resolve) => warden.child.once("exit", resolve));
     await start();
     expect(await baselineOf("steady")).toEqual(before);
+  });
+
+  it("answers what-if over its stored events for the token's tenant only", async () => {
+    // Events of the last hour (what-if reads the last N hours of stored events).
+    const now = Date.now();
+    const fresh = Array.from({ length: 3 }, (_, i) =>
+      JSON.stringify({
+        ...(JSON.parse(
+          auditLine("fresh", i, now - (3 - i) * MINUTE),
+        ) as object),
+        event_id: `fresh-${now}-${i}`,
+        action: { name: "crm.contacts.export", verb: "export" },
+      }),
+    );
+    const posted = await fetch(`${url}/v1/events`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/x-ndjson" },
+      body: fresh.join("\n"),
+    });
+    expect(await posted.json()).toMatchObject({ rejected: 0 });
+    const { policy } = await getJson<{ policy: { version: number } }>(
+      "/v1/policy",
+    );
+    const proposed = {
+      ...policy,
+      denyRules: [{ id: "no-exports", actions: ["crm.contacts.export"] }],
+    };
+    const whatIf = (headers: Record<string, string>) =>
+      fetch(`${url}/v1/what-if`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json", ...headers },
+        // Another tenant named in the body: the token's tenant is used instead.
+        body: JSON.stringify({ policy: proposed, hours: 1, tenant: "globex" }),
+      });
+    const answer = await eventually("the fresh events stored", async () => {
+      const response = await whatIf({});
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as {
+        events: number;
+        appeared: DecisionV1[];
+      };
+      return body.events >= 3 ? body : undefined;
+    });
+    expect(answer.appeared.map((decision) => decision.agent_id)).toEqual([
+      "fresh",
+    ]);
+    expect(answer.appeared[0]?.tenant).toBe("acme");
+    // The console's cross-site guard covers what-if on this host too.
+    expect((await whatIf({ origin: "https://evil.example" })).status).toBe(403);
   });
 });

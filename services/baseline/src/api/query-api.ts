@@ -260,6 +260,6 @@ export function registerQueryRoutes(
     rows,
     database: db,
     detector: options.detector,
-    baseline: options.baseline,
+    baseline: (key) => options.baseline(key),
   });
 }
