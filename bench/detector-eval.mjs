@@ -37,6 +37,8 @@ const ATTACKS = [
   "control_plane_persistence",
   "counterparty_hijack",
   "stolen_workload_credentials",
+  "dormant_reactivation",
+  "sequence_hijack",
 ];
 // What "detected" means for each kind (issue 15): the weakest action that counts.
 const REQUIRED = {
@@ -52,6 +54,10 @@ const REQUIRED = {
   control_plane_persistence: "revoke",
   counterparty_hijack: "step_up",
   stolen_workload_credentials: "revoke",
+  // A long-unused identity reaching restricted data: held for its owner, like novel access.
+  dormant_reactivation: "step_up",
+  // Its own tools in a new order: worth a look, not a hold on its own.
+  sequence_hijack: "alert",
 };
 // The issue's speed goal: these are caught within 5 s of event time.
 const FAST = new Set(["runaway_loop", "bulk_export", "credential_sharing"]);

@@ -127,6 +127,7 @@ export type {
   BaselineLevel,
   BaselineModel,
   BaselineScope,
+  IdleGaps,
   RobustStats,
   Vocabulary,
   VocabularyDimension,

@@ -32,6 +32,25 @@ const PERSISTENCE_ACTIONS = [
   "lambda.AddPermission",
 ];
 
+const SEQUENCE_HIJACK_CHAIN = [
+  "github.repos.clone",
+  "k8s.deployments.patch",
+  "github.checks.create",
+  "k8s.deployments.patch",
+];
+
+// Per generator run (its context) and episode: how far along its chain the attack is. Events
+// are built in emission order, so the chain is followed call after call.
+const chainSteps = new WeakMap<EventContext, Map<string, number>>();
+
+function nextStep(context: EventContext, episodeId: string): number {
+  let steps = chainSteps.get(context);
+  if (!steps) chainSteps.set(context, (steps = new Map<string, number>()));
+  const step = steps.get(episodeId) ?? 0;
+  steps.set(episodeId, step + 1);
+  return step;
+}
+
 const EXTERNAL_DELEGATION: ActionSpec = {
   name: "agents.delegate",
   verb: "delegate",
@@ -222,6 +241,37 @@ export function attackEvent(
         chooseAction(rng, agent.kind.actions),
         { ip: pick(rng, episode.ips) },
       );
+    case "dormant_reactivation": {
+      // Someone else with a long-unused identity: straight for the sensitive data, between a
+      // few of the agent's own calls.
+      if (unit(rng) < 0.35)
+        return baseEvent(
+          context,
+          sequence,
+          timeMs,
+          agent,
+          chooseAction(rng, agent.kind.actions),
+        );
+      const type = pick(rng, SENSITIVE_RESOURCES);
+      return baseEvent(context, sequence, timeMs, agent, sensitiveRead(type), {
+        resourceId: `${type.type}:${below(rng, type.vocabulary)}`,
+      });
+    }
+    case "sequence_hijack": {
+      // A CI identity deploying by hand, outside any pipeline run: clone, patch the deployment,
+      // mark the check green, patch again — its own tools, in an order its runs never use.
+      const name =
+        SEQUENCE_HIJACK_CHAIN[nextStep(context, episode.id) % 4] ??
+        "github.repos.clone";
+      const spec =
+        [...agent.kind.actions, ...(agent.kind.bursts?.actions ?? [])].find(
+          (a) => a.name === name,
+        ) ?? chooseAction(rng, agent.kind.actions);
+      return withOutcome(
+        baseEvent(context, sequence, timeMs, agent, spec),
+        "success",
+      );
+    }
     case "off_hours":
       return baseEvent(
         context,

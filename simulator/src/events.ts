@@ -37,10 +37,10 @@ export function buildEvent(
     );
   }
   const actions =
-    source === SOURCE.run
-      ? (agent.kind.run?.actions ?? agent.kind.actions)
-      : source === SOURCE.burst
-        ? (agent.kind.bursts?.actions ?? agent.kind.actions)
+    source === SOURCE.burst || episode?.kind === "hotfix_deploy"
+      ? (agent.kind.bursts?.actions ?? agent.kind.actions)
+      : source === SOURCE.run
+        ? (agent.kind.run?.actions ?? agent.kind.actions)
         : agent.kind.actions;
   const event = baseEvent(
     context,

@@ -286,6 +286,55 @@ describe("attacks land in the data", () => {
     for (const id of after) expect(before.has(id)).toBe(false);
   });
 
+  it("dormancy: a busy agent silent for over a day, then an attacker on sensitive data, or the agent back at its work", () => {
+    for (const kind of ["dormant_reactivation", "dormant_return"]) {
+      const dormant = episode(kind);
+      const [from, to] = plan.scenario.silences.get(dormant.agent) ?? [0, 0];
+      expect(dormant.startMs - from).toBeGreaterThanOrEqual(25 * HOUR_MS);
+      const own = events.filter((g) => g.agent === dormant.agent);
+      expect(own.some((g) => g.timeMs < from)).toBe(true);
+      expect(
+        own.filter((g) => g.timeMs >= from && g.timeMs < to && !g.episode),
+      ).toEqual([]);
+      expect(own.some((g) => g.timeMs >= dormant.endMs && !g.episode)).toBe(
+        true,
+      );
+    }
+    const attack = tagged("dormant_reactivation");
+    expect(attack.length).toBeGreaterThan(5);
+    expect(
+      attack.filter((e) => e.resource?.sensitivity === "restricted").length,
+    ).toBeGreaterThan(attack.length / 3);
+  });
+
+  it("sequence hijack: a CI agent's own tools in a chain its runs never make; a hotfix deploy is a burst of its deploy tools", () => {
+    const chain = tagged("sequence_hijack").map((e) => e.action.name);
+    expect(chain.length).toBeGreaterThan(5);
+    const pairs = chain.slice(1).map((name, i) => `${chain[i]}>${name}`);
+    const crossing = pairs.filter((pair) =>
+      [
+        "github.repos.clone>k8s.deployments.patch",
+        "k8s.deployments.patch>github.checks.create",
+        "github.checks.create>k8s.deployments.patch",
+        "k8s.deployments.patch>github.repos.clone",
+      ].includes(pair),
+    );
+    expect(crossing.length).toBeGreaterThan(pairs.length / 2);
+    const hotfix = episode("hotfix_deploy");
+    const deploys = events.filter((g) => g.episode === hotfix);
+    expect(deploys.length).toBeGreaterThan(10);
+    expect(
+      deploys.every((g) =>
+        [
+          "ci.jobs.run",
+          "artifacts.upload",
+          "k8s.deployments.patch",
+          "secrets.read",
+        ].includes(g.event.action.name),
+      ),
+    ).toBe(true);
+  });
+
   it("gradual growth: extra calls grow from nothing to twice the agent's own", () => {
     const growth = episode("gradual_growth");
     const third = (growth.endMs - growth.startMs) / 3;

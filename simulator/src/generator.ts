@@ -225,6 +225,8 @@ export function* generateEvents(
         timeMs < (scenario.birthMs.get(agent) ?? -Infinity)
       )
         return;
+      const silence = episode < 0 ? scenario.silences.get(agent) : undefined;
+      if (silence && timeMs >= silence[0] && timeMs < silence[1]) return;
       const arrival = { timeMs, order: order++, agent, source, episode };
       if (timeMs < to) now.push(arrival);
       else later.push(arrival);

@@ -33,6 +33,8 @@ export const ATTACK_KINDS = [
   "control_plane_persistence",
   "counterparty_hijack",
   "stolen_workload_credentials",
+  "dormant_reactivation",
+  "sequence_hijack",
 ] as const;
 export type AttackKind = (typeof ATTACK_KINDS)[number];
 
@@ -43,6 +45,8 @@ export const TRAP_KINDS = [
   "gradual_growth",
   "credential_rotation",
   "network_move",
+  "dormant_return",
+  "hotfix_deploy",
 ] as const;
 export type TrapKind = (typeof TRAP_KINDS)[number];
 
@@ -83,6 +87,8 @@ export interface Scenario {
   readonly birthMs: ReadonlyMap<number, number>;
   /** Long-lived keys rotated by hand at these times (ascending). */
   readonly manualRotationsMs: ReadonlyMap<number, readonly number[]>;
+  /** Dormant identities: no traffic of their own in [from, to). */
+  readonly silences: ReadonlyMap<number, readonly [number, number]>;
 }
 
 const MINUTE_MS = 60_000;
@@ -118,6 +124,12 @@ const DIURNAL = [
   KIND_INDEX.ciAgent,
   KIND_INDEX.procurementBot,
 ];
+// Agents busy every day, so that a silence of days is out of character.
+const DORMANT = [
+  KIND_INDEX.supportBot,
+  KIND_INDEX.procurementBot,
+  KIND_INDEX.ciAgent,
+];
 const VICTIM_KINDS: Record<EpisodeKind, readonly number[]> = {
   runaway_loop: DIURNAL,
   bulk_export: [
@@ -143,6 +155,11 @@ const VICTIM_KINDS: Record<EpisodeKind, readonly number[]> = {
   control_plane_persistence: [KIND_INDEX.ciAgent, KIND_INDEX.dataSync],
   counterparty_hijack: [KIND_INDEX.procurementBot],
   stolen_workload_credentials: [KIND_INDEX.ciAgent, KIND_INDEX.dataSync],
+  dormant_reactivation: DORMANT,
+  // Its deploy tools and its repository tools live in different workflows (bursts vs. the rest).
+  sequence_hijack: [KIND_INDEX.ciAgent],
+  hotfix_deploy: [KIND_INDEX.ciAgent],
+  dormant_return: DORMANT,
   network_move: [KIND_INDEX.ciAgent, KIND_INDEX.dataSync],
   nightly_batch: [KIND_INDEX.dataSync],
   weekly_report_spike: [KIND_INDEX.reportJob],
@@ -167,6 +184,7 @@ export function planScenario(options: {
   const skipped: Skipped[] = [];
   const birthMs = new Map<number, number>();
   const manualRotationsMs = new Map<number, number[]>();
+  const silences = new Map<number, readonly [number, number]>();
   const window = { from: options.learningEndMs, to: options.endMs };
   const requests: { kind: EpisodeKind; cls: "attack" | "benign" }[] = [
     ...options.attacks.flatMap((request) =>
@@ -203,6 +221,11 @@ export function planScenario(options: {
       ...planned,
     });
     if (kind === "brand_new_agent") birthMs.set(planned.agent, planned.startMs);
+    // The attacker alone acts while the episode lasts; a returning agent resumes its own work.
+    if (kind === "dormant_reactivation")
+      silences.set(planned.agent, [window.from, planned.endMs]);
+    if (kind === "dormant_return")
+      silences.set(planned.agent, [window.from, planned.startMs]);
     if (kind === "credential_rotation")
       manualRotationsMs.set(planned.agent, [
         ...(manualRotationsMs.get(planned.agent) ?? []),
@@ -210,7 +233,7 @@ export function planScenario(options: {
       ]);
   }
   episodes.sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
-  return { episodes, skipped, birthMs, manualRotationsMs };
+  return { episodes, skipped, birthMs, manualRotationsMs, silences };
 }
 
 interface PlanContext {
@@ -240,6 +263,9 @@ function planOne(kind: EpisodeKind, context: PlanContext): Planned | string {
     }
     case "off_hours":
       return offHours(context);
+    case "dormant_reactivation":
+    case "dormant_return":
+      return dormancy(kind, context);
     default:
       break;
   }
@@ -298,6 +324,11 @@ function planOne(kind: EpisodeKind, context: PlanContext): Planned | string {
       return withCalls([5, 15], [4, 12]);
     case "counterparty_hijack":
       return withCalls([10, 30], [3, 10]);
+    case "sequence_hijack":
+      return withCalls([10, 25], [12, 30]);
+    case "hotfix_deploy":
+      // An extra deploy outside the usual rhythm: a burst of its own deploy tools.
+      return withCalls([4, 8], [30, 50]);
     case "stolen_workload_credentials": {
       const planned = withCalls([10, 30], [20, 60]);
       if (typeof planned === "string") return planned;
@@ -474,5 +505,35 @@ function credentialSharing(
     accomplices,
     strangerIds,
     ips: [...new Set(ips)],
+  };
+}
+
+/**
+ * A busy agent falls silent from the end of learning for 36-56 h (less when the run is short,
+ * never under 25 h), then acts again: an attacker with its credential, or the agent itself back
+ * at its usual work (the trap's window is its first two hours back).
+ */
+function dormancy(kind: EpisodeKind, context: PlanContext): Planned | string {
+  const agent = victim(kind, context);
+  if (agent === undefined) return "no agent left to play this part";
+  const { from, to } = context.window;
+  const lengthMs =
+    kind === "dormant_return"
+      ? 2 * HOUR_MS
+      : Math.round(between(context.rng, 20, 40) * MINUTE_MS);
+  const silenceMs = Math.min(
+    between(context.rng, 36, 56) * HOUR_MS,
+    to - from - lengthMs,
+  );
+  if (silenceMs < 25 * HOUR_MS)
+    return "the run after its learning phase is too short for a silence of a day";
+  const startMs = Math.round(from + silenceMs);
+  const endMs = startMs + lengthMs;
+  if (kind === "dormant_return") return { agent, startMs, endMs };
+  return {
+    agent,
+    startMs,
+    endMs,
+    ratePerSecond: between(context.rng, 15, 40) / (lengthMs / 1000),
   };
 }

@@ -50,7 +50,7 @@ const scopeArbitrary: fc.Arbitrary<BaselineScope> = fc.oneof(
 const statsMap = fc.dictionary(fc.string(), statsArbitrary, { maxKeys: 4 });
 const rate = fc.double({ min: 0, max: 1, noNaN: true });
 
-const modelArbitrary: fc.Arbitrary<BaselineModel> = fc.record({
+const requiredModel = fc.record({
   version: fc.constant(BASELINE_FORMAT_VERSION),
   scope: scopeArbitrary,
   computedAtMs: timeMs,
@@ -88,6 +88,13 @@ const modelArbitrary: fc.Arbitrary<BaselineModel> = fc.record({
     ) as Record<VocabularyDimension, fc.Arbitrary<Vocabulary>>,
   ),
 });
+// Idle stretches are an optional field of format 1: models with and without them.
+const modelArbitrary: fc.Arbitrary<BaselineModel> = fc
+  .tuple(
+    requiredModel,
+    fc.option(fc.record({ stats: statsArbitrary, count }), { nil: undefined }),
+  )
+  .map(([model, idleGaps]) => (idleGaps ? { ...model, idleGaps } : model));
 
 function roundTrip(model: BaselineModel): BaselineModel {
   const decoded = decodeBaseline(encodeBaseline(model));
@@ -96,6 +103,14 @@ function roundTrip(model: BaselineModel): BaselineModel {
 }
 
 describe("baseline wire format", () => {
+  it("reads a version-1 baseline written before idle stretches existed", () => {
+    const model = fc.sample(modelArbitrary, { numRuns: 1, seed: 3 })[0];
+    if (!model) throw new Error("no sample");
+    const { idleGaps: _dropped, ...older } = model;
+    expect(roundTrip(older)).toEqual(older);
+    expect("idleGaps" in roundTrip(older)).toBe(false);
+  });
+
   it("decodes what it encodes, for every valid model", () => {
     fc.assert(
       fc.property(modelArbitrary, (model) => {

@@ -5,6 +5,7 @@ import {
   type BaselineHistory,
   type BaselineModel,
   type BaselineScope,
+  type IdleGaps,
   type RobustStats,
   type Vocabulary,
   type VocabularyDimension,
@@ -99,6 +100,8 @@ export function encodeBaseline(model: BaselineModel): Uint8Array {
     ),
   };
   if (model.hourOfWeek !== null) wire["hw"] = model.hourOfWeek;
+  if (model.idleGaps)
+    wire["ig"] = [...statsToWire(model.idleGaps.stats), model.idleGaps.count];
   return new TextEncoder().encode(JSON.stringify(wire));
 }
 
@@ -225,6 +228,7 @@ function modelFromWire(wire: Record<string, unknown>): BaselineModel {
   const activeHoursOfDay = countAt(wire["ah"], "ah");
   if (activeHoursOfDay > 0xffffff) fail("ah must be a 24-bit mask");
   if (wire["ok"] !== 0 && wire["ok"] !== 1) fail("ok must be 0 or 1");
+  const idleGaps = idleGapsFromWire(wire["ig"]);
   return {
     version: BASELINE_FORMAT_VERSION,
     scope: scopeFromWire(wire["s"]),
@@ -253,6 +257,17 @@ function modelFromWire(wire: Record<string, unknown>): BaselineModel {
         ];
       }),
     ) as Record<VocabularyDimension, Vocabulary>,
+    ...(idleGaps ? { idleGaps } : {}),
+  };
+}
+
+/** `ig`: idle-stretch statistics and their count; optional (older baselines lack it). */
+function idleGapsFromWire(value: unknown): IdleGaps | undefined {
+  if (value === undefined) return undefined;
+  const items = arrayAt(value, "ig", 6);
+  return {
+    stats: statsFromWire(items.slice(0, 5), "ig"),
+    count: countAt(items[5], "ig.count"),
   };
 }
 

@@ -4,6 +4,7 @@ export type {
   BaselineLevel,
   BaselineModel,
   BaselineScope,
+  IdleGaps,
   RobustStats,
   Vocabulary,
   VocabularyDimension,

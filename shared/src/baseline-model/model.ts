@@ -82,6 +82,17 @@ export interface BaselineHistory {
   readonly activeHours: number;
 }
 
+/**
+ * Idle stretches of one agent: hours from one active hour to the next, counted only when at
+ * least one whole hour without calls lies between (for a peer group or tenant, its agents'
+ * stretches pooled). What "long silent" means for this agent (dormant-identity detector).
+ */
+export interface IdleGaps {
+  readonly stats: RobustStats;
+  /** Stretches in the window. */
+  readonly count: number;
+}
+
 export interface BaselineModel {
   readonly version: typeof BASELINE_FORMAT_VERSION;
   readonly scope: BaselineScope;
@@ -117,6 +128,8 @@ export interface BaselineModel {
   readonly errorRate: number;
   readonly maxChainDepth: number;
   readonly vocabulary: Readonly<Record<VocabularyDimension, Vocabulary>>;
+  /** Absent in baselines computed before it existed (format 1 adds fields only as optional). */
+  readonly idleGaps?: IdleGaps;
 }
 
 export const HOURS_PER_WEEK = 168;

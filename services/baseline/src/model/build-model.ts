@@ -46,6 +46,8 @@ export interface ScopeAggregates {
   readonly vocabularies: readonly VocabularyRow[];
   /** `[hour of week, calls]` summed over the window's agents; null when there are none. */
   readonly hourOfWeekCalls: readonly (readonly [number, number])[] | null;
+  /** Hours between consecutive active hours of one agent, when over 1 (pooled for groups). */
+  readonly idleGaps?: { readonly stats: RobustStats; readonly count: number };
 }
 
 const HOUR_MS = 3_600_000;
@@ -229,5 +231,13 @@ export function buildModel(
     errorRate: round(Math.min(1, a.errors / calls)),
     maxChainDepth: a.maxChainDepth,
     vocabulary: vocabularies(a.vocabularies, settings.vocabularyTop),
+    ...(a.idleGaps
+      ? {
+          idleGaps: {
+            stats: roundStats(a.idleGaps.stats),
+            count: a.idleGaps.count,
+          },
+        }
+      : {}),
   };
 }

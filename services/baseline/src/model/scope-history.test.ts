@@ -167,6 +167,32 @@ describe("event history (the replay's aggregates)", () => {
       ],
     });
   });
+
+  it("measures idle stretches per agent, pooled for the peer group, as the SQL does", () => {
+    const history = createEventHistory();
+    // agent-0 active in hours 0, 1, 3 and 10: stretches of 2 and 7 hours (0 → 1 is none).
+    // agent-2, same kind, in hours 0 and 2: one of 2.
+    for (const [i, agent, minute] of [
+      [0, 0, 0],
+      [1, 0, 61],
+      [2, 0, 181],
+      [3, 0, 601],
+      [4, 2, 0],
+      [5, 2, 121],
+    ] as const)
+      history.add(event(i, agent, minute, 0, 0));
+    const own = history.aggregates(KEYS[0] as string, WINDOW, OPTIONS);
+    expect(own?.idleGaps).toMatchObject({
+      count: 2,
+      stats: { max: 7 },
+    });
+    const peer = history.aggregates(
+      peerBaselineKey("acme", "bot"),
+      WINDOW,
+      OPTIONS,
+    );
+    expect(peer?.idleGaps).toMatchObject({ count: 3, stats: { max: 7 } });
+  });
 });
 
 function nonEmpty<T>(record: Readonly<Record<string, T>>): Record<string, T> {

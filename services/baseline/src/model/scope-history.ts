@@ -1,5 +1,6 @@
 import {
   baselineKey,
+  EMPTY_STATS,
   type BaselineScope,
   type CanonicalEvent,
   type RobustStats,
@@ -65,6 +66,8 @@ interface AgentBuckets {
   readonly callsPerMinute: Map<number, number>;
   readonly callsPerHour: Map<number, number>;
   readonly bytesPerHour: Map<number, number>;
+  /** Its idle stretches (idleGapsOf), until its set of active hours changes. */
+  idleGaps: number[] | undefined;
 }
 
 class ScopeHistory {
@@ -240,6 +243,7 @@ export function createEventHistory(): EventHistory {
           callsPerMinute: new Map(),
           callsPerHour: new Map(),
           bytesPerHour: new Map(),
+          idleGaps: undefined,
         }),
       );
     const minuteBefore = agentBuckets.callsPerMinute.get(minute) ?? 0;
@@ -248,6 +252,8 @@ export function createEventHistory(): EventHistory {
     const hourBytesAfter = hourBytesBefore + sign * bytes;
     bumpNumber(agentBuckets.callsPerMinute, minute, sign);
     bumpNumber(agentBuckets.callsPerHour, hour, sign);
+    if (hourBefore === 0 || hourBefore + sign === 0)
+      agentBuckets.idleGaps = undefined;
     if (hourBefore + sign > 0)
       agentBuckets.bytesPerHour.set(hour, hourBytesAfter);
     else agentBuckets.bytesPerHour.delete(hour);
@@ -334,6 +340,7 @@ export function createEventHistory(): EventHistory {
         });
       });
       return {
+        idleGaps: idleGapsOf(history, buckets),
         scope: history.scope,
         events: history.events,
         agents: history.agents.size,
@@ -371,4 +378,32 @@ function shifted(stats: RobustStats | undefined): RobustStats | undefined {
     p99: stats.p99 - 1,
     max: stats.max - 1,
   };
+}
+
+/**
+ * Idle stretches of the scope's agents (the SQL's): hours from each active hour of an agent to
+ * its next, when over one. Computed when asked, from the agents' hour buckets: one baseline
+ * build per scope and tick, and an agent's buckets hold at most a window of hours.
+ */
+function idleGapsOf(
+  history: ScopeHistory,
+  buckets: ReadonlyMap<string, AgentBuckets>,
+): { readonly stats: RobustStats; readonly count: number } {
+  const sample = new OrderedSample();
+  for (const agent of buckets.values()) {
+    if (!agent.scopes.includes(history)) continue;
+    agent.idleGaps ??= gapsOf(agent.callsPerHour);
+    for (const gap of agent.idleGaps) sample.insert(gap);
+  }
+  return { stats: robustStatsOf(sample) ?? EMPTY_STATS, count: sample.size };
+}
+
+function gapsOf(callsPerHour: ReadonlyMap<number, number>): number[] {
+  const hours = [...callsPerHour.keys()].sort((a, b) => a - b);
+  const gaps: number[] = [];
+  for (let i = 1; i < hours.length; i++) {
+    const gap = (hours[i] as number) - (hours[i - 1] as number);
+    if (gap > 1) gaps.push(gap);
+  }
+  return gaps;
 }

@@ -69,14 +69,27 @@ export interface Incident {
   lastHotMs: number;
 }
 
+/** The end of a long silence: when the agent woke, since when it was silent, its surprise. */
+export interface Wake {
+  readonly atMs: number;
+  readonly sinceMs: number;
+  readonly bits: number;
+}
+
 /** What the detector remembers about one agent; mutated in place by observeEvent. */
 export interface AgentState {
   readonly tenant: string;
   readonly agentId: string;
   agentKind: string;
   baselineKeys: BaselineKeys;
-  /** Newest event time seen (the agent's watermark). */
+  /** Newest event time seen (the agent's watermark); 0 before the first. */
   watermarkMs: number;
+  /** The watermark before the event being scored: 0 when it is the state's first. */
+  priorMs: number;
+  /** Dormant identity (detectors/dormancy.ts): the silence it woke from, once it did. */
+  woke: Wake | undefined;
+  /** The previous call's action (transition novelty), while the agent is in memory. */
+  lastAction: string | undefined;
   burstHead: number;
   minuteHead: number;
   readonly cells: Uint32Array;
@@ -120,7 +133,10 @@ export function createAgentState(
       event.agent.id,
       event.agent.kind ?? "",
     ),
-    watermarkMs: event.time_ms,
+    watermarkMs: 0,
+    priorMs: 0,
+    woke: undefined,
+    lastAction: undefined,
     burstHead: Math.floor(event.time_ms / layout.burst.widthMs),
     minuteHead: Math.floor(event.time_ms / MINUTE_MS),
     cells: new Uint32Array(layout.cells),
@@ -156,6 +172,7 @@ export function recordEvent(
       state.agentKind,
     );
   }
+  state.priorMs = state.watermarkMs;
   state.watermarkMs = Math.max(state.watermarkMs, t);
   const { cells } = state;
   state.burstHead = advanceRing(cells, layout.burst, state.burstHead, t);

@@ -33,7 +33,9 @@ import {
   novelActionDetector,
   privilegeEscalationDetector,
 } from "./detectors/identity.js";
+import { dormantIdentityDetector } from "./detectors/dormancy.js";
 import { denyRuleDetector } from "./detectors/rules.js";
+import { transitionNoveltyDetector } from "./detectors/sequence.js";
 import { offHoursDetector, slowDriftDetector } from "./detectors/temporal.js";
 import {
   DETECTOR_INDEX,
@@ -55,6 +57,11 @@ import {
 } from "./risk.js";
 import { createSeenSets, type SeenSets } from "./seen.js";
 import { createBoundedStore } from "./state-store.js";
+import {
+  createTransitionMemory,
+  PEER_TRANSITION_SLOTS,
+  type TransitionMemory,
+} from "./transitions.js";
 import { muteDetectors, suppressingRule } from "./suppression.js";
 
 export const DETECTORS: readonly Detector[] = [
@@ -76,6 +83,8 @@ export const DETECTORS: readonly Detector[] = [
   clientNoveltyDetector,
   destructiveBurstDetector,
   credentialLifetimeDetector,
+  dormantIdentityDetector,
+  transitionNoveltyDetector,
 ];
 
 /** Agents sharing one credential that are remembered per credential. */
@@ -101,6 +110,9 @@ function noteResults(
       notes.delete(name);
   return [...notes.values()];
 }
+
+const createPeerTransitions = (): TransitionMemory =>
+  createTransitionMemory(PEER_TRANSITION_SLOTS);
 
 export interface EngineOptions {
   readonly limits: DetectorLimits;
@@ -239,6 +251,11 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
     maxEntries: maxAgents,
     idleMs: SEEN_MEMORY_MS,
   });
+  // Action transitions per peer group (tenant and kind), remembered like the sightings.
+  const peerTransitions = createBoundedStore<TransitionMemory>({
+    maxEntries: maxAgents,
+    idleMs: SEEN_MEMORY_MS,
+  });
   let sightingKey = "";
   let peerSightingKey = "";
   let sightingMs = 0;
@@ -261,6 +278,13 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
       scope === "peer"
         ? peerSightings.touch(peerSightingKey, sightingMs, createSeenSets)
         : sightings.touch(sightingKey, sightingMs, createSeenSets),
+    // Keyed by the peer baseline's key: tenant and kind, already built per agent.
+    peerTransitions: () =>
+      peerTransitions.touch(
+        input.state.baselineKeys.peer,
+        sightingMs,
+        createPeerTransitions,
+      ),
   };
   return {
     baselines,

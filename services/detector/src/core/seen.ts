@@ -7,6 +7,8 @@
  * a value not seen for a long time may count as new again.
  */
 
+import type { TransitionMemory } from "./transitions.js";
+
 export const SEEN_SETS = ["counterparty", "client"] as const;
 export type SeenSet = (typeof SEEN_SETS)[number];
 const SLOTS_PER_SET = 32;
@@ -19,10 +21,13 @@ export interface SeenSets {
   readonly next: Uint16Array;
   readonly uses: Uint32Array;
   readonly distinct: Uint32Array;
+  /** Its action transitions (transitions.ts), from its second call within a window on. */
+  transitions: TransitionMemory | undefined;
 }
 
 export function createSeenSets(): SeenSets {
   return {
+    transitions: undefined,
     hashes: new Uint32Array(SEEN_SETS.length * SLOTS_PER_SET),
     counts: new Uint8Array(SEEN_SETS.length * SLOTS_PER_SET),
     next: new Uint16Array(SEEN_SETS.length),

@@ -3,6 +3,10 @@ import type { BaselineModel, CanonicalEvent } from "@warden/shared";
 import { createBaselineIndex } from "../baseline-index.js";
 import { createSeenSets } from "../seen.js";
 import {
+  createTransitionMemory,
+  PEER_TRANSITION_SLOTS,
+} from "../transitions.js";
+import {
   createAgentState,
   createWindowLayout,
   recordEvent,
@@ -39,6 +43,7 @@ function run(
   let state: AgentState | undefined;
   const seen = createSeenSets();
   const peerSeen = createSeenSets();
+  const peers = createTransitionMemory(PEER_TRANSITION_SLOTS);
   return events.map((e) => {
     state ??= createAgentState(layout, e);
     recordEvent(layout, state, e);
@@ -53,6 +58,7 @@ function run(
       baselines: createBaselineIndex(),
       revokedAtMs: undefined,
       seen: (scope?: "agent" | "peer") => (scope === "peer" ? peerSeen : seen),
+      peerTransitions: () => peers,
     });
   });
 }

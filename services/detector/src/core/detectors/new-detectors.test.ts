@@ -10,6 +10,10 @@ import { createBaselineIndex } from "../baseline-index.js";
 import { matchCatalogue } from "../catalogue.js";
 import { baseline, event, T0 } from "../fixtures.test-support.js";
 import { createSeenSets } from "../seen.js";
+import {
+  createTransitionMemory,
+  PEER_TRANSITION_SLOTS,
+} from "../transitions.js";
 import { destructiveBurstDetector } from "./activity.js";
 import { controlPlaneDetector } from "./control-plane.js";
 import {
@@ -35,6 +39,7 @@ function run(
   let state: AgentState | undefined;
   const seen = createSeenSets();
   const peerSeen = createSeenSets();
+  const peers = createTransitionMemory(PEER_TRANSITION_SLOTS);
   return events.map((e) => {
     state ??= createAgentState(layout, e);
     recordEvent(layout, state, e);
@@ -49,6 +54,7 @@ function run(
       baselines: createBaselineIndex(),
       revokedAtMs,
       seen: (scope?: "agent" | "peer") => (scope === "peer" ? peerSeen : seen),
+      peerTransitions: () => peers,
     });
   });
 }
@@ -165,6 +171,7 @@ describe("counterparty_novelty across a peer group", () => {
         baselines: createBaselineIndex(),
         revokedAtMs: undefined,
         seen: (scope) => (scope === "peer" ? peerSeen : seen),
+        peerTransitions: () => createTransitionMemory(PEER_TRANSITION_SLOTS),
       });
     };
     // An old agent paid three vendors 200 times; a young one of its kind paid them 4 times.

@@ -4,6 +4,10 @@ import type { BaselineModel, CanonicalEvent } from "@warden/shared";
 import { createBaselineIndex } from "../baseline-index.js";
 import { createSeenSets } from "../seen.js";
 import {
+  createTransitionMemory,
+  PEER_TRANSITION_SLOTS,
+} from "../transitions.js";
+import {
   createAgentState,
   createWindowLayout,
   recordEvent,
@@ -34,6 +38,7 @@ function run(
   let state: AgentState | undefined;
   const seen = createSeenSets();
   const peerSeen = createSeenSets();
+  const peers = createTransitionMemory(PEER_TRANSITION_SLOTS);
   return events.map((e) => {
     state ??= createAgentState(layout, e);
     recordEvent(layout, state, e);
@@ -48,6 +53,7 @@ function run(
       baselines: createBaselineIndex(),
       revokedAtMs: undefined,
       seen: (scope?: "agent" | "peer") => (scope === "peer" ? peerSeen : seen),
+      peerTransitions: () => peers,
     });
   });
 }

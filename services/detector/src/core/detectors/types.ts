@@ -7,6 +7,7 @@ import type { AgentState, WindowLayout } from "../agent-state.js";
 import { rememberBounded } from "../bounded.js";
 import type { BaselineIndex, ResolvedBaseline } from "../baseline-index.js";
 import type { SeenSets } from "../seen.js";
+import type { TransitionMemory } from "../transitions.js";
 import { noveltyBits, SEEN, type Novelty } from "../evidence.js";
 import type { DenyRule } from "./rules.js";
 
@@ -29,6 +30,8 @@ export const DETECTOR_NAMES = [
   "client_novelty",
   "destructive_burst",
   "credential_lifetime",
+  "dormant_identity",
+  "transition_novelty",
 ] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
@@ -52,6 +55,7 @@ export const DETECTOR_TRAITS: Readonly<
   destructive_burst: { family: "activity", accumulate: "max" },
   novel_action: { family: "novelty", accumulate: "sum" },
   novel_resource: { family: "novelty", accumulate: "sum" },
+  transition_novelty: { family: "novelty", accumulate: "sum" },
   privilege_escalation: { family: "novelty", accumulate: "sum" },
   control_plane: { family: "control_plane", accumulate: "sum" },
   counterparty_novelty: { family: "counterparty", accumulate: "sum" },
@@ -64,6 +68,7 @@ export const DETECTOR_TRAITS: Readonly<
   denied_probing: { family: "probing", accumulate: "max" },
   delegation_anomaly: { family: "delegation", accumulate: "max" },
   off_hours: { family: "temporal", accumulate: "max" },
+  dormant_identity: { family: "temporal", accumulate: "max" },
   deny_rule: { family: "rule", accumulate: "max" },
 };
 
@@ -118,6 +123,8 @@ export interface DetectorInput {
    * "peer", those of its peer group (the tenant's agents of its kind).
    */
   readonly seen: (scope?: "agent" | "peer") => SeenSets;
+  /** The transitions of the agent's peer group (its tenant and kind), created on first use. */
+  readonly peerTransitions: () => TransitionMemory;
   /** Event time Warden revoked this event's credential, if it did (engine.ts). */
   readonly revokedAtMs: number | undefined;
 }

@@ -141,8 +141,39 @@ describe("OTLP GenAI / MCP mapper", () => {
       credential: { id: "tok_77", type: "other" },
       action: { name: "gen_ai.chat", verb: "execute" },
       resource: { id: "gpt-4o", type: "model", sensitivity: "internal" },
+      usage: { input_tokens: 812 },
       attributes: { "gen_ai.usage.input_tokens": 812 },
     });
+  });
+
+  it("fills usage from the token counts, leaving out a count that is not a whole number", () => {
+    const [both, bad, none] = decode([
+      span("00000000000000b2", "", {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.agent.id": "a",
+        "gen_ai.usage.input_tokens": 1200,
+        "gen_ai.usage.output_tokens": 340,
+      }),
+      span("00000000000000b3", "", {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.agent.id": "a",
+        "gen_ai.usage.input_tokens": -5,
+        "gen_ai.usage.output_tokens": 2.5,
+      }),
+      span("00000000000000b4", "", {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.agent.id": "a",
+      }),
+    ]);
+    expect(event(both).usage).toEqual({
+      input_tokens: 1200,
+      output_tokens: 340,
+    });
+    expect(event(bad).usage).toBeUndefined();
+    expect(event(bad).attributes).toMatchObject({
+      "gen_ai.usage.input_tokens": -5,
+    });
+    expect(event(none).usage).toBeUndefined();
   });
 
   it("dead-letters spans that name no action and skips those that are not agent actions", () => {

@@ -242,6 +242,22 @@ function outcomeOf(span: OtlpSpan): AuditEventV1["outcome"] {
   return "success";
 }
 
+/**
+ * Token usage of an inference span (`gen_ai.usage.input_tokens|output_tokens`), for the
+ * detector's spend baseline. A count that is not a whole non-negative number is left out (and
+ * stays in the attributes as sent): a bad count must not cost the call its event. The
+ * conventions define no cost attribute, so `usage.cost_usd` is never filled from OTLP.
+ */
+function usageOf(span: OtlpSpan): AuditEventV1["usage"] {
+  const input = count(span.attributes.get("gen_ai.usage.input_tokens"));
+  const output = count(span.attributes.get("gen_ai.usage.output_tokens"));
+  if (input === undefined && output === undefined) return undefined;
+  const usage: NonNullable<AuditEventV1["usage"]> = {};
+  if (input !== undefined) usage.input_tokens = input;
+  if (output !== undefined) usage.output_tokens = output;
+  return usage;
+}
+
 const PASSED_ATTRIBUTES = [
   "gen_ai.provider.name",
   "gen_ai.request.model",
@@ -369,6 +385,8 @@ export function mapSpan(
       }
     : { sensitivity };
   event.outcome = outcomeOf(span);
+  const usage = usageOf(span);
+  if (usage) event.usage = usage;
   if (durationMs !== undefined) event.duration_ms = durationMs;
   if (ip || userAgent) {
     const source: NonNullable<AuditEventV1["source"]> = {};
