@@ -209,7 +209,7 @@ export async function startPipeline(
         names.revoker.setsStream,
         `KV_${names.revoker.streamsBucket}`,
         `KV_${names.revoker.approvalsBucket}`,
-    `KV_${names.revoker.riskLevelsBucket}`,
+        `KV_${names.revoker.riskLevelsBucket}`,
         `KV_${names.revokedAgentsBucket}`,
         `KV_${names.baselinesBucket}`,
       ])
