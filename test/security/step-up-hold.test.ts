@@ -17,7 +17,12 @@ import {
   startRevoker,
   type TestRevoker,
 } from "../support/ssf-revoker.js";
-import { natsConfig, testLogger, uniqueNames } from "../support/stack.js";
+import {
+  natsConfig,
+  quietLogger,
+  testLogger,
+  uniqueNames,
+} from "../support/stack.js";
 
 const CAEP = "https://schemas.openid.net/secevent/caep/event-type";
 const EXPORT = { verb: "export", sensitivity: "confidential" } as const;
@@ -71,6 +76,7 @@ describe("step-up holds sensitive calls until the owner approves", () => {
       tenant: "acme",
       keys: { jwksUrl: `${revoker.base}/jwks.json` },
       registry,
+      logger: quietLogger,
     });
     await enforcer.start();
   });
