@@ -9,6 +9,7 @@
 import { execFileSync } from "node:child_process";
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -79,6 +80,8 @@ const { values: args } = parseArgs({
   },
 });
 
+// --keep DIR may name a folder that does not exist yet: the run creates it.
+if (args.keep) mkdirSync(args.keep, { recursive: true });
 const dir = args.keep ?? mkdtempSync(join(tmpdir(), "warden-eval-"));
 const traffic = join(dir, "traffic.ndjson.gz");
 const labelsFile = join(dir, "traffic.labels.ndjson");
