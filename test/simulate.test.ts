@@ -374,6 +374,9 @@ describe("warden simulate --http", () => {
           ...process.env,
           CHDB_PATH: join(dir, "chdb"),
           WARDEN_LOG_LEVEL: "warn",
+          // This test is about HTTP acceptance: a baseline refresh every 5 min of event time
+          // would be ~290 chDB refreshes over the simulated day (80 s of the test's 120).
+          BASELINE_REFRESH_INTERVAL: "6h",
           INGEST_GATEWAY_TOKENS: TENANTS.map(
             (tenant) =>
               `simulator-${tenant}:${createHash("sha256").update(`${token}-${tenant}`).digest("hex")}:${tenant}`,

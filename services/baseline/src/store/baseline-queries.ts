@@ -263,6 +263,20 @@ export async function queryAggregates(
     }
     vocabularies.set(keyOf(row, cols), list);
   }
+  // Idle stretches, as in memory: per agent, hours from each active hour to its next when over
+  // one; their statistics per scope over all its agents' stretches.
+  const idleGaps = await statsBy(
+    client,
+    `SELECT ${colList}, arrayJoin(gaps) AS x FROM (
+      SELECT ${perAgent}, arrayFilter(g -> g > 1, arrayDifference(arraySort(groupArray(h)))) AS gaps
+      FROM (SELECT ${perAgent}, intDiv(toUnixTimestamp(hour), 3600) AS h FROM ${db}.events_per_hour
+        WHERE hour >= toStartOfHour(fromUnixTimestamp64Milli({from:Int64})) AND hour < fromUnixTimestamp64Milli({to:Int64})
+        GROUP BY ${perAgent}, h)
+      GROUP BY ${perAgent})`,
+    cols,
+    cols,
+    window,
+  );
   const hourOfWeek = new Map<string, (readonly [number, number])[]>();
   for (const row of await rows<Keyed & { slots: [number, string][] }>(
     client,
@@ -298,7 +312,9 @@ export async function queryAggregates(
           stats["x"] ?? EMPTY_STATS,
         ]),
       );
+    const idle = idleGaps.get(key)?.[0];
     return {
+      idleGaps: { stats: idle?.stats["x"] ?? EMPTY_STATS, count: idle?.n ?? 0 },
       scope:
         level === "agent"
           ? {
