@@ -81,24 +81,12 @@ export const USER_REASON = {
   alert: "Unusual activity was noticed.",
 } as const satisfies Record<ActionKind, string>;
 
-/**
- * The level a decision reports: revoke and step-up are HIGH (the receiver should re-check
- * the agent now); an alert follows its risk, so an alert below RISK_MEDIUM_AT is the way back
- * to LOW once the agent recovers.
- */
 /** The action an owner's approval of a step-up leads to: the hold lifted, risk back to LOW. Pure. */
 export function releaseAction(
   stepUp: AgentAction,
   reasonAdmin: string,
 ): AgentAction {
-  const { hold: _hold, ...rest } = stepUp;
-  return {
-    ...rest,
-    kind: ActionKind.release,
-    reasonAdmin,
-    reasonUser: USER_REASON.release,
-    riskLevel: RiskLevel.low,
-  };
+  return settledStepUp(stepUp, ActionKind.release, reasonAdmin, RiskLevel.low);
 }
 
 /** A step-up its owner refused or left unanswered, as a revoke of the same decision. Pure. */
@@ -106,16 +94,31 @@ export function escalatedAction(
   stepUp: AgentAction,
   reasonAdmin: string,
 ): AgentAction {
+  return settledStepUp(stepUp, ActionKind.revoke, reasonAdmin, RiskLevel.high);
+}
+
+/** A step-up once its owner answered (or did not): the same decision, its hold gone. */
+function settledStepUp(
+  stepUp: AgentAction,
+  kind: typeof ActionKind.release | typeof ActionKind.revoke,
+  reasonAdmin: string,
+  riskLevel: RiskLevel,
+): AgentAction {
   const { hold: _hold, ...rest } = stepUp;
   return {
     ...rest,
-    kind: ActionKind.revoke,
+    kind,
     reasonAdmin,
-    reasonUser: USER_REASON.revoke,
-    riskLevel: RiskLevel.high,
+    reasonUser: USER_REASON[kind],
+    riskLevel,
   };
 }
 
+/**
+ * The level a decision reports: revoke and step-up are HIGH (the receiver should re-check
+ * the agent now); an alert follows its risk, so an alert below RISK_MEDIUM_AT is the way back
+ * to LOW once the agent recovers.
+ */
 export function riskLevelOf(
   action: DecisionV1["action"],
   risk: number | undefined,
