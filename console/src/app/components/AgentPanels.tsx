@@ -1,4 +1,5 @@
 import { Ago, Loading, Risk, StateTag } from "./Bits.js";
+import { DataTable, type Column } from "./DataTable.js";
 import {
   decisionSentence,
   delegationChain,
@@ -8,6 +9,7 @@ import {
   type AuditRecord,
   type Decision,
   type Delivery,
+  type Reason,
 } from "../model.js";
 
 /**
@@ -20,6 +22,30 @@ export interface Used {
   readonly calls: number;
   readonly last_seen: string;
 }
+
+const reasonColumns: readonly Column<Reason>[] = [
+  { label: "Detector", rowHeader: true, cell: (reason) => reason.detector },
+  { label: "Observed", cell: (reason) => formatValue(reason.observed) },
+  { label: "Expected", cell: (reason) => formatValue(reason.expected) },
+  { label: "Score", cell: (reason) => reason.score.toFixed(2) },
+];
+
+const deliveryColumns = (now: number): readonly Column<Delivery>[] => [
+  {
+    label: "Receiver",
+    cell: (item) => (
+      <>
+        {item.receiver} <span className="hint">({item.streamId})</span>
+      </>
+    ),
+  },
+  { label: "Event", cell: (item) => item.eventType },
+  { label: "Cause", cell: (item) => item.action },
+  { label: "State", cell: (item) => <StateTag state={item.state} /> },
+  { label: "Attempts", cell: (item) => item.attempts },
+  { label: "Answer", cell: (item) => item.answer || "—" },
+  { label: "When", cell: (item) => <Ago at={item.at} now={now} /> },
+];
 
 /** The strongest decision's sentence, and each reason's observed against expected. */
 export function WhyPanel(props: {
@@ -48,30 +74,11 @@ export function WhyPanel(props: {
             {formatDuration(timeToDecide(strongest) ?? Number.NaN)} after the
             trigger · <Ago at={strongest.at} now={now} />
           </p>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Detector</th>
-                  <th scope="col">Observed</th>
-                  <th scope="col">Expected</th>
-                  <th scope="col">Score</th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...strongest.reasons]
-                  .sort((a, b) => b.score - a.score)
-                  .map((reason) => (
-                    <tr key={reason.detector}>
-                      <th scope="row">{reason.detector}</th>
-                      <td>{formatValue(reason.observed)}</td>
-                      <td>{formatValue(reason.expected)}</td>
-                      <td>{reason.score.toFixed(2)}</td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            columns={reasonColumns}
+            rows={[...strongest.reasons].sort((a, b) => b.score - a.score)}
+            rowKey={(reason) => reason.detector}
+          />
         </>
       )}
     </section>
@@ -148,43 +155,15 @@ export function DeliveriesPanel(props: {
           No security event has been sent about this agent.
         </p>
       ) : (
-        <div className="table-wrap">
-          <table className="cards" data-testid="deliveries">
-            <thead>
-              <tr>
-                <th scope="col">Receiver</th>
-                <th scope="col">Event</th>
-                <th scope="col">Cause</th>
-                <th scope="col">State</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Answer</th>
-                <th scope="col">When</th>
-              </tr>
-            </thead>
-            <tbody>
-              {sent.map((item) => (
-                <tr
-                  key={`${item.txn}\u0000${item.streamId}\u0000${item.eventType}\u0000${item.at}`}
-                >
-                  <td data-label="Receiver">
-                    {item.receiver}{" "}
-                    <span className="hint">({item.streamId})</span>
-                  </td>
-                  <td data-label="Event">{item.eventType}</td>
-                  <td data-label="Cause">{item.action}</td>
-                  <td data-label="State">
-                    <StateTag state={item.state} />
-                  </td>
-                  <td data-label="Attempts">{item.attempts}</td>
-                  <td data-label="Answer">{item.answer || "—"}</td>
-                  <td data-label="When">
-                    <Ago at={item.at} now={now} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          cards
+          testId="deliveries"
+          columns={deliveryColumns(now)}
+          rows={sent}
+          rowKey={(item) =>
+            `${item.txn}\u0000${item.streamId}\u0000${item.eventType}\u0000${item.at}`
+          }
+        />
       )}
     </section>
   );

@@ -2,6 +2,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { Ago, Loading } from "../components/Bits.js";
+import { DataTable } from "../components/DataTable.js";
 import {
   ReasonDialog,
   type PendingAction,
@@ -10,6 +11,13 @@ import { useNow } from "../hooks.js";
 import { agentPath, type PendingApproval } from "../model.js";
 import { useSession } from "../session.js";
 import { Countdown } from "./AgentView.js";
+
+/** What the revoker does with a held revocation nobody answers in time. */
+function onTimeout(item: PendingApproval): string {
+  if (item.on_timeout === "deny") return "denied: nothing is sent";
+  if (item.on_timeout === "revoke") return "revoked automatically";
+  return "the configured default";
+}
 
 /** Held revocations, soonest deadline first, each with what its timeout will do. */
 export function Approvals() {
@@ -62,66 +70,59 @@ export function Approvals() {
       ) : items.length === 0 ? (
         <p className="empty">No revocation is waiting for approval.</p>
       ) : (
-        <div className="table-wrap">
-          <table className="cards">
-            <thead>
-              <tr>
-                <th scope="col">Agent</th>
-                <th scope="col">Tenant</th>
-                <th scope="col">Why</th>
-                <th scope="col">Requested</th>
-                <th scope="col">Time left</th>
-                <th scope="col">On timeout</th>
-                <th scope="col">
-                  <span className="visually-hidden">Decide</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((item) => (
-                <tr key={item.decision_id}>
-                  <td data-label="Agent" className="agent">
-                    <Link to={agentPath(item.tenant, item.agent_id)}>
-                      {item.agent_id}
-                    </Link>
-                  </td>
-                  <td data-label="Tenant">{item.tenant}</td>
-                  <td data-label="Why" className="sentence">
-                    {item.reason}
-                  </td>
-                  <td data-label="Requested">
-                    <Ago at={item.requested_at} now={now} />
-                  </td>
-                  <td data-label="Time left">
-                    <Countdown deadline={item.deadline} />
-                  </td>
-                  <td data-label="On timeout">
-                    {item.on_timeout === "deny"
-                      ? "denied: nothing is sent"
-                      : item.on_timeout === "revoke"
-                        ? "revoked automatically"
-                        : "the configured default"}
-                  </td>
-                  <td data-label="Decide" className="buttons">
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() => setAction(verdict(item, "approve"))}
-                    >
-                      Approve
-                    </button>
-                    <button
-                      type="button"
-                      onClick={() => setAction(verdict(item, "deny"))}
-                    >
-                      Deny
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          cards
+          columns={[
+            {
+              label: "Agent",
+              className: "agent",
+              cell: (item) => (
+                <Link to={agentPath(item.tenant, item.agent_id)}>
+                  {item.agent_id}
+                </Link>
+              ),
+            },
+            { label: "Tenant", cell: (item) => item.tenant },
+            {
+              label: "Why",
+              className: "sentence",
+              cell: (item) => item.reason,
+            },
+            {
+              label: "Requested",
+              cell: (item) => <Ago at={item.requested_at} now={now} />,
+            },
+            {
+              label: "Time left",
+              cell: (item) => <Countdown deadline={item.deadline} />,
+            },
+            { label: "On timeout", cell: (item) => onTimeout(item) },
+            {
+              label: "Decide",
+              hideLabel: true,
+              className: "buttons",
+              cell: (item) => (
+                <>
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() => setAction(verdict(item, "approve"))}
+                  >
+                    Approve
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() => setAction(verdict(item, "deny"))}
+                  >
+                    Deny
+                  </button>
+                </>
+              ),
+            },
+          ]}
+          rows={items}
+          rowKey={(item) => item.decision_id}
+        />
       )}
       <ReasonDialog action={action} onClose={() => setAction(undefined)} />
     </section>

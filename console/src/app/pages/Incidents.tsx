@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { Ago, Loading, Risk, StateTag } from "../components/Bits.js";
+import { DataTable, type Column } from "../components/DataTable.js";
 import { useNow } from "../hooks.js";
 import {
   agentPath,
@@ -17,6 +18,45 @@ const WINDOWS = [
   { label: "last 24 hours", ms: 86_400_000 },
   { label: "last 7 days", ms: 7 * 86_400_000 },
 ] as const;
+
+const incidentColumns = (now: number): readonly Column<Incident>[] => [
+  { label: "Risk", cell: (incident) => <Risk value={incident.max_risk} /> },
+  {
+    label: "Agent",
+    className: "agent",
+    cell: (incident) => (
+      <Link to={agentPath(incident.tenant, incident.agent_id)}>
+        {incident.agent_id}
+      </Link>
+    ),
+  },
+  {
+    label: "Owner",
+    cell: (incident) =>
+      incident.decision.owner ?? incident.decision.on_behalf_of ?? "—",
+  },
+  { label: "Tenant", cell: (incident) => incident.tenant },
+  {
+    label: "Action taken",
+    cell: (incident) => <StateTag state={incident.state} />,
+  },
+  {
+    label: "Why",
+    className: "sentence",
+    cell: (incident) => decisionSentence(incident.decision),
+  },
+  {
+    label: "Time to decide",
+    cell: (incident) => {
+      const decide = timeToDecide(incident.decision);
+      return decide === undefined ? "—" : formatDuration(decide);
+    },
+  },
+  {
+    label: "Last decision",
+    cell: (incident) => <Ago at={incident.last_at} now={now} />,
+  },
+];
 
 /** Open incidents ranked by risk, refreshed every few seconds. */
 export function Incidents() {
@@ -69,60 +109,14 @@ export function Incidents() {
           No {openOnly ? "open " : ""}incidents in this window.
         </p>
       ) : (
-        <div className="table-wrap">
-          <table className="incidents cards">
-            <caption className="visually-hidden">
-              Incidents ranked by risk, highest first
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Risk</th>
-                <th scope="col">Agent</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Tenant</th>
-                <th scope="col">Action taken</th>
-                <th scope="col">Why</th>
-                <th scope="col">Time to decide</th>
-                <th scope="col">Last decision</th>
-              </tr>
-            </thead>
-            <tbody>
-              {incidents.data.incidents.map((incident) => {
-                const decide = timeToDecide(incident.decision);
-                return (
-                  <tr key={`${incident.tenant}\u0000${incident.agent_id}`}>
-                    <td data-label="Risk">
-                      <Risk value={incident.max_risk} />
-                    </td>
-                    <td data-label="Agent" className="agent">
-                      <Link to={agentPath(incident.tenant, incident.agent_id)}>
-                        {incident.agent_id}
-                      </Link>
-                    </td>
-                    <td data-label="Owner">
-                      {incident.decision.owner ??
-                        incident.decision.on_behalf_of ??
-                        "—"}
-                    </td>
-                    <td data-label="Tenant">{incident.tenant}</td>
-                    <td data-label="Action taken">
-                      <StateTag state={incident.state} />
-                    </td>
-                    <td data-label="Why" className="sentence">
-                      {decisionSentence(incident.decision)}
-                    </td>
-                    <td data-label="Time to decide">
-                      {decide === undefined ? "—" : formatDuration(decide)}
-                    </td>
-                    <td data-label="Last decision">
-                      <Ago at={incident.last_at} now={now} />
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          cards
+          className="incidents"
+          caption="Incidents ranked by risk, highest first"
+          columns={incidentColumns(now)}
+          rows={incidents.data.incidents}
+          rowKey={(incident) => `${incident.tenant}\u0000${incident.agent_id}`}
+        />
       )}
     </section>
   );

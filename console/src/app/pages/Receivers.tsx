@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Ago, Loading, StateTag } from "../components/Bits.js";
+import { DataTable, type Column } from "../components/DataTable.js";
 import { useNow } from "../hooks.js";
 import { describeProblem } from "../api.js";
 import { useSession } from "../session.js";
@@ -33,6 +34,83 @@ interface DeliveryCounts {
 }
 
 const DAY_MS = 86_400_000;
+
+const streamColumns = (
+  now: number,
+  countsOf: (streamId: string) => DeliveryCounts | undefined,
+  verify: (streamId: string) => Promise<void>,
+): readonly Column<StreamHealth>[] => [
+  {
+    label: "Receiver",
+    cell: (stream) => (
+      <>
+        {stream.receiver}
+        <div className="hint">
+          {stream.delivery_method} → {stream.endpoint_url}
+        </div>
+      </>
+    ),
+  },
+  { label: "Stream", cell: (stream) => <code>{stream.stream_id}</code> },
+  {
+    label: "Status",
+    cell: (stream) => (
+      <>
+        <StateTag state={stream.status} />
+        {stream.reason ? <div className="hint">{stream.reason}</div> : null}
+      </>
+    ),
+  },
+  { label: "Queued", cell: (stream) => stream.queued_events },
+  {
+    label: "Delivered (24 h)",
+    cell: (stream) => countsOf(stream.stream_id)?.delivered ?? 0,
+  },
+  {
+    label: "Failing (24 h)",
+    cell: (stream) => {
+      const seen = countsOf(stream.stream_id);
+      return (seen?.retrying ?? 0) + (seen?.refused ?? 0);
+    },
+  },
+  {
+    label: "Dead-lettered",
+    cell: (stream) => countsOf(stream.stream_id)?.dead_lettered ?? 0,
+  },
+  {
+    label: "Last delivery",
+    cell: (stream) => {
+      const at = countsOf(stream.stream_id)?.last_delivered_at;
+      return at ? <Ago at={at} now={now} /> : "—";
+    },
+  },
+  {
+    label: "Verification",
+    cell: (stream) => (
+      <>
+        <div className="verified">
+          {stream.last_verified_at ? (
+            <>
+              verified <Ago at={stream.last_verified_at} now={now} />
+            </>
+          ) : (
+            "never verified"
+          )}
+        </div>
+        {stream.queued_control > 0
+          ? `${stream.queued_control} control event(s) waiting `
+          : ""}
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => void verify(stream.stream_id)}
+        >
+          Send verification
+        </button>
+      </>
+    ),
+  },
+];
 
 /** SSF streams: their state at the transmitter, and what their deliveries did over a day. */
 export function Receivers() {
@@ -79,86 +157,12 @@ export function Receivers() {
       ) : streams.data.streams.length === 0 ? (
         <p className="empty">No SSF stream is configured.</p>
       ) : (
-        <div className="table-wrap">
-          <table className="cards">
-            <thead>
-              <tr>
-                <th scope="col">Receiver</th>
-                <th scope="col">Stream</th>
-                <th scope="col">Status</th>
-                <th scope="col">Queued</th>
-                <th scope="col">Delivered (24 h)</th>
-                <th scope="col">Failing (24 h)</th>
-                <th scope="col">Dead-lettered</th>
-                <th scope="col">Last delivery</th>
-                <th scope="col">Verification</th>
-              </tr>
-            </thead>
-            <tbody>
-              {streams.data.streams.map((stream) => {
-                const seen = countsOf.get(stream.stream_id);
-                return (
-                  <tr key={stream.stream_id}>
-                    <td data-label="Receiver">
-                      {stream.receiver}
-                      <div className="hint">
-                        {stream.delivery_method} → {stream.endpoint_url}
-                      </div>
-                    </td>
-                    <td data-label="Stream">
-                      <code>{stream.stream_id}</code>
-                    </td>
-                    <td data-label="Status">
-                      <StateTag state={stream.status} />
-                      {stream.reason ? (
-                        <div className="hint">{stream.reason}</div>
-                      ) : null}
-                    </td>
-                    <td data-label="Queued">{stream.queued_events}</td>
-                    <td data-label="Delivered (24 h)">
-                      {seen?.delivered ?? 0}
-                    </td>
-                    <td data-label="Failing (24 h)">
-                      {(seen?.retrying ?? 0) + (seen?.refused ?? 0)}
-                    </td>
-                    <td data-label="Dead-lettered">
-                      {seen?.dead_lettered ?? 0}
-                    </td>
-                    <td data-label="Last delivery">
-                      {seen?.last_delivered_at ? (
-                        <Ago at={seen.last_delivered_at} now={now} />
-                      ) : (
-                        "—"
-                      )}
-                    </td>
-                    <td data-label="Verification">
-                      <div className="verified">
-                        {stream.last_verified_at ? (
-                          <>
-                            verified{" "}
-                            <Ago at={stream.last_verified_at} now={now} />
-                          </>
-                        ) : (
-                          "never verified"
-                        )}
-                      </div>
-                      {stream.queued_control > 0
-                        ? `${stream.queued_control} control event(s) waiting `
-                        : ""}
-                      <button
-                        type="button"
-                        className="secondary"
-                        onClick={() => void verify(stream.stream_id)}
-                      >
-                        Send verification
-                      </button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          cards
+          columns={streamColumns(now, (id) => countsOf.get(id), verify)}
+          rows={streams.data.streams}
+          rowKey={(stream) => stream.stream_id}
+        />
       )}
     </section>
   );

@@ -2,12 +2,14 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { Loading } from "../components/Bits.js";
+import { DataTable, type Column } from "../components/DataTable.js";
 import { describeProblem } from "../api.js";
 import {
   agentPath,
   decisionSentence,
   whatIfRows,
   type WhatIfResult,
+  type WhatIfRow,
 } from "../model.js";
 import { useSession } from "../session.js";
 
@@ -126,6 +128,35 @@ export function WhatIf() {
   );
 }
 
+const differenceColumns: readonly Column<WhatIfRow>[] = [
+  {
+    label: "Change",
+    cell: (row) => (
+      <span className={`tag tag-${row.change}`}>{row.change}</span>
+    ),
+  },
+  {
+    label: "Agent",
+    className: "agent",
+    cell: (row) => (
+      <Link to={agentPath(row.decision.tenant ?? "", row.decision.agent_id)}>
+        {row.decision.agent_id}
+      </Link>
+    ),
+  },
+  { label: "Tenant", cell: (row) => row.decision.tenant },
+  { label: "Action", cell: (row) => row.action },
+  {
+    label: "At",
+    cell: (row) => (
+      <time dateTime={row.decision.at}>
+        {new Date(row.decision.at).toLocaleString()}
+      </time>
+    ),
+  },
+  { label: "Decision", cell: (row) => decisionSentence(row.decision) },
+];
+
 function Differences(props: { result: WhatIfResult }) {
   const { result } = props;
   const rows = whatIfRows(result);
@@ -147,51 +178,12 @@ function Differences(props: { result: WhatIfResult }) {
       {rows.length === 0 ? (
         <p className="empty">The proposed policy decides exactly the same.</p>
       ) : (
-        <div className="table-wrap">
-          <table className="cards">
-            <thead>
-              <tr>
-                <th scope="col">Change</th>
-                <th scope="col">Agent</th>
-                <th scope="col">Tenant</th>
-                <th scope="col">Action</th>
-                <th scope="col">At</th>
-                <th scope="col">Decision</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <tr key={row.key}>
-                  <td data-label="Change">
-                    <span className={`tag tag-${row.change}`}>
-                      {row.change}
-                    </span>
-                  </td>
-                  <td data-label="Agent" className="agent">
-                    <Link
-                      to={agentPath(
-                        row.decision.tenant ?? "",
-                        row.decision.agent_id,
-                      )}
-                    >
-                      {row.decision.agent_id}
-                    </Link>
-                  </td>
-                  <td data-label="Tenant">{row.decision.tenant}</td>
-                  <td data-label="Action">{row.action}</td>
-                  <td data-label="At">
-                    <time dateTime={row.decision.at}>
-                      {new Date(row.decision.at).toLocaleString()}
-                    </time>
-                  </td>
-                  <td data-label="Decision">
-                    {decisionSentence(row.decision)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          cards
+          columns={differenceColumns}
+          rows={rows}
+          rowKey={(row) => row.key}
+        />
       )}
     </section>
   );
