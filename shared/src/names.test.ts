@@ -11,6 +11,7 @@ describe("createNames", () => {
       events: "agent.events.v1",
       decisions: "agent.decisions.v1",
       revocations: "warden.revocations.v1",
+      findings: "warden.findings.v1",
     });
     expect(names.groups).toEqual({
       ingest: "warden-ingest",

@@ -12,6 +12,7 @@ export const TOPIC_PARTITIONS = {
   events: 6,
   decisions: 3,
   revocations: 3,
+  findings: 3,
 } as const;
 
 /** Names only the revoker uses (SSF streams, SET queues, approvals, connectors). */
@@ -46,6 +47,8 @@ export interface WardenNames {
     readonly events: string;
     readonly decisions: string;
     readonly revocations: string;
+    /** OCSF Detection Findings (class 2004) of the revoker's decisions and revocation outcomes. */
+    readonly findings: string;
   };
   readonly groups: {
     readonly ingest: string;
@@ -80,6 +83,7 @@ export function createNames(namespace = ""): WardenNames {
       events: `${dotted}agent.events.v1`,
       decisions: `${dotted}agent.decisions.v1`,
       revocations: `${dotted}warden.revocations.v1`,
+      findings: `${dotted}warden.findings.v1`,
     }),
     groups: Object.freeze({
       ingest: `${dashed}warden-ingest`,

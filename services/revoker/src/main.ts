@@ -1,4 +1,4 @@
-// The revoker: config → logger → metrics → signing keys → NATS → Kafka audit (+ topics) →
+// The revoker: config → logger → metrics → signing keys → NATS → Kafka audit, findings (+ topics) →
 // streams KV, SET queue → delegation feed, connectors, transmitter (push workers) →
 // approvals → decisions consumer → SSF API (+ inactivity watch) → ops server; shutdown from the
 // intake inwards.
@@ -17,8 +17,10 @@ import {
   startOpsServer,
 } from "@warden/shared";
 import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
 import { registerConsole } from "@warden/console";
 import { openAuditLog } from "./adapters/audit-log.js";
+import { openFindingsLog } from "./adapters/findings-log.js";
 import { startApprovals } from "./adapters/approvals.js";
 import { startConnectors } from "./adapters/connector-worker.js";
 import { startDelegationFeed } from "./adapters/delegation-feed.js";
@@ -44,6 +46,9 @@ import { openSigningKeys } from "./signing-key.js";
 
 const KEY_ROTATION_CHECK_MS = 3_600_000;
 const MAX_CREDENTIALS_PER_AGENT = 8;
+const { version: WARDEN_VERSION } = createRequire(import.meta.url)(
+  "../package.json",
+) as { version: string };
 
 async function main(): Promise<void> {
   const config = loadRevokerConfig(process.env);
@@ -66,7 +71,7 @@ async function main(): Promise<void> {
   });
   const kafka = createKafka({ config: config.kafka, logger });
   // A broker that just created the topic may not lead its partitions yet: retried (retriable errors only).
-  const audit = await retry(async () => {
+  const auditLog = await retry(async () => {
     const admin = await connectAdmin(kafka, config.kafka);
     await ensureTopics(admin, names).finally(() => admin.disconnect());
     return openAuditLog({
@@ -77,6 +82,19 @@ async function main(): Promise<void> {
   }).catch((cause: unknown) => {
     throw kafkaUnreachable(config.kafka, cause);
   });
+  // Every decision and each step of its revocation also as an OCSF finding (the all-in-one's shape).
+  const findings = await retry(() =>
+    openFindingsLog({
+      kafka,
+      topic: names.topics.findings,
+      productVersion: WARDEN_VERSION,
+      onWritten: (activity, count) =>
+        metrics.findings.labels(activity).inc(count),
+    }),
+  ).catch((cause: unknown) => {
+    throw kafkaUnreachable(config.kafka, cause);
+  });
+  const audit = findings.withUpdates(auditLog);
   const store = await openStreamStore(
     await openNatsKeyValue(connection, revokerNames.streamsBucket),
   );
@@ -189,6 +207,7 @@ async function main(): Promise<void> {
     names,
     logger,
     metrics,
+    record: (decision) => findings.decision(decision),
     handle: async (action) => {
       const now = await approvals.gate(action);
       if (now) await transmitter.handleAction(now);
@@ -282,6 +301,7 @@ async function main(): Promise<void> {
   shutdown.add("streams watch", () => store.stop());
   shutdown.add("risk levels watch", () => riskLevels.stop());
   shutdown.add("audit producer", () => audit.stop());
+  shutdown.add("findings producer", () => findings.stop());
   shutdown.add("nats", () => connection.drain());
   shutdown.add("ops server", () => ops.stop());
   shutdown.installSignalHandlers();

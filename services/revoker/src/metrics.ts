@@ -168,6 +168,12 @@ export function createRevokerMetrics(
     help: "Audit records written to warden.revocations.v1",
     registers: [registry],
   });
+  const findings = new Counter({
+    name: "warden_revoker_findings_total",
+    help: "OCSF Detection Findings written to warden.findings.v1, by activity: create (a decision), update (a step of its revocation)",
+    labelNames: ["activity"] as const,
+    registers: [registry],
+  });
   return {
     registry,
     setsIssued,
@@ -200,6 +206,7 @@ export function createRevokerMetrics(
     oauthRefused,
     riskRecoveries,
     auditRecords,
+    findings,
   };
 }
 

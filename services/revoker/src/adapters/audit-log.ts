@@ -2,31 +2,48 @@ import type { Kafka, Producer } from "kafkajs";
 import type { AuditRecord } from "../core/audit.js";
 
 /**
- * Writes audit records to `warden.revocations.v1` (key = agent id). Records written within
- * `lingerMs` go in one batch; `write` resolves once its batch is acknowledged by all
- * in-sync replicas, so callers ack their input only after the audit is durable.
+ * A Kafka topic the revoker appends JSON records to. Records written within `lingerMs` go in
+ * one batch; `write` resolves once its batch is acknowledged by all in-sync replicas, so
+ * callers ack their input only after the record is durable.
  */
-export interface AuditLog {
-  write(records: readonly AuditRecord[]): Promise<void>;
+export interface RecordLog<T> {
+  write(records: readonly T[]): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function openAuditLog(options: {
+/** Writes audit records to `warden.revocations.v1` (key = agent id). */
+export type AuditLog = RecordLog<AuditRecord>;
+
+export function openAuditLog(options: {
   readonly kafka: Kafka;
   readonly topic: string;
   readonly lingerMs?: number;
   readonly onWritten?: (count: number) => void;
 }): Promise<AuditLog> {
+  return openRecordLog<AuditRecord>({
+    ...options,
+    key: (record) => record.agent_id,
+  });
+}
+
+/** One idempotent producer per log; `key` picks the partition (and so the order kept). */
+export async function openRecordLog<T>(options: {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  readonly key: (record: T) => string;
+  readonly lingerMs?: number;
+  readonly onWritten?: (count: number) => void;
+}): Promise<RecordLog<T>> {
   const producer: Producer = options.kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
   });
   await producer.connect();
   const lingerMs = options.lingerMs ?? 20;
-  let batch: { records: AuditRecord[]; done: Promise<void> } | undefined;
+  let batch: { records: T[]; done: Promise<void> } | undefined;
 
-  function flushLater(): { records: AuditRecord[]; done: Promise<void> } {
-    const records: AuditRecord[] = [];
+  function flushLater(): { records: T[]; done: Promise<void> } {
+    const records: T[] = [];
     const done = new Promise<void>((resolve) =>
       setTimeout(resolve, lingerMs),
     ).then(async () => {
@@ -35,7 +52,7 @@ export async function openAuditLog(options: {
         topic: options.topic,
         acks: -1,
         messages: records.map((record) => ({
-          key: record.agent_id,
+          key: options.key(record),
           value: JSON.stringify(record),
         })),
       });

@@ -41,6 +41,8 @@ export async function startDecisionsConsumer(options: {
   readonly logger: Logger;
   readonly metrics: RevokerMetrics;
   readonly handle: (action: AgentAction) => Promise<void>;
+  /** Runs on each valid decision before `handle` (its OCSF finding); a failure naks it like `handle`'s. */
+  readonly record?: (decision: DecisionV1) => Promise<void>;
 }): Promise<DecisionsConsumer> {
   const { connection, names, metrics } = options;
   const logger = options.logger.child({ component: "decisions" });
@@ -90,6 +92,7 @@ export async function startDecisionsConsumer(options: {
     if (!decision) return;
     const action = actionFromDecision(decision, Date.now() / 1000);
     try {
+      await options.record?.(decision);
       await options.handle(action);
       metrics.decisions.labels("queued").inc();
       message.ack();
