@@ -225,6 +225,94 @@ function withBaselines(options: Partial<EngineOptions> = {}) {
   return scoring;
 }
 
+describe("a delegation chain reaching data its root never touches", () => {
+  it("revokes the sub-agent, chain in the decision, though its peers learned such reads from an earlier abuse", () => {
+    const scoring = engine();
+    const day = 86_400_000;
+    const history = (events: number) => ({
+      events,
+      agents: 1,
+      firstSeenMs: T0 - 7 * day,
+      lastSeenMs: T0 - 3_600_000,
+      activeMinutes: 400,
+      activeHours: 80,
+    });
+    // The root: a short history (not trusted) of internal and confidential data only.
+    scoring.baselines.set(
+      agentBaselineKey("acme", "planner"),
+      baseline({
+        trusted: false,
+        history: history(129),
+        vocabulary: {
+          sensitivities: {
+            distinct: 2,
+            total: 129,
+            top: [
+              ["internal", 94],
+              ["confidential", 35],
+            ],
+          },
+        },
+      }),
+    );
+    // The sub-agents' peer group (~60 calls a day each) already met these reads and tools.
+    const tools = ["hr.get", "payroll.get", "vault.get"];
+    scoring.baselines.set(
+      peerBaselineKey("acme", "support"),
+      baseline({
+        history: { ...history(420 * 5), agents: 5 },
+        vocabulary: {
+          actions: {
+            distinct: 4,
+            total: 2_000,
+            top: [["crm.read", 1_900], ...tools.map((t) => [t, 30] as const)],
+          },
+          resourceTypes: {
+            distinct: 4,
+            total: 2_000,
+            top: [
+              ["ticket", 1_900],
+              ["hr_record", 30],
+              ["payroll_run", 30],
+              ["vault_secret", 30],
+            ],
+          },
+          sensitivities: {
+            distinct: 2,
+            total: 2_000,
+            top: [
+              ["internal", 1_910],
+              ["restricted", 90],
+            ],
+          },
+        },
+      }),
+    );
+    const reads = ["hr_record", "payroll_run", "vault_secret"].map((type, i) =>
+      event("bot", T0 + i * 20_000, {
+        action: { name: tools[i] ?? "hr.get" },
+        resource: { type, sensitivity: "restricted", id: `${type}:7` },
+        delegation: ["planner", "bot"],
+        chain_depth: 2,
+        chain_root: "planner",
+      }),
+    );
+    const decisions = reads.flatMap(
+      (e) => scoring.observe(e, DECIDED_AT).decision ?? [],
+    );
+    expect(decisions.map((d) => d.action)).toContain("revoke");
+    const revoke = decisions.find((d) => d.action === "revoke");
+    expect(revoke).toMatchObject({
+      agent_id: "bot",
+      delegation: ["planner", "bot"],
+    });
+    expect(revoke?.reasons[0]?.detector).toBe("delegation_anomaly");
+    expect(revoke?.reasons[0]?.summary).toMatch(
+      /its root planner never touched restricted data in 129 calls/,
+    );
+  });
+});
+
 describe("scoring engine invariants", () => {
   it("keeps every risk in [0, 1], evidence finite, and every decision valid", () => {
     fc.assert(

@@ -44,7 +44,12 @@ function slotOf(prints: Uint16Array, print: number): number {
   return i;
 }
 
-/** Halves every count and re-inserts what is left (pairs seen once are forgotten). */
+/**
+ * Halves every count and re-inserts what is left (pairs seen once are forgotten). `uses`
+ * becomes the sum of what is left: Good–Turing's sample size must be the sample the singletons
+ * are counted in, or a thinned memory would claim a history it no longer holds (and judge a
+ * new pair too surprising).
+ */
 function thin(memory: TransitionMemory): void {
   const prints = Uint16Array.from(memory.prints);
   const counts = Uint16Array.from(memory.counts);
@@ -52,12 +57,14 @@ function thin(memory: TransitionMemory): void {
   memory.counts.fill(0);
   memory.held = 0;
   memory.singletons = 0;
+  memory.uses = 0;
   for (let i = 0; i < prints.length; i++) {
     const count = (counts[i] ?? 0) >>> 1;
     if (count === 0) continue;
     const slot = slotOf(memory.prints, prints[i] ?? 0);
     memory.prints[slot] = prints[i] ?? 0;
     memory.counts[slot] = count;
+    memory.uses += count;
     memory.held++;
     if (count === 1) memory.singletons++;
   }
@@ -68,10 +75,10 @@ function thin(memory: TransitionMemory): void {
  * that need the memory's totals from before read `uses` and `singletons` first.
  */
 export function recordPair(memory: TransitionMemory, print: number): number {
-  memory.uses++;
   let slot = slotOf(memory.prints, print);
   const count = memory.counts[slot] ?? 0;
   if (count > 0) {
+    memory.uses++;
     if (count < 0xffff) memory.counts[slot] = count + 1;
     if (count === 1) memory.singletons--;
     return count;
@@ -82,6 +89,7 @@ export function recordPair(memory: TransitionMemory, print: number): number {
   }
   memory.prints[slot] = print;
   memory.counts[slot] = 1;
+  memory.uses++;
   memory.held++;
   memory.singletons++;
   return 0;

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { BaselineModel, CanonicalEvent } from "@warden/shared";
+import {
+  agentBaselineKey,
+  type BaselineModel,
+  type CanonicalEvent,
+} from "@warden/shared";
 import { createBaselineIndex } from "../baseline-index.js";
 import { createSeenSets } from "../seen.js";
 import {
@@ -39,6 +43,7 @@ function run(
   events: readonly CanonicalEvent[],
   model: BaselineModel | undefined,
   credentialAgents = 1,
+  baselines = createBaselineIndex(),
 ): (DetectorResult | undefined)[] {
   let state: AgentState | undefined;
   const seen = createSeenSets();
@@ -55,7 +60,7 @@ function run(
       limits: DEFAULT_DETECTOR_LIMITS,
       credentialAgents,
       denyRules: [],
-      baselines: createBaselineIndex(),
+      baselines,
       revokedAtMs: undefined,
       seen: (scope?: "agent" | "peer") => (scope === "peer" ? peerSeen : seen),
       peerTransitions: () => peers,
@@ -319,5 +324,119 @@ describe("delegation_anomaly", () => {
     expect(results[1]).toMatchObject({ observed: "stranger" });
     expect(results[1]?.bits).toBeCloseTo(Math.log2(12), 6);
     expect(results[2]).toBeUndefined();
+  });
+});
+
+describe("delegation_anomaly: reach beyond the chain's root", () => {
+  // The root's history: 129 calls on internal and confidential data, too few to be trusted.
+  const rootModel = baseline({
+    trusted: false,
+    history: {
+      events: 129,
+      agents: 1,
+      firstSeenMs: T0 - 2 * 86_400_000,
+      lastSeenMs: T0 - 3_600_000,
+      activeMinutes: 100,
+      activeHours: 20,
+    },
+    vocabulary: {
+      sensitivities: {
+        distinct: 2,
+        total: 129,
+        top: [
+          ["internal", 94],
+          ["confidential", 35],
+        ],
+      },
+    },
+  });
+  const index = () => {
+    const baselines = createBaselineIndex();
+    baselines.set(agentBaselineKey("acme", "planner"), rootModel);
+    return baselines;
+  };
+  const delegated = (
+    t: number,
+    type: string,
+    sensitivity: "restricted" | "confidential",
+  ) =>
+    event("bot", t, {
+      delegation: ["planner", "bot"],
+      chain_depth: 2,
+      chain_root: "planner",
+      resource: { type, sensitivity, id: `${type}:1` },
+    });
+  // Good–Turing: no restricted call in 129, none of its values seen once.
+  const perKind = Math.log2(131);
+
+  it("judges against the root's own history even while it is not trusted, and adds up kinds", () => {
+    // The sub-agent's own baseline (here: one that already saw restricted data) does not matter.
+    const own = baseline({
+      vocabulary: { sensitivities: vocabulary("internal", "restricted") },
+    });
+    const results = run(
+      delegationAnomalyDetector,
+      [
+        delegated(T0, "hr_record", "restricted"),
+        delegated(T0 + 1_000, "hr_record", "restricted"),
+        delegated(T0 + 2_000, "payroll_run", "restricted"),
+        delegated(T0 + 3_000, "vault_secret", "restricted"),
+      ],
+      own,
+      1,
+      index(),
+    );
+    expect(results[0]?.bits).toBeCloseTo(perKind, 6);
+    expect(results[0]?.summary).toMatch(
+      /reaches restricted data \(hr_record\) .* its root planner never touched restricted data in 129 calls/,
+    );
+    // The same kind again is the same fact.
+    expect(results[1]).toBeUndefined();
+    expect(results[2]?.bits).toBeCloseTo(2 * perKind, 6);
+    expect(results[3]?.bits).toBeCloseTo(3 * perKind, 6);
+    expect(results[3]?.observed).toBe("restricted × 3");
+  });
+
+  it("is silent on data the root touches, on undelegated calls and without the root's history", () => {
+    const confidential = run(
+      delegationAnomalyDetector,
+      [delegated(T0, "invoice", "confidential")],
+      baseline(),
+      1,
+      index(),
+    );
+    expect(confidential[0]).toBeUndefined();
+    const unknownRoot = run(
+      delegationAnomalyDetector,
+      [delegated(T0, "hr_record", "restricted")],
+      baseline(),
+    );
+    expect(unknownRoot[0]).toBeUndefined();
+    const direct = run(
+      delegationAnomalyDetector,
+      [
+        event("planner", T0, {
+          resource: { type: "hr_record", sensitivity: "restricted" },
+        }),
+      ],
+      baseline(),
+      1,
+      index(),
+    );
+    expect(direct[0]).toBeUndefined();
+  });
+
+  it("counts kinds reached within the hour only", () => {
+    const results = run(
+      delegationAnomalyDetector,
+      [
+        delegated(T0, "hr_record", "restricted"),
+        delegated(T0 + 2 * 3_600_000, "payroll_run", "restricted"),
+      ],
+      baseline(),
+      1,
+      index(),
+    );
+    expect(results[1]?.bits).toBeCloseTo(perKind, 6);
   });
 });

@@ -327,7 +327,19 @@ const ROOT_REACH_SENSITIVITIES: ReadonlySet<string> = new Set([
   "restricted",
   "confidential",
 ]);
+/** Kinds of data reached beyond the root that still count together (the incident's span). */
+const REACH_MEMORY_MS = MINUTES_PER_HOUR * MINUTE_MS;
+const REACH_FLAG = "reach:";
 
+/**
+ * A delegated call reaching data at a sensitivity its chain's root never touched. The root's
+ * own history is the reference, trusted or not: a vocabulary's Good–Turing novelty already
+ * says as little as a short history can (log₂ of its calls), and the root's history is the one
+ * that neither a peer group's nor the sub-agent's own (both maybe learned from an earlier
+ * abuse) can teach that such data is normal. Each further kind of such data the chain reaches
+ * within the hour is one more fact of the same size, so the result is their running total
+ * (the detector keeps its maximum: the total is what it re-measures).
+ */
 function rootReach(input: DetectorInput): DetectorResult | undefined {
   const { event } = input;
   const sensitivity = event.resource?.sensitivity;
@@ -341,16 +353,28 @@ function rootReach(input: DetectorInput): DetectorResult | undefined {
   const root = input.baselines.get(
     agentBaselineKey(event.tenant, event.chain_root),
   );
-  if (!root?.trusted) return undefined;
+  if (!root) return undefined;
   const novelty = noveltyBits(root.vocabulary.sensitivities, sensitivity);
   if (novelty.status === "seen" || !(novelty.bits > 0)) return undefined;
-  if (!flagOnce(input, "reach", sensitivity, STATE_CAPS.flagged))
+  const type = event.resource?.type ?? "resource";
+  if (!flagOnce(input, "reach", `${sensitivity}:${type}`, STATE_CAPS.flagged))
     return undefined;
+  const kinds = reachedKinds(input, sensitivity);
   return {
     detector: "delegation_anomaly",
-    bits: novelty.bits,
-    summary: `${event.agent.id} reaches ${sensitivity} data (${event.resource?.type ?? "resource"}) through a chain of depth ${event.chain_depth} (${event.delegation.join(" → ")}); its root ${event.chain_root} never touched ${sensitivity} data in ${formatCount(root.history.events)} calls`,
-    observed: sensitivity,
+    bits: novelty.bits * kinds,
+    summary: `${event.agent.id} reaches ${sensitivity} data (${type}${kinds > 1 ? `, ${formatCount(kinds)} kinds of it within the hour` : ""}) through a chain of depth ${event.chain_depth} (${event.delegation.join(" → ")}); its root ${event.chain_root} never touched ${sensitivity} data in ${formatCount(root.history.events)} calls`,
+    observed: kinds > 1 ? `${sensitivity} × ${kinds}` : sensitivity,
     expected: root.vocabulary.sensitivities.top.map(([v]) => v).join(", "),
   };
+}
+
+/** Kinds of `sensitivity` data the agent reached beyond its root within the hour (flags). */
+function reachedKinds(input: DetectorInput, sensitivity: string): number {
+  const since = input.event.time_ms - REACH_MEMORY_MS;
+  const prefix = `${REACH_FLAG}${sensitivity}:`;
+  let kinds = 0;
+  for (const [key, atMs] of input.state.flagged ?? [])
+    if (atMs >= since && key.startsWith(prefix)) kinds++;
+  return Math.max(1, kinds);
 }

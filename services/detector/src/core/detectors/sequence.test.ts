@@ -74,6 +74,16 @@ describe("transition memory", () => {
     expect(memory.held).toBeLessThanOrEqual(12);
     expect(recordPair(memory, pairPrint("a", "b"))).toBeGreaterThan(0);
   });
+
+  it("keeps its sample size equal to the counts it holds after thinning", () => {
+    const memory = createTransitionMemory(16);
+    for (let i = 0; i < 100; i++) recordPair(memory, pairPrint("a", "b"));
+    for (let i = 0; i < 12; i++) recordPair(memory, pairPrint("x", `${i}`));
+    const sum = (): number => memory.counts.reduce((a, b) => a + b, 0);
+    // 100 + 11 singles fill 12 of 16 slots; the 12th single thins: a→b halves, singles go.
+    expect(memory.uses).toBe(sum());
+    expect(memory).toMatchObject({ uses: 51, held: 2, singletons: 1 });
+  });
 });
 
 describe("transition_novelty", () => {
