@@ -17,6 +17,7 @@ import {
   type BaselineLevel,
   type BaselineModel,
   type CanonicalEvent,
+  readClickHouseConfig,
 } from "@warden/shared";
 import {
   ATTACK_KINDS,
@@ -73,14 +74,13 @@ describe("baseline aggregates: in memory and in SQL agree", () => {
   let clickhouse: ClickHouseClient;
 
   beforeAll(async () => {
-    clickhouse = await createClickHouse({
-      url: undefined,
-      user: "default",
-      password: "",
-      database,
-      chdbPath,
-    });
-    await migrate(clickhouse, database);
+    clickhouse = await createClickHouse(
+      readClickHouseConfig({
+        CLICKHOUSE_DATABASE: database,
+        CHDB_PATH: chdbPath,
+      }),
+    );
+    await migrate(clickhouse, { database });
     for (let at = 0; at < events.length; at += 5_000)
       await insertEvents(clickhouse, database, events.slice(at, at + 5_000));
   });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClickHouse } from "@warden/shared";
+import { createClickHouse, readClickHouseConfig } from "@warden/shared";
 import { insertEvents } from "../services/baseline/src/events-table.js";
 import { queryAggregates } from "../services/baseline/src/store/baseline-queries.js";
 import {
@@ -20,13 +20,12 @@ describe("baseline store on embedded ClickHouse", () => {
   let clickhouse: ClickHouseClient;
 
   beforeAll(async () => {
-    clickhouse = await createClickHouse({
-      url: undefined,
-      user: "default",
-      password: "",
-      database: "store_setup",
-      chdbPath,
-    });
+    clickhouse = await createClickHouse(
+      readClickHouseConfig({
+        CLICKHOUSE_DATABASE: "store_setup",
+        CHDB_PATH: chdbPath,
+      }),
+    );
   });
   afterAll(async () => {
     await clickhouse.close();
@@ -55,8 +54,10 @@ describe("baseline store on embedded ClickHouse", () => {
     await clickhouse.command({
       query: `INSERT INTO ${db}.events (event_id, tenant, agent_id, time, raw) VALUES ('old', 'acme', 'a', now64(3), '{}')`,
     });
-    expect(await migrate(clickhouse, db)).toEqual([1, 2, 3, 4, 5]);
-    expect(await migrate(clickhouse, db)).toEqual([]);
+    expect(await migrate(clickhouse, { database: db })).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
+    expect(await migrate(clickhouse, { database: db })).toEqual([]);
     const row = await one<{
       event_id: string;
       scopes: string[];
@@ -71,10 +72,14 @@ describe("baseline store on embedded ClickHouse", () => {
 
   it("sets the retention only when it changes", async () => {
     const db = await database("store_ttl");
-    await migrate(clickhouse, db);
-    expect(await applyRetention(clickhouse, db, 30)).toHaveLength(5);
-    expect(await applyRetention(clickhouse, db, 30)).toEqual([]);
-    expect(await applyRetention(clickhouse, db, 7)).toHaveLength(5);
+    await migrate(clickhouse, { database: db });
+    expect(await applyRetention(clickhouse, { database: db }, 30)).toHaveLength(
+      5,
+    );
+    expect(await applyRetention(clickhouse, { database: db }, 30)).toEqual([]);
+    expect(await applyRetention(clickhouse, { database: db }, 7)).toHaveLength(
+      5,
+    );
     const engine = await one<{ engine_full: string }>(
       `SELECT engine_full FROM system.tables WHERE database = '${db}' AND name = 'events'`,
     );
@@ -83,7 +88,7 @@ describe("baseline store on embedded ClickHouse", () => {
 
   it("rolls events up per minute and hour, and rebuilds damaged buckets", async () => {
     const db = await database("store_rollups");
-    await migrate(clickhouse, db);
+    await migrate(clickhouse, { database: db });
     const events = generateTraffic(
       ["a", "b"].map((id) => ({
         id,
@@ -138,7 +143,7 @@ describe("baseline store on embedded ClickHouse", () => {
 
   it("aggregates a scope with ClickHouse exactly as counted by hand", async () => {
     const db = await database("store_aggregates");
-    await migrate(clickhouse, db);
+    await migrate(clickhouse, { database: db });
     const end = Date.now();
     const events = generateTraffic(
       [

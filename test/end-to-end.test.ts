@@ -12,6 +12,7 @@ import {
   createKafka,
   ensureDecisionsStream,
   ensureTopics,
+  readClickHouseConfig,
 } from "@warden/shared";
 import {
   kafkaConfig,
@@ -156,13 +157,12 @@ describe("end to end over the real stack", () => {
       return committed === 8 ? true : undefined;
     });
     expect(await baseline?.stop(), describeAll()).toBe(0);
-    const clickhouse = await createClickHouse({
-      url: undefined,
-      user: "default",
-      password: "",
-      database: "warden",
-      chdbPath,
-    });
+    const clickhouse = await createClickHouse(
+      readClickHouseConfig({
+        CLICKHOUSE_DATABASE: "warden",
+        CHDB_PATH: chdbPath,
+      }),
+    );
     const rows = await (
       await clickhouse.query({
         query:

@@ -12,6 +12,7 @@ import {
   ensureDecisionsStream,
   ensureTopics,
   openBaselinesBucket,
+  readClickHouseConfig,
 } from "@warden/shared";
 import {
   kafkaConfig,
@@ -169,13 +170,12 @@ describe("nats (JetStream)", () => {
 describe("clickhouse (embedded chDB through @clickhouse/client)", () => {
   it("creates the database and runs the same SQL as a server would", async () => {
     const path = mkdtempSync(join(tmpdir(), "warden-chdb-"));
-    const client = await createClickHouse({
-      url: undefined,
-      user: "default",
-      password: "",
-      database: "warden_test",
-      chdbPath: path,
-    });
+    const client = await createClickHouse(
+      readClickHouseConfig({
+        CLICKHOUSE_DATABASE: "warden_test",
+        CHDB_PATH: path,
+      }),
+    );
     await client.command({
       query:
         "CREATE TABLE warden_test.probe (id String, n UInt32) ENGINE = ReplacingMergeTree ORDER BY id",

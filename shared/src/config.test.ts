@@ -70,6 +70,8 @@ describe("defaults", () => {
       password: "",
       database: DEFAULT_CLICKHOUSE_DATABASE,
       chdbPath: DEFAULT_CHDB_PATH,
+      caFile: undefined,
+      cluster: undefined,
     });
   });
 });
@@ -144,6 +146,36 @@ describe("explicit values", () => {
       url: "http://ch:8123",
       database: "w_2",
     });
+  });
+
+  it("reads a replicated cluster over TLS", () => {
+    expect(
+      readClickHouseConfig({
+        CLICKHOUSE_URL: "https://ch:8443",
+        CLICKHOUSE_CA_FILE: "/etc/warden/ch-ca.pem",
+        CLICKHOUSE_CLUSTER: "warden_replicas",
+      }),
+    ).toMatchObject({
+      caFile: "/etc/warden/ch-ca.pem",
+      cluster: "warden_replicas",
+    });
+  });
+
+  it("refuses a cluster or a CA without a server, naming each variable", () => {
+    const problems = (env: Env) =>
+      variables(configError(() => readClickHouseConfig(env)));
+    expect(
+      problems({ CLICKHOUSE_CLUSTER: "c1", CLICKHOUSE_CA_FILE: "/ca.pem" }),
+    ).toEqual(["CLICKHOUSE_CA_FILE", "CLICKHOUSE_CLUSTER"]);
+    expect(
+      problems({
+        CLICKHOUSE_URL: "http://ch:8123",
+        CLICKHOUSE_CA_FILE: "/ca.pem",
+      }),
+    ).toEqual(["CLICKHOUSE_CA_FILE"]);
+    expect(
+      problems({ CLICKHOUSE_URL: "http://ch:8123", CLICKHOUSE_CLUSTER: "a-b" }),
+    ).toEqual(["CLICKHOUSE_CLUSTER"]);
   });
 });
 

@@ -257,6 +257,17 @@ export const clickhouseSpecs = {
     default: DEFAULT_CHDB_PATH,
     desc: "data directory of the embedded engine",
   }),
+  CLICKHOUSE_CA_FILE: str({
+    default: "",
+    desc: "PEM file of the CA to trust for an https CLICKHOUSE_URL (empty: system CAs)",
+  }),
+  CLICKHOUSE_CLUSTER: matching(
+    /^$|^[A-Za-z_][A-Za-z0-9_]{0,63}$/,
+    "a cluster name of letters, digits and _",
+  )({
+    default: "",
+    desc: "ClickHouse cluster whose replicas all get the schema (empty: one server)",
+  }),
 };
 
 export interface CommonConfig {
@@ -294,6 +305,10 @@ export interface ClickHouseConfig {
   readonly password: string;
   readonly database: string;
   readonly chdbPath: string;
+  /** Trusted CA for an https URL; undefined means the system's. */
+  readonly caFile: string | undefined;
+  /** Replicated schema on every replica of this cluster; undefined means one server. */
+  readonly cluster: string | undefined;
 }
 
 export function readCommonConfig(
@@ -366,12 +381,27 @@ export function readClickHouseConfig(
   env: Record<string, string | undefined>,
 ): ClickHouseConfig {
   const raw = readEnv(env, clickhouseSpecs);
+  const problems: { variable: string; expected: string }[] = [];
+  // chDB is one embedded engine: a cluster or a CA only mean something for a server.
+  if (raw.CLICKHOUSE_CLUSTER && !raw.CLICKHOUSE_URL)
+    problems.push({
+      variable: "CLICKHOUSE_CLUSTER",
+      expected: "set only with CLICKHOUSE_URL (embedded chDB has no cluster)",
+    });
+  if (raw.CLICKHOUSE_CA_FILE && !raw.CLICKHOUSE_URL?.startsWith("https:"))
+    problems.push({
+      variable: "CLICKHOUSE_CA_FILE",
+      expected: "set only with an https:// CLICKHOUSE_URL",
+    });
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     url: raw.CLICKHOUSE_URL,
     user: raw.CLICKHOUSE_USER,
     password: raw.CLICKHOUSE_PASSWORD,
     database: raw.CLICKHOUSE_DATABASE,
     chdbPath: raw.CHDB_PATH,
+    caFile: raw.CLICKHOUSE_CA_FILE || undefined,
+    cluster: raw.CLICKHOUSE_CLUSTER || undefined,
   };
 }
 

@@ -15,7 +15,7 @@ export async function ensureEventsTable(
   client: ClickHouseClient,
   database: string,
 ): Promise<void> {
-  await migrate(client, database);
+  await migrate(client, { database });
 }
 
 export function toEventRow(event: CanonicalEvent): Row {

@@ -34,10 +34,11 @@ async function main(): Promise<void> {
   const names = createNames(config.common.namespace);
   const database = config.clickhouse.database;
   const clickhouse = await createClickHouse(config.clickhouse);
-  const migrated = await migrate(clickhouse, database);
+  const schema = { database, cluster: config.clickhouse.cluster };
+  const migrated = await migrate(clickhouse, schema);
   const retained = await applyRetention(
     clickhouse,
-    database,
+    schema,
     config.retentionDays,
   );
   logger.info({ migrated, retentionChanged: retained }, "schema up to date");

@@ -174,19 +174,51 @@ export const RETAINED_TABLES = [
   { table: "events_per_hour", column: "hour" },
 ] as const;
 
+/**
+ * Where the schema goes: one server (or chDB), or every replica of a ClickHouse cluster
+ * (CLICKHOUSE_CLUSTER). On a cluster each DDL statement runs `ON CLUSTER` and every MergeTree
+ * engine becomes its Replicated twin, with the server's default replica path and name
+ * (`default_replica_path`, `default_replica_name`), so each replica holds all of Warden's data.
+ * Writes go to any replica and the materialised views fill the roll-ups where the insert lands;
+ * replication carries both. Sharding (Distributed tables) is not supported.
+ */
+export interface SchemaTarget {
+  readonly database: string;
+  readonly cluster?: string | undefined;
+}
+
+const DDL_HEAD =
+  /^(\s*(?:CREATE (?:TABLE|MATERIALIZED VIEW|DATABASE) IF NOT EXISTS|ALTER TABLE) [A-Za-z0-9_.]+)/;
+const MERGE_TREE = /ENGINE = (Replacing|Aggregating|Summing)?MergeTree\b/g;
+
+/**
+ * One migration statement as it runs on `cluster`; unchanged without one. Pure. The released
+ * migrations stay verbatim (single-server disks have them): the cluster form is derived.
+ */
+export function forCluster(statement: string, cluster?: string): string {
+  if (!cluster) return statement;
+  if (!DDL_HEAD.test(statement))
+    throw new Error(`no cluster form for statement: ${statement.slice(0, 60)}`);
+  return statement
+    .replace(DDL_HEAD, `$1 ON CLUSTER ${cluster}`)
+    .replace(MERGE_TREE, (_, kind: string | undefined) => {
+      return `ENGINE = Replicated${kind ?? ""}MergeTree`;
+    });
+}
+
 /** Applies the migrations not yet recorded; returns the versions it applied. */
 export async function migrate(
   client: ClickHouseClient,
-  database: string,
+  { database, cluster }: SchemaTarget,
   migrations: readonly Migration[] = MIGRATIONS,
 ): Promise<number[]> {
-  await client.command({
-    query: `CREATE TABLE IF NOT EXISTS ${database}.schema_migrations (
+  const run = (query: string) =>
+    client.command({ query: forCluster(query, cluster) });
+  await run(`CREATE TABLE IF NOT EXISTS ${database}.schema_migrations (
       version UInt32,
       description String,
       applied_at DateTime64(3, 'UTC')
-    ) ENGINE = ReplacingMergeTree ORDER BY version`,
-  });
+    ) ENGINE = ReplacingMergeTree ORDER BY version`);
   const result = await client.query({
     query: `SELECT DISTINCT version FROM ${database}.schema_migrations`,
     format: "JSONEachRow",
@@ -201,8 +233,7 @@ export async function migrate(
     (a, b) => a.version - b.version,
   )) {
     if (applied.has(migration.version)) continue;
-    for (const query of migration.statements(database))
-      await client.command({ query });
+    for (const query of migration.statements(database)) await run(query);
     await client.insert({
       table: `${database}.schema_migrations`,
       values: [
@@ -225,7 +256,7 @@ export async function migrate(
  */
 export async function applyRetention(
   client: ClickHouseClient,
-  database: string,
+  { database, cluster }: SchemaTarget,
   days: number,
 ): Promise<string[]> {
   const result = await client.query({
@@ -244,7 +275,10 @@ export async function applyRetention(
     const ttl = `toDateTime(${column}) + toIntervalDay(${days})`;
     if (engines.get(table)?.includes(`TTL ${ttl}`)) continue;
     await client.command({
-      query: `ALTER TABLE ${database}.${table} MODIFY TTL ${ttl}`,
+      query: forCluster(
+        `ALTER TABLE ${database}.${table} MODIFY TTL ${ttl}`,
+        cluster,
+      ),
     });
     changed.push(table);
   }
