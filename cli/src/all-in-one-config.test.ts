@@ -15,7 +15,17 @@ describe("the all-in-one's transmitter settings", () => {
       pushTimeoutMs: 10_000,
       push: undefined,
       findingSinks: [],
+      auditBacklog: 10_000,
     });
+  });
+
+  it("names WARDEN_AUDIT_BACKLOG when it is not a whole number of at least 1", () => {
+    expect(() => loadTransmitterConfig({ WARDEN_AUDIT_BACKLOG: "0" })).toThrow(
+      /WARDEN_AUDIT_BACKLOG/,
+    );
+    expect(
+      loadTransmitterConfig({ WARDEN_AUDIT_BACKLOG: "50" }).auditBacklog,
+    ).toBe(50);
   });
 
   it("refuses an http WARDEN_ISSUER when the revoker's TLS settings serve https", () => {

@@ -1,4 +1,10 @@
-import { durationMs, makeValidator, matching, readEnv } from "@warden/shared";
+import {
+  durationMs,
+  integer,
+  makeValidator,
+  matching,
+  readEnv,
+} from "@warden/shared";
 import {
   EventType,
   parseFindingSinks,
@@ -24,6 +30,8 @@ export interface TransmitterConfig {
   readonly push: ConfiguredPush | undefined;
   /** Where every decision goes as an OCSF Detection Finding (Splunk HEC, JSON webhooks). */
   readonly findingSinks: readonly FindingSinkConfig[];
+  /** Audit records waiting for the store at which ingest is refused (503 `backlog`). */
+  readonly auditBacklog: number;
 }
 
 export interface ConfiguredPush {
@@ -35,6 +43,7 @@ export interface ConfiguredPush {
 }
 
 export const DEFAULT_PUSH_TIMEOUT_MS = 10_000;
+export const DEFAULT_AUDIT_BACKLOG = 10_000;
 
 /** `session-revoked,account-disabled` or full URIs → event type URIs. Pure. */
 export function parseEventList(text: string): readonly string[] {
@@ -113,6 +122,10 @@ export function loadTransmitterConfig(
       default: [],
       desc: 'JSON array: [{"id","type":"splunk_hec","url","token","index?","sourcetype?"} | {"id","type":"ocsf_webhook","url","secret?"}]',
     }),
+    WARDEN_AUDIT_BACKLOG: integer(1)({
+      default: DEFAULT_AUDIT_BACKLOG,
+      desc: "audit records waiting for the embedded store at which ingest answers 503",
+    }),
   });
   if (servesTls && raw.WARDEN_ISSUER.startsWith("http:"))
     throw new Error(
@@ -134,5 +147,6 @@ export function loadTransmitterConfig(
         }
       : undefined,
     findingSinks: raw.WARDEN_FINDING_SINKS,
+    auditBacklog: raw.WARDEN_AUDIT_BACKLOG,
   };
 }

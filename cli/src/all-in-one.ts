@@ -6,12 +6,10 @@ import {
 } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import {
-  authenticateBearer,
   OPEN_BINDING,
   createDeduplicator,
   createIngestMetrics,
   createMappedRoutes,
-  deadLetterJsonRecord,
   httpDeadLetterHeaders,
   openLocalDeadLetters,
   registerHttpIngest,
@@ -44,6 +42,7 @@ import {
   type ClickHouseConfig,
   type DecisionV1,
   type Logger,
+  type Registry,
 } from "@warden/shared";
 import {
   DEFAULT_FINDING_SINK_ATTEMPTS,
@@ -56,21 +55,13 @@ import {
   type RevokerConfig,
   type ServerTls,
 } from "@warden/revoker";
-import {
-  fastify,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from "fastify";
+import { fastify, type FastifyInstance } from "fastify";
 import { createAllInOnePipeline } from "./all-in-one-pipeline.js";
 import type { TransmitterConfig } from "./all-in-one-config.js";
 import { registerConsole } from "@warden/console";
-import { registerAllInOneQueries } from "./all-in-one-queries.js";
-import {
-  createDecisionLog,
-  readDecisionLimit,
-  type DecisionLog,
-} from "./decision-log.js";
+import { registerAllInOneReads } from "./all-in-one-routes.js";
+import { createAuditCopy, type AuditCopy } from "./audit-copy.js";
+import { createDecisionLog } from "./decision-log.js";
 
 /**
  * The all-in-one mode: ingest, store, detect and revoke in one process, with embedded chDB and
@@ -79,8 +70,14 @@ import {
  * GET /v1/decisions and handed to the revoker, whose SSF API (metadata, JWKS, streams, poll,
  * admin) is served on the same port.
  */
-const ALL_IN_ONE_MAX_AGENTS = 100_000;
-const ALL_IN_ONE_IDLE_EVICT_MS = 6 * 60 * 60_000;
+// One definition for the live engine and the what-if route, which scores with the same.
+const DETECTOR = {
+  limits: DEFAULT_DETECTOR_LIMITS,
+  policy: DEFAULT_POLICY,
+  policyFile: "",
+  maxAgents: 100_000,
+  idleEvictMs: 6 * 60 * 60_000,
+} as const;
 /** The operator's push stream (WARDEN_PUSH_URL). */
 export const CONFIGURED_PUSH_STREAM = "configured-push";
 
@@ -116,7 +113,12 @@ async function bind(
   host: string,
   port: number,
   tls: ServerTls | undefined,
-): Promise<{ server: Server; serve: (handler: RequestListener) => void }> {
+): Promise<{
+  server: Server;
+  serve: (handler: RequestListener) => void;
+  port: number;
+  url: string;
+}> {
   let handler: RequestListener | undefined;
   const listener: RequestListener = (request, response) => {
     if (handler) handler(request, response);
@@ -138,7 +140,15 @@ async function bind(
     );
     server.listen({ host, port }, resolve);
   });
-  return { server, serve: (app) => (handler = app) };
+  const address = server.address();
+  const bound =
+    typeof address === "object" && address !== null ? address.port : port;
+  return {
+    server,
+    serve: (app) => (handler = app),
+    port: bound,
+    url: `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${bound}`,
+  };
 }
 
 const { version: WARDEN_VERSION } = createRequire(import.meta.url)(
@@ -155,92 +165,7 @@ const FINDING_SINK_POLICY = {
   attempts: DEFAULT_FINDING_SINK_ATTEMPTS,
 } as const;
 
-/**
- * The all-in-one's own read routes. They answer only a known gateway when tokens are
- * configured, like POST /v1/events, and show a gateway only its own tenant's decisions and
- * revocations and its own dead letters.
- */
-function registerReadRoutes(
-  app: FastifyInstance,
-  context: {
-    readonly tokens: IngestConfig["httpTokens"];
-    readonly decisions: DecisionLog;
-    readonly revoker: LocalRevoker;
-    readonly deadLetters: LocalDeadLetters;
-    readonly clickhouse: Awaited<ReturnType<typeof createClickHouse>>;
-    readonly database: string;
-  },
-): void {
-  const { tokens, decisions, revoker, deadLetters, clickhouse, database } =
-    context;
-  const callerTenant = (request: FastifyRequest): string | undefined =>
-    tokens.length === 0
-      ? undefined
-      : authenticateBearer(request.headers.authorization, tokens)?.tenant;
-  const readGuard = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (tokens.length === 0) return;
-    if (authenticateBearer(request.headers.authorization, tokens)) return;
-    await reply
-      .code(401)
-      .header("www-authenticate", 'Bearer realm="warden"')
-      .send({
-        error: "unauthorized",
-        message: "a valid gateway bearer token is required",
-      });
-  };
-  const ofCaller = <T extends { readonly tenant: string }>(
-    request: FastifyRequest,
-    items: readonly T[],
-  ): T[] => {
-    const tenant = callerTenant(request);
-    return items.filter(
-      (item) => tenant === undefined || item.tenant === tenant,
-    );
-  };
-  const guarded = { preHandler: readGuard };
-  app.get("/v1/decisions", guarded, (request, reply) => {
-    const limit = readDecisionLimit(request.query);
-    if (!limit.ok)
-      return reply
-        .code(400)
-        .send({ error: "invalid_request", message: limit.message });
-    const tenant = callerTenant(request);
-    return reply.send(decisions.latest(limit.value, tenant));
-  });
-  app.get("/v1/kill-switch", guarded, (request, reply) =>
-    reply.send(ofCaller(request, revoker.revoked())),
-  );
-  const callerGateway = (request: FastifyRequest): string | undefined =>
-    tokens.length === 0
-      ? undefined
-      : authenticateBearer(request.headers.authorization, tokens)?.gateway;
-  app.get("/v1/dead-letters/count", guarded, async (request, reply) =>
-    reply.send(await deadLetters.countByReason(callerGateway(request))),
-  );
-  app.get("/v1/dead-letters", guarded, async (request, reply) => {
-    const limit = readDecisionLimit(request.query);
-    if (!limit.ok)
-      return reply
-        .code(400)
-        .send({ error: "invalid_request", message: limit.message });
-    const records = await deadLetters.latest(
-      limit.value,
-      callerGateway(request),
-    );
-    return reply.send(records.map(deadLetterJsonRecord));
-  });
-  app.get("/v1/events/count", guarded, async (_request, reply) => {
-    const rows = await (
-      await clickhouse.query({
-        query: `SELECT count() AS events FROM ${database}.events`,
-        format: "JSONEachRow",
-      })
-    ).json();
-    return reply.send(rows[0]);
-  });
-}
-
-export async function startAllInOne(options: {
+export interface AllInOneOptions {
   readonly host: string;
   readonly port: number;
   readonly clickhouse: ClickHouseConfig;
@@ -257,100 +182,21 @@ export async function startAllInOne(options: {
   readonly tls: ServerTls | undefined;
   readonly logger: Logger;
   readonly onAudit?: (record: AuditRecord) => void;
-}): Promise<AllInOne> {
-  const log = options.logger.child({ component: "all-in-one" });
-  const { server, serve } = await bind(options.host, options.port, options.tls);
-  const address = server.address();
-  const port =
-    typeof address === "object" && address !== null
-      ? address.port
-      : options.port;
-  const selfUrl = `${options.tls ? "https" : "http"}://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
-  const issuer = options.transmitter.issuer ?? selfUrl;
-  let handler: RequestListener | undefined;
-  const app = fastify({
-    logger: false,
-    serverFactory: (appHandler) => {
-      handler = appHandler;
-      return server;
-    },
-  });
-  const database = options.clickhouse.database;
-  const clickhouse = await createClickHouse(options.clickhouse);
-  await ensureEventsTable(clickhouse, database);
-  const deadLetters = await openLocalDeadLetters(clickhouse, database);
-  const registry = createRegistry("all-in-one");
-  const metrics = createIngestMetrics(registry);
-  const detectorMetrics = createDetectorMetrics(registry);
-  const { ingest } = options;
-  const deduplicator = createDeduplicator({
-    windowMs: ingest.dedupWindowMs,
-    maxEntries: ingest.dedupMaxEntries,
-  });
-  // One definition for the live engine and the what-if route, which scores with the same.
-  const detector = {
-    limits: DEFAULT_DETECTOR_LIMITS,
-    policy: DEFAULT_POLICY,
-    policyFile: "",
-    maxAgents: ALL_IN_ONE_MAX_AGENTS,
-    idleEvictMs: ALL_IN_ONE_IDLE_EVICT_MS,
-  };
-  const engine = createScoringEngine(detector);
-  // The baseline service's models over the embedded store, on the event-time watermark.
-  const baselines = await startLocalBaselines({
-    clickhouse,
-    database,
-    settings: options.baselines ?? loadBaselineConfig({}).model,
-    index: engine.baselines,
-    metrics: createRefreshMetrics(registry),
-    logger: options.logger,
-  });
-  const decisions = createDecisionLog();
-  // The revoker's audit records go to the revocations table the query API reads, in order,
-  // one insert at a time (the callback is synchronous; stop waits for the last).
-  let audits: Promise<void> = Promise.resolve();
-  const recordAudit = (record: AuditRecord): void => {
-    audits = audits
-      .then(() => insertRevocations(clickhouse, database, [record]))
-      .catch((error: unknown) =>
-        log.error({ error: String(error) }, "audit record not stored"),
-      );
-  };
-  const revoker = await startLocalRevoker({
-    dataDir: options.dataDir,
-    config: {
-      ...options.revoker,
-      signing: {
-        ...options.revoker.signing,
-        alg: options.transmitter.signingAlg,
-      },
-      delivery: {
-        ...options.revoker.delivery,
-        timeoutMs: options.transmitter.pushTimeoutMs,
-      },
-    },
-    issuer,
-    signingKeyFile: options.transmitter.signingKeyFile,
-    app,
-    registry,
-    logger: options.logger,
-    onAudit: (record) => {
-      options.onAudit?.(record);
-      recordAudit(record);
-    },
-  });
-  if (options.transmitter.push)
-    await revoker.addOperatorStream(
-      CONFIGURED_PUSH_STREAM,
-      options.transmitter.push,
-    );
+}
 
-  // Every decision as an OCSF Detection Finding to the configured SIEM sinks, off the ingest
-  // path; a sink that refuses or stays down gets its findings in the dead-letter table.
+/**
+ * Every decision as an OCSF Detection Finding to the configured SIEM sinks, off the ingest
+ * path; a sink that refuses or stays down gets its findings in the dead-letter table.
+ */
+function startFindingForwarder(
+  sinks: TransmitterConfig["findingSinks"],
+  deadLetters: LocalDeadLetters,
+  logger: Logger,
+): { send(decision: DecisionV1): void; settled(): Promise<void> } {
   const findingSinks = createFindingSinks({
-    sinks: options.transmitter.findingSinks,
+    sinks,
     policy: FINDING_SINK_POLICY,
-    logger: options.logger,
+    logger,
     deadLetter: (target, findings, reason) =>
       deadLetters.write([
         {
@@ -367,26 +213,131 @@ export async function startAllInOne(options: {
         },
       ]),
   });
-  const findingsInFlight = new Set<Promise<void>>();
-  const sendFinding = (decision: DecisionV1): void => {
-    if (options.transmitter.findingSinks.length === 0) return;
-    const sent = findingSinks
-      .send([decisionFinding(decision, WARDEN_VERSION)])
-      .catch((error: unknown) =>
-        log.error(
-          { error: String(error) },
-          "finding not delivered nor dead-lettered",
-        ),
-      )
-      .finally(() => findingsInFlight.delete(sent));
-    findingsInFlight.add(sent);
+  const inFlight = new Set<Promise<void>>();
+  return {
+    send(decision) {
+      if (sinks.length === 0) return;
+      const sent = findingSinks
+        .send([decisionFinding(decision, WARDEN_VERSION)])
+        .catch((error: unknown) =>
+          logger.error(
+            { error: String(error) },
+            "finding not delivered nor dead-lettered",
+          ),
+        )
+        .finally(() => inFlight.delete(sent));
+      inFlight.add(sent);
+    },
+    settled: async () => void (await Promise.all(inFlight)),
   };
+}
 
+/**
+ * The revoker in this process, with the all-in-one's transmitter settings (WARDEN_*) over the
+ * revoker's, its audit records copied to the query API's revocations table, and the
+ * operator's push stream (WARDEN_PUSH_URL) when configured.
+ */
+async function startHostedRevoker(
+  options: AllInOneOptions,
+  host: {
+    readonly app: FastifyInstance;
+    readonly registry: Registry;
+    readonly issuer: string;
+    readonly audits: AuditCopy<AuditRecord>;
+  },
+): Promise<LocalRevoker> {
+  const { transmitter } = options;
+  const revoker = await startLocalRevoker({
+    dataDir: options.dataDir,
+    config: {
+      ...options.revoker,
+      signing: { ...options.revoker.signing, alg: transmitter.signingAlg },
+      delivery: {
+        ...options.revoker.delivery,
+        timeoutMs: transmitter.pushTimeoutMs,
+      },
+    },
+    issuer: host.issuer,
+    signingKeyFile: transmitter.signingKeyFile,
+    app: host.app,
+    registry: host.registry,
+    logger: options.logger,
+    onAudit: (record) => {
+      options.onAudit?.(record);
+      host.audits.add(record);
+    },
+  });
+  if (transmitter.push)
+    await revoker.addOperatorStream(CONFIGURED_PUSH_STREAM, transmitter.push);
+  return revoker;
+}
+
+export async function startAllInOne(
+  options: AllInOneOptions,
+): Promise<AllInOne> {
+  const log = options.logger.child({ component: "all-in-one" });
+  const {
+    server,
+    serve,
+    port,
+    url: selfUrl,
+  } = await bind(options.host, options.port, options.tls);
+  const issuer = options.transmitter.issuer ?? selfUrl;
+  let handler: RequestListener | undefined;
+  const app = fastify({
+    logger: false,
+    serverFactory: (appHandler) => {
+      handler = appHandler;
+      return server;
+    },
+  });
+  const database = options.clickhouse.database;
+  const clickhouse = await createClickHouse(options.clickhouse);
+  await ensureEventsTable(clickhouse, database);
+  const deadLetters = await openLocalDeadLetters(clickhouse, database);
+  const registry = createRegistry("all-in-one");
+  const metrics = createIngestMetrics(registry);
+  const { ingest } = options;
+  const deduplicator = createDeduplicator({
+    windowMs: ingest.dedupWindowMs,
+    maxEntries: ingest.dedupMaxEntries,
+  });
+  const engine = createScoringEngine(DETECTOR);
+  // The baseline service's models over the embedded store, on the event-time watermark.
+  const baselines = await startLocalBaselines({
+    clickhouse,
+    database,
+    settings: options.baselines ?? loadBaselineConfig({}).model,
+    index: engine.baselines,
+    metrics: createRefreshMetrics(registry),
+    logger: options.logger,
+  });
+  const decisions = createDecisionLog();
+  const audits = createAuditCopy<AuditRecord>({
+    write: (records) => insertRevocations(clickhouse, database, records),
+    maxBacklog: options.transmitter.auditBacklog,
+    onError: (error, records) =>
+      log.error(
+        { error: String(error), records },
+        "audit records not copied to the revocations table (the data directory's audit trail has them)",
+      ),
+  });
+  const revoker = await startHostedRevoker(options, {
+    app,
+    registry,
+    issuer,
+    audits,
+  });
+  const findings = startFindingForwarder(
+    options.transmitter.findingSinks,
+    deadLetters,
+    options.logger,
+  );
   const { sink, deadLetter, counts } = createAllInOnePipeline({
     ingest,
     deduplicator,
     ingestMetrics: metrics,
-    detectorMetrics,
+    detectorMetrics: createDetectorMetrics(registry),
     engine,
     // The baseline service's models for the event's tick, refreshed on the watermark.
     baselines: { prepare: (event) => baselines.advance(event.time_ms) },
@@ -395,16 +346,18 @@ export async function startAllInOne(options: {
     async record(decision) {
       decisions.add(decision);
       await insertDecisions(clickhouse, database, [decision]);
-      sendFinding(decision);
+      findings.send(decision);
     },
     act: (decision) => revoker.handle(decision),
     logger: options.logger,
   });
+  // A store falling behind refuses ingest (503 backlog) rather than queueing without bound.
   const guard = {
     tokens: ingest.httpTokens,
     limits: ingest.httpLimits,
     metrics,
     sink,
+    backlog: () => audits.behind(),
   };
   await registerHttpIngest(app, guard);
   await registerMappedIngest(app, {
@@ -412,20 +365,15 @@ export async function startAllInOne(options: {
     deadLetter,
     routes: createMappedRoutes(ingest.otlp),
   });
-  registerReadRoutes(app, {
+  await registerAllInOneReads(app, {
     tokens: ingest.httpTokens,
     decisions,
     revoker,
     deadLetters,
     clickhouse,
     database,
-  });
-  await registerAllInOneQueries(app, {
-    clickhouse,
-    database,
     baselines,
-    tokens: ingest.httpTokens,
-    detector,
+    detector: DETECTOR,
   });
   app.get("/metrics", async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
@@ -460,10 +408,10 @@ export async function startAllInOne(options: {
       // fastify closes only a server it started listening itself.
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all(findingsInFlight);
+      await findings.settled();
       await baselines.stop();
       await revoker.stop();
-      await audits;
+      await audits.settled();
       await clickhouse.close();
     },
   };

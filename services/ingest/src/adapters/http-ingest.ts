@@ -65,6 +65,11 @@ export interface IngestGuardOptions {
   readonly metrics: IngestMetrics;
   /** Content types this scope parses (each as a raw, possibly gzipped buffer). */
   readonly contentTypes: readonly string[];
+  /**
+   * Why the host cannot take more right now (a store falling behind), or undefined: the
+   * request is then refused 503 `backlog` before its body is read, so the backlog stays bounded.
+   */
+  readonly backlog?: () => string | undefined;
 }
 
 /**
@@ -117,6 +122,9 @@ export async function guardIngestScope(
       authenticated: tokens.length > 0,
     });
     if (refused) return refuse(reply, refused);
+    const behind = options.backlog?.();
+    if (behind !== undefined)
+      return refuse(reply, { status: 503, reason: "backlog", message: behind });
     if (tokens.length === 0) {
       bindingOf.set(request, OPEN_BINDING);
     } else {
@@ -218,6 +226,7 @@ export async function registerHttpIngest(
     readonly limits: HttpIngestLimits;
     readonly metrics: IngestMetrics;
     readonly sink: IngestSink;
+    readonly backlog?: () => string | undefined;
   },
 ): Promise<void> {
   const { limits, metrics, sink } = options;

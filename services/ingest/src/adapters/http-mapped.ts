@@ -141,6 +141,7 @@ export async function registerMappedIngest(
     readonly sink: IngestSink;
     readonly deadLetter: DeadLetterSink;
     readonly routes: readonly MappedRoute[];
+    readonly backlog?: () => string | undefined;
   },
 ): Promise<void> {
   const { limits, metrics, routes } = options;
@@ -149,6 +150,7 @@ export async function registerMappedIngest(
       tokens: options.tokens,
       limits,
       metrics,
+      ...(options.backlog ? { backlog: options.backlog } : {}),
       contentTypes: [
         ...new Set(routes.flatMap((route) => route.mapper.contentTypes)),
       ],

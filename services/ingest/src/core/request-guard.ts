@@ -9,7 +9,7 @@ export interface HttpRefusal {
   readonly status: 401 | 403 | 421 | 503;
   readonly reason: Extract<
     HttpRefusalReason,
-    "unauthorized" | "origin" | "host" | "in_flight_bytes"
+    "unauthorized" | "origin" | "host" | "in_flight_bytes" | "backlog"
   >;
   readonly message: string;
 }
@@ -47,5 +47,6 @@ export const HTTP_REFUSAL_REASONS = [
   "too_many_lines",
   "too_large",
   "bad_gzip",
+  "backlog",
 ] as const;
 export type HttpRefusalReason = (typeof HTTP_REFUSAL_REASONS)[number];
