@@ -38,6 +38,11 @@ export interface RevokerNames {
   connectorSubject(connectorId: string): string;
   /** Prefix of the delegation feed's Kafka group (one group per instance: it reads every partition). */
   readonly delegationGroupPrefix: string;
+  /** JetStream stream of decisions the revoker gave up on (kept until an operator re-drives them). */
+  readonly deadDecisionsStream: string;
+  /** `warden.decisions-dead.<reason>`: `exhausted` (every delivery failed) or `invalid`. */
+  deadDecisionSubject(reason: string): string;
+  readonly deadDecisionSubjects: string;
 }
 
 export interface WardenNames {
@@ -117,6 +122,10 @@ export function createNames(namespace = ""): WardenNames {
       consumer: (kind: "events" | "control" | "connector", id: string) =>
         `${dashed}ssf-${kind}-${id}`,
       delegationGroupPrefix: `${dashed}warden-revoker-delegation`,
+      deadDecisionsStream: `${upper}WARDEN_DECISIONS_DEAD`,
+      deadDecisionSubject: (reason: string) =>
+        `${dotted}warden.decisions-dead.${subjectToken(reason)}`,
+      deadDecisionSubjects: `${dotted}warden.decisions-dead.>`,
     }),
   });
 }

@@ -118,6 +118,33 @@ describe("loadRevokerConfig", () => {
     ).toThrow(/REVOKER_STREAM_INACTIVITY_TIMEOUT/);
   });
 
+  it("bounds the SET queue and the decision's deliveries, refusing nonsense by name", () => {
+    expect(loadRevokerConfig({}).delivery).toMatchObject({
+      queueMaxBytes: 2 * 1024 * 1024 * 1024,
+      queueMaxPerStream: 100_000,
+      decisionMaxDeliveries: 10,
+    });
+    expect(
+      loadRevokerConfig({
+        REVOKER_QUEUE_MAX_BYTES: "64MiB",
+        REVOKER_QUEUE_MAX_PER_STREAM: "500",
+        REVOKER_DECISION_MAX_DELIVERIES: "3",
+      }).delivery,
+    ).toMatchObject({
+      queueMaxBytes: 64 * 1024 * 1024,
+      queueMaxPerStream: 500,
+      decisionMaxDeliveries: 3,
+    });
+    for (const [variable, value] of [
+      ["REVOKER_QUEUE_MAX_BYTES", "lots"],
+      ["REVOKER_QUEUE_MAX_PER_STREAM", "0"],
+      ["REVOKER_DECISION_MAX_DELIVERIES", "0"],
+    ] as const)
+      expect(() => loadRevokerConfig({ [variable]: value })).toThrow(
+        new RegExp(variable),
+      );
+  });
+
   it("reports every bad variable at once", () => {
     let error: unknown;
     try {

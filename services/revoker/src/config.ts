@@ -45,6 +45,12 @@ export const DEFAULT_RETRY_INITIAL_MS = 1_000;
 export const DEFAULT_RETRY_MAX_MS = 5 * 60_000;
 export const DEFAULT_DEAD_LETTER_AFTER_MS = 24 * 3_600_000;
 export const DEFAULT_QUEUE_MAX_AGE_MS = 7 * 86_400_000;
+/** Byte cap of the whole SET queue stream (JetStream max_bytes, discard new: a full queue refuses, never drops). */
+export const DEFAULT_QUEUE_MAX_BYTES = 2 * 1024 * 1024 * 1024;
+/** SETs one SSF stream may have queued per kind (max_msgs_per_subject): one receiver cannot fill the queue for all. */
+export const DEFAULT_QUEUE_MAX_PER_STREAM = 100_000;
+/** Failed deliveries of one decision before it goes to the dead-letter stream. */
+export const DEFAULT_DECISION_MAX_DELIVERIES = 10;
 export const DEFAULT_BREAKER_FAILURES = 5;
 export const DEFAULT_BREAKER_OPEN_MS = 30_000;
 export const DEFAULT_POLL_ACK_WAIT_MS = 60_000;
@@ -133,6 +139,9 @@ export interface RevokerConfig {
     /** SSF `inactivity_timeout`; 0 none. */
     readonly inactivityTimeoutMs: number;
     readonly queueMaxAgeMs: number;
+    readonly queueMaxBytes: number;
+    readonly queueMaxPerStream: number;
+    readonly decisionMaxDeliveries: number;
     readonly breakerFailures: number;
     readonly breakerOpenMs: number;
     readonly pollAckWaitMs: number;
@@ -415,6 +424,18 @@ export function loadRevokerConfig(
         REVOKER_QUEUE_MAX_AGE: durationMs({
           default: DEFAULT_QUEUE_MAX_AGE_MS,
         }),
+        REVOKER_QUEUE_MAX_BYTES: sizeBytes({
+          default: DEFAULT_QUEUE_MAX_BYTES,
+          desc: "byte cap of the SET queue stream; a full queue refuses new SETs (the decision is retried, then dead-lettered)",
+        }),
+        REVOKER_QUEUE_MAX_PER_STREAM: integer(1)({
+          default: DEFAULT_QUEUE_MAX_PER_STREAM,
+          desc: "SETs one SSF stream may have queued (per kind: events, control)",
+        }),
+        REVOKER_DECISION_MAX_DELIVERIES: integer(1)({
+          default: DEFAULT_DECISION_MAX_DELIVERIES,
+          desc: "failed deliveries of one decision before it goes to the dead-letter stream",
+        }),
         REVOKER_BREAKER_FAILURES: integer(1)({
           default: DEFAULT_BREAKER_FAILURES,
         }),
@@ -561,6 +582,9 @@ export function loadRevokerConfig(
       autoPauseAfterMs: raw.REVOKER_AUTO_PAUSE_AFTER,
       inactivityTimeoutMs: raw.REVOKER_STREAM_INACTIVITY_TIMEOUT,
       queueMaxAgeMs: raw.REVOKER_QUEUE_MAX_AGE,
+      queueMaxBytes: raw.REVOKER_QUEUE_MAX_BYTES,
+      queueMaxPerStream: raw.REVOKER_QUEUE_MAX_PER_STREAM,
+      decisionMaxDeliveries: raw.REVOKER_DECISION_MAX_DELIVERIES,
       breakerFailures: raw.REVOKER_BREAKER_FAILURES,
       breakerOpenMs: raw.REVOKER_BREAKER_OPEN,
       pollAckWaitMs: raw.REVOKER_POLL_ACK_WAIT,

@@ -21,6 +21,7 @@ import { createRequire } from "node:module";
 import { registerConsole } from "@warden/console";
 import { openAuditLog } from "./adapters/audit-log.js";
 import { openFindingsLog } from "./adapters/findings-log.js";
+import { openDeadDecisions } from "./adapters/dead-decisions.js";
 import { startApprovals } from "./adapters/approvals.js";
 import { startConnectors } from "./adapters/connector-worker.js";
 import { startDelegationFeed } from "./adapters/delegation-feed.js";
@@ -102,7 +103,11 @@ async function main(): Promise<void> {
     connection,
     names: revokerNames,
     maxAgeMs: config.delivery.queueMaxAgeMs,
+    maxBytes: config.delivery.queueMaxBytes,
+    maxPerStream: config.delivery.queueMaxPerStream,
   });
+  const deadDecisions = await openDeadDecisions({ connection, names });
+  metrics.setDeadDecisionSource(() => deadDecisions.depth());
   const graph = createDelegationGraph({
     windowMs: config.cascade.windowMs,
     maxEdges: config.cascade.maxEdges,
@@ -208,6 +213,10 @@ async function main(): Promise<void> {
     logger,
     metrics,
     record: (decision) => findings.decision(decision),
+    deadLetters: deadDecisions,
+    maxDeliveries: config.delivery.decisionMaxDeliveries,
+    retryInitialMs: config.delivery.retryInitialMs,
+    retryMaxMs: config.delivery.retryMaxMs,
     handle: async (action) => {
       const now = await approvals.gate(action);
       if (now) await transmitter.handleAction(now);
@@ -221,6 +230,8 @@ async function main(): Promise<void> {
       transmitter,
       approvals,
       queueDepth: (streamId, kind) => queue.depth(streamId, kind),
+      deadDecisions,
+      onRedriven: (count) => metrics.decisions.labels("redriven").inc(count),
       logger,
     },
     config.tls &&

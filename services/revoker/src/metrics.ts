@@ -14,7 +14,13 @@ export const DELIVERY_OUTCOMES = [
   "already_delivered",
 ] as const;
 export type DeliveryOutcome = (typeof DELIVERY_OUTCOMES)[number];
-export const DECISION_OUTCOMES = ["queued", "invalid", "retry"] as const;
+export const DECISION_OUTCOMES = [
+  "queued",
+  "invalid",
+  "retry",
+  "dead_lettered",
+  "redriven",
+] as const;
 
 type QueueDepthSource = () => Promise<
   readonly {
@@ -86,12 +92,21 @@ export function createRevokerMetrics(
   });
   const decisions = new Counter({
     name: "warden_revoker_decisions_total",
-    help: "Decision messages by outcome: queued (alerts too: risk-level-change), invalid (terminated), retry",
+    help: "Decision messages by outcome: queued (alerts too: risk-level-change), invalid (dead-lettered as invalid), retry, dead_lettered (every delivery up to REVOKER_DECISION_MAX_DELIVERIES failed), redriven (put back by an operator)",
     labelNames: ["outcome"] as const,
     registers: [registry],
   });
   // prom-client only creates a series on its first change; a zero now lets rate() see the first one.
   for (const outcome of DECISION_OUTCOMES) decisions.labels(outcome).inc(0);
+  let deadCount: (() => Promise<number>) | undefined;
+  new Gauge({
+    name: "warden_revoker_dead_decisions",
+    help: "Decisions waiting in the dead-letter stream for an operator to re-drive them, at scrape time",
+    registers: [registry],
+    async collect() {
+      if (deadCount) this.set(await deadCount().catch(() => -1));
+    },
+  });
   const killSwitch = new Counter({
     name: "warden_revoker_kill_switch_total",
     help: "Kill-switch changes written (KV) and published, by action",
@@ -196,6 +211,10 @@ export function createRevokerMetrics(
     /** Where the pending-approval count comes from at scrape time. */
     setPendingApprovalSource(source: () => number) {
       pendingCount = source;
+    },
+    /** Where the dead-letter depth comes from at scrape time (-1 when NATS does not answer). */
+    setDeadDecisionSource(source: () => Promise<number>) {
+      deadCount = source;
     },
     /** Where the delegation edge count comes from at scrape time. */
     setDelegationEdgeSource(source: () => number) {

@@ -25,6 +25,7 @@ import {
 import type { RevokerMetrics } from "../metrics.js";
 import type { RevokerNames } from "@warden/shared";
 import type { AuditLog } from "./audit-log.js";
+import { settleMessage } from "./set-queue.js";
 
 /** A connector call that failed; `retriable` decides between back-off and dead-letter. */
 export class ConnectorError extends WardenError {
@@ -220,14 +221,14 @@ export async function startConnectors(options: {
       );
       metrics.connectorCalls.labels(connector.id, "failed").inc();
       await audit.write([record("expired; dead-lettered")]);
-      message.ack();
+      await settleMessage(manager, names.setsStream, message);
       return;
     }
     try {
       const outcome = await runConnectorJob(connector, job, policy);
       metrics.connectorCalls.labels(connector.id, "done").inc();
       await audit.write([record(outcome)]);
-      message.ack();
+      await settleMessage(manager, names.setsStream, message);
     } catch (error) {
       const failure =
         error instanceof ConnectorError
@@ -253,7 +254,7 @@ export async function startConnectors(options: {
           message.data,
         );
         await audit.write([record(`${failure.outcome}; dead-lettered`)]);
-        message.ack();
+        await settleMessage(manager, names.setsStream, message);
       }
     }
   }

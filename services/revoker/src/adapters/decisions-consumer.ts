@@ -16,8 +16,8 @@ import {
 } from "@warden/shared";
 import { actionFromDecision, type AgentAction } from "../core/action.js";
 import type { RevokerMetrics } from "../metrics.js";
+import { DeadReason, type DeadDecisions } from "./dead-decisions.js";
 
-export const MAX_DELIVER = 10;
 export const ACK_WAIT_MS = 30_000;
 export const NAK_INITIAL_MS = 1_000;
 export const NAK_MAX_MS = 60_000;
@@ -31,36 +31,52 @@ export interface DecisionsConsumer {
 
 /**
  * Consumes the decisions stream with the durable pull consumer `names.decisionsConsumer`
- * (explicit ack, bounded redelivery). A decision is acked only after `handle` resolved,
- * i.e. every SET it causes is durably queued and the kill switch and audit are written;
- * any failure naks it with jittered back-off.
+ * (explicit ack). A decision is acked only after `handle` resolved, i.e. every SET it causes
+ * is durably queued and the kill switch and audit are written; a failure naks it with
+ * jittered back-off. After `maxDeliveries` failed deliveries it goes to the dead-letter
+ * stream and only then is terminated: JetStream itself never gives up on one (max_deliver -1),
+ * so a decision whose dead letter cannot be written is retried instead of dropped (issue 16).
  */
 export async function startDecisionsConsumer(options: {
   readonly connection: NatsConnection;
   readonly names: WardenNames;
   readonly logger: Logger;
   readonly metrics: RevokerMetrics;
+  readonly deadLetters: DeadDecisions;
+  /** REVOKER_DECISION_MAX_DELIVERIES. */
+  readonly maxDeliveries: number;
+  readonly retryInitialMs?: number;
+  readonly retryMaxMs?: number;
   readonly handle: (action: AgentAction) => Promise<void>;
   /** Runs on each valid decision before `handle` (its OCSF finding); a failure naks it like `handle`'s. */
   readonly record?: (decision: DecisionV1) => Promise<void>;
 }): Promise<DecisionsConsumer> {
-  const { connection, names, metrics } = options;
+  const { connection, names, metrics, deadLetters } = options;
+  const maxDeliveries = options.maxDeliveries;
   const logger = options.logger.child({ component: "decisions" });
   const manager = await connection.jetstreamManager();
   await ensureDecisionsStream(manager, names);
+  const consumerConfig = {
+    durable_name: names.decisionsConsumer,
+    ack_policy: AckPolicy.Explicit,
+    max_deliver: -1,
+    ack_wait: nanos(ACK_WAIT_MS),
+  };
   try {
-    await manager.consumers.info(
+    const info = await manager.consumers.info(
       names.decisionsStream,
       names.decisionsConsumer,
     );
+    // Consumers made before the dead letter stopped at 10 deliveries and dropped the decision.
+    if (info.config.max_deliver !== -1)
+      await manager.consumers.update(
+        names.decisionsStream,
+        names.decisionsConsumer,
+        { max_deliver: -1 },
+      );
   } catch (error) {
     if ((error as { code?: string }).code !== "404") throw error;
-    await manager.consumers.add(names.decisionsStream, {
-      durable_name: names.decisionsConsumer,
-      ack_policy: AckPolicy.Explicit,
-      max_deliver: MAX_DELIVER,
-      ack_wait: nanos(ACK_WAIT_MS),
-    });
+    await manager.consumers.add(names.decisionsStream, consumerConfig);
   }
   const consumer = await connection
     .jetstream()
@@ -69,7 +85,43 @@ export async function startDecisionsConsumer(options: {
     max_messages: MAX_IN_FLIGHT,
   });
 
-  function parse(message: JsMsg): DecisionV1 | undefined {
+  const nakDelayMs = (message: JsMsg): number =>
+    backoffDelayMs(
+      message.info.redeliveryCount,
+      options.retryInitialMs ?? NAK_INITIAL_MS,
+      // A decision is an agent still acting: never wait longer than a minute between tries.
+      Math.min(options.retryMaxMs ?? NAK_MAX_MS, NAK_MAX_MS),
+    );
+
+  /** Terminates the message once its dead letter is durable; naks it when that fails. */
+  async function deadLetter(
+    message: JsMsg,
+    reason: DeadReason,
+    error: string,
+  ): Promise<void> {
+    try {
+      await deadLetters.put({
+        subject: message.subject,
+        decision: message.string(),
+        reason,
+        deliveries: message.info.deliveryCount,
+        error,
+      });
+    } catch (failure) {
+      logger.error(
+        { seq: message.seq, error: describeError(failure) },
+        "could not dead-letter the decision; will retry it",
+      );
+      message.nak(nakDelayMs(message));
+      return;
+    }
+    message.term(reason);
+    metrics.decisions
+      .labels(reason === DeadReason.invalid ? "invalid" : "dead_lettered")
+      .inc();
+  }
+
+  async function parse(message: JsMsg): Promise<DecisionV1 | undefined> {
     let problems: unknown;
     try {
       const checked = validateDecision(JSON.parse(message.string()));
@@ -78,17 +130,16 @@ export async function startDecisionsConsumer(options: {
     } catch (error) {
       problems = describeError(error);
     }
-    metrics.decisions.labels("invalid").inc();
     logger.warn(
       { subject: message.subject, seq: message.seq, problems },
-      "invalid decision terminated",
+      "invalid decision dead-lettered",
     );
-    message.term("invalid decision");
+    await deadLetter(message, DeadReason.invalid, JSON.stringify(problems));
     return undefined;
   }
 
   async function handle(message: JsMsg): Promise<void> {
-    const decision = parse(message);
+    const decision = await parse(message);
     if (!decision) return;
     const action = actionFromDecision(decision, Date.now() / 1000);
     try {
@@ -97,12 +148,20 @@ export async function startDecisionsConsumer(options: {
       metrics.decisions.labels("queued").inc();
       message.ack();
     } catch (error) {
+      if (message.info.deliveryCount >= maxDeliveries) {
+        logger.error(
+          {
+            decision_id: decision.decision_id,
+            error: describeError(error),
+            deliveries: message.info.deliveryCount,
+          },
+          "every delivery of the decision failed; dead-lettered (re-drive: POST /admin/dead-decisions/redrive)",
+        );
+        await deadLetter(message, DeadReason.exhausted, describeError(error));
+        return;
+      }
       metrics.decisions.labels("retry").inc();
-      const delayMs = backoffDelayMs(
-        message.info.redeliveryCount,
-        NAK_INITIAL_MS,
-        NAK_MAX_MS,
-      );
+      const delayMs = nakDelayMs(message);
       logger.warn(
         {
           decision_id: decision.decision_id,

@@ -1,6 +1,7 @@
 import {
   AckPolicy,
   DeliverPolicy,
+  DiscardPolicy,
   RetentionPolicy,
   StorageType,
   nanos,
@@ -17,8 +18,28 @@ import type {
   TakenSet,
 } from "../core/ports.js";
 
+/**
+ * Acks a settled message and deletes it from the stream, which then holds only what still
+ * waits: its caps (REVOKER_QUEUE_MAX_BYTES, REVOKER_QUEUE_MAX_PER_STREAM) bound a backlog, not
+ * a week of history (retention is by limits, so acked messages would otherwise stay until
+ * max_age). A failed delete costs only space: the message is acked and never handed out again.
+ */
+export async function settleMessage(
+  manager: JetStreamManager,
+  stream: string,
+  message: JsMsg,
+): Promise<void> {
+  await message.ackAck();
+  await manager.streams
+    .deleteMessage(stream, message.seq, false)
+    .catch(() => undefined);
+}
+
 /** The port's view of a JetStream message; one that is not a queued SET is terminated. */
-function taken(message: JsMsg): TakenSet | undefined {
+function taken(
+  message: JsMsg,
+  settle: (message: JsMsg) => Promise<void>,
+): TakenSet | undefined {
   let set: QueuedSet;
   try {
     set = JSON.parse(message.string()) as QueuedSet;
@@ -29,7 +50,7 @@ function taken(message: JsMsg): TakenSet | undefined {
   return {
     set,
     redeliveries: message.info.redeliveryCount - 1,
-    ack: () => Promise.resolve(message.ack()),
+    ack: () => settle(message),
     nak: (delayMs) => Promise.resolve(message.nak(delayMs)),
   };
 }
@@ -47,6 +68,10 @@ export async function openSetQueue(options: {
   readonly connection: NatsConnection;
   readonly names: RevokerNames;
   readonly maxAgeMs: number;
+  /** REVOKER_QUEUE_MAX_BYTES. */
+  readonly maxBytes: number;
+  /** REVOKER_QUEUE_MAX_PER_STREAM. */
+  readonly maxPerStream: number;
 }): Promise<SetQueue> {
   const { connection, names } = options;
   const manager: JetStreamManager = await connection.jetstreamManager();
@@ -59,6 +84,13 @@ export async function openSetQueue(options: {
     // How long a paused or unreachable stream's SETs are kept (REVOKER_QUEUE_MAX_AGE).
     max_age: nanos(options.maxAgeMs),
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    // Bounded under attack (issue 16): a full queue, or one stream's full subject, refuses the
+    // publish instead of discarding queued SETs; the decision is then retried and at last
+    // dead-lettered, never lost.
+    max_bytes: options.maxBytes,
+    max_msgs_per_subject: options.maxPerStream,
+    discard: DiscardPolicy.New,
+    discard_new_per_subject: true,
   };
   try {
     await manager.streams.info(names.setsStream);
@@ -72,8 +104,10 @@ export async function openSetQueue(options: {
       ? names.eventsSubject(streamId)
       : names.controlSubject(streamId);
 
+  const settle = (message: JsMsg) =>
+    settleMessage(manager, names.setsStream, message);
   const wrap = (message: JsMsg): TakenSet[] => {
-    const set = taken(message);
+    const set = taken(message, settle);
     return set ? [set] : [];
   };
   /**
@@ -104,9 +138,19 @@ export async function openSetQueue(options: {
 
   return {
     async enqueue(streamId, kind, set) {
-      await js.publish(subjectOf(streamId, kind), JSON.stringify(set), {
-        msgID: set.jti,
-      });
+      await js
+        .publish(subjectOf(streamId, kind), JSON.stringify(set), {
+          msgID: set.jti,
+        })
+        .catch((error: unknown) => {
+          // nats.js puts JetStream's reason (e.g. a full queue) in api_error, not the message.
+          const reason = (error as { api_error?: { description?: string } })
+            .api_error?.description;
+          throw new Error(
+            `the SET queue refused stream ${streamId}'s ${kind} SET: ${reason ?? String(error)}`,
+            { cause: error },
+          );
+        });
     },
     async take(streamId, kind, max, waitMs) {
       if (max <= 0) return [];

@@ -7,6 +7,7 @@ import {
 } from "../core/metadata.js";
 import { adminRoutes } from "./ssf-api/admin.js";
 import { adminStreamRoutes } from "./ssf-api/admin-streams.js";
+import { adminDeadDecisionRoutes } from "./ssf-api/admin-dead-decisions.js";
 import {
   createSsfApiContext,
   sendError,
@@ -45,6 +46,8 @@ export function registerSsfApi(
   app.register(pollRoutes, api);
   app.register(adminRoutes, api);
   app.register(adminStreamRoutes, api);
+  if (options.deadDecisions)
+    app.register(adminDeadDecisionRoutes(options.deadDecisions), api);
 }
 
 /** The revoker's own server: the SSF API with its body limit and error shape. */

@@ -18,6 +18,7 @@ import type { UrlPolicy } from "../../core/url-guard.js";
 import { STREAM_ID_PATTERN } from "../../names.js";
 import type { RotatingSigningKeys, SigningKeys } from "../../signing-key.js";
 import type { Approvals } from "../approvals.js";
+import type { DeadDecisions } from "../dead-decisions.js";
 import type { StreamStore } from "../stream-store.js";
 import type { Transmitter } from "../transmitter.js";
 
@@ -49,6 +50,10 @@ export interface SsfApiOptions {
     streamId: string,
     kind: "events" | "control",
   ) => Promise<number>;
+  /** Enables `GET /admin/dead-decisions` and its re-drive (hosts with a decisions stream). */
+  readonly deadDecisions?: DeadDecisions;
+  /** Told how many dead decisions an operator re-drove. */
+  readonly onRedriven?: (count: number) => void;
   /** Enables `GET /admin/keys` and `POST /admin/keys/rotate`. */
   readonly keyRing?: Pick<RotatingSigningKeys, "rotateNow" | "describe">;
   readonly logger: Logger;
