@@ -118,6 +118,8 @@ export interface AgentState {
   driftHours: number;
   driftShort: number;
   driftLong: number;
+  /** Its peak evidence today, packed with the day (calibration.ts): the learning period scored. */
+  dayPeak: number;
 }
 
 export function createAgentState(
@@ -154,6 +156,7 @@ export function createAgentState(
     driftHours: 0,
     driftShort: 0,
     driftLong: 0,
+    dayPeak: -1,
   };
 }
 

@@ -45,6 +45,7 @@ import {
   type DetectorName,
   type DetectorResult,
 } from "./detectors/types.js";
+import { createGroupCalibration } from "./calibration.js";
 import { accumulateEvidence, admitDecision } from "./incident.js";
 import { policyFor, type Action, type Policy } from "./policy.js";
 import {
@@ -256,6 +257,10 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
     maxEntries: maxAgents,
     idleMs: SEEN_MEMORY_MS,
   });
+  const calibration = createGroupCalibration({
+    maxEntries: maxAgents,
+    idleMs: SEEN_MEMORY_MS,
+  });
   let sightingKey = "";
   let peerSightingKey = "";
   let sightingMs = 0;
@@ -341,11 +346,18 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
         ? t - baseline.model.computedAtMs
         : undefined;
       const halfLifeMs = tenantPolicy.evidenceHalfLifeSeconds * 1000;
-      const cutoffs = cutoffsFor(tenantPolicy, baseline?.model);
+      // The group's own history is asked only where a cut-off is used: evidence or an incident.
+      const cutoffs = calibration.cutoffs(
+        tenantPolicy,
+        cutoffsFor(tenantPolicy, baseline?.model),
+        state,
+        raw !== undefined || state.incident !== undefined,
+      );
       if (!raw) {
         // The common case: nothing fired. Evidence decays and the incident clock still runs.
         const evidence = accumulateEvidence(state, t, [], halfLifeMs);
         if (evidence === 0) state.notes = undefined;
+        calibration.follow(state, t, evidence);
         admitDecision(
           state,
           t,
@@ -360,6 +372,7 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
       }
       const { kept, firedRules } = muteDetectors(raw, event, tenantPolicy);
       const evidence = accumulateEvidence(state, t, kept, halfLifeMs);
+      calibration.follow(state, t, evidence);
       const notes = noteResults(state, kept);
       const effective = effectiveCutoffs(
         tenantPolicy,
