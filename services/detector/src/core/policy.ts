@@ -86,8 +86,11 @@ export const DEFAULT_POLICY: Policy = {
     credential_lifetime: { action: "step_up", minBits: 16 },
     counterparty_novelty: { action: "step_up", minBits: 6 },
     deny_rule: { action: "step_up", minBits: 0 },
-    // Off by default: on the 4-day evaluation (seed 5) it made 5 of 9 benign decisions, one a
-    // revocation, and caught neither sequence attack. A tenant can turn it on with a weight.
+    // Off by default. Tuning seeds 3 and 5 (150 agents, after the Good–Turing sample-size fix):
+    // turned on it finds 3 of 4 sequence hijacks but new pairs of known tools come in clusters
+    // on healthy agents too (a nightly batch, a weekly report, a CI run's first deploy step),
+    // each pair counted as a new fact: benign decisions per 50 agent-days 0.16 → 0.62 (seed 3)
+    // and 0.51 → 1.15 with 2 more false revocations (seed 5). A tenant can turn it on.
     transition_novelty: { weight: 0 },
   },
   suppressions: [],
