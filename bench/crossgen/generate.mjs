@@ -168,7 +168,7 @@ export function writeRun(dir, options) {
   const { events, labels, summary } = generate(options);
   mkdirSync(dir, { recursive: true });
   const lines = events.map((e) => JSON.stringify(e.event)).join("\n") + "\n";
-  writeFileSync(join(dir, "traffic.ndjson.gz"), gzipSync(lines));
+  writeFileSync(join(dir, "traffic.ndjson.gz"), gzipSync(lines, { level: 1 }));
   writeFileSync(join(dir, "traffic.labels.ndjson"), labels.map((l) => JSON.stringify(l)).join("\n") + "\n");
   writeFileSync(join(dir, "simulation.json"), JSON.stringify(summary));
   return summary;

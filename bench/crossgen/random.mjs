@@ -45,8 +45,11 @@ export function createRandom(seed) {
     zipf(n) {
       return Math.min(n - 1, Math.floor(n * Math.pow(next(), 2.2)));
     },
-    hex: (length) =>
-      Array.from({ length }, () => Math.floor(next() * 16).toString(16)).join(""),
+    hex(length) {
+      let out = "";
+      while (out.length < length) out += Math.floor(next() * 0x100000000).toString(16).padStart(8, "0");
+      return out.slice(0, length);
+    },
     upper: (length) =>
       Array.from({ length }, () => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[Math.floor(next() * 32)]).join(""),
   };
