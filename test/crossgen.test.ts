@@ -60,7 +60,8 @@ describe("bench/crossgen", () => {
     summary = JSON.parse(
       readFileSync(join(first, "simulation.json"), "utf8"),
     ) as Summary;
-  });
+    // ~15 s of CPU per run; a loaded 2-core machine takes minutes. This only guards a hang.
+  }, 600_000);
 
   it("writes contract-valid events with unique ids, in time order", () => {
     expect(events.length).toBe(summary.events);
