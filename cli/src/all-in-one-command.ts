@@ -12,7 +12,10 @@ import { join } from "node:path";
 import { isLoopback, loadIngestConfig } from "@warden/ingest";
 import { loadBaselineConfig } from "@warden/baseline";
 import { loadRevokerConfig, readServerTls } from "@warden/revoker";
-import { loadTransmitterConfig } from "./all-in-one-config.js";
+import {
+  ALL_IN_ONE_DETECTOR_DEFAULTS,
+  loadTransmitterConfig,
+} from "./all-in-one-config.js";
 import { parsePositive, parseWholeNumber } from "./simulate/options.js";
 
 /**
@@ -169,6 +172,11 @@ async function startAllInOneOrDemo(options: StartOptions): Promise<void> {
     deadlineMs: common.shutdownDeadlineMs,
   });
   const clickhouse = readClickHouseConfig(process.env);
+  // The baseline service's loader also reads the detector's DETECTOR_* (its what-if scores with them).
+  const models = loadBaselineConfig({
+    ...ALL_IN_ONE_DETECTOR_DEFAULTS,
+    ...process.env,
+  });
   const base = {
     host: options.host,
     port: options.port,
@@ -182,7 +190,8 @@ async function startAllInOneOrDemo(options: StartOptions): Promise<void> {
         cert: "REVOKER_TLS_CERT_FILE",
         key: "REVOKER_TLS_KEY_FILE",
       }),
-    baselines: loadBaselineConfig(process.env).model,
+    baselines: models.model,
+    detector: models.detector,
     transmitter,
     dataDir: transmitter.dataDir ?? join(clickhouse.chdbPath, "all-in-one"),
     logger,

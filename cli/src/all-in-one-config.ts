@@ -43,6 +43,16 @@ export interface ConfiguredPush {
 }
 
 export const DEFAULT_PUSH_TIMEOUT_MS = 10_000;
+
+/**
+ * The detector settings (DETECTOR_*) the all-in-one starts from when they are not set: a laptop
+ * process holds fewer agents than a detector instance, and keeps each longer so that a demo's
+ * or a proof of concept's quiet hours do not drop what was learnt.
+ */
+export const ALL_IN_ONE_DETECTOR_DEFAULTS = {
+  DETECTOR_MAX_AGENTS: "100000",
+  DETECTOR_IDLE_EVICT: "6h",
+} as const;
 export const DEFAULT_AUDIT_BACKLOG = 10_000;
 
 /** `session-revoked,account-disabled` or full URIs → event type URIs. Pure. */

@@ -28,12 +28,12 @@ import {
   startLocalBaselines,
   type LocalBaselineCounts,
   type ModelSettings,
+  type WhatIfDetector,
 } from "@warden/baseline";
 import {
-  DEFAULT_DETECTOR_LIMITS,
-  DEFAULT_POLICY,
   createDetectorMetrics,
   createScoringEngine,
+  watchPolicyFile,
 } from "@warden/detector";
 import {
   PortInUseError,
@@ -57,7 +57,10 @@ import {
 } from "@warden/revoker";
 import { fastify, type FastifyInstance } from "fastify";
 import { createAllInOnePipeline } from "./all-in-one-pipeline.js";
-import type { TransmitterConfig } from "./all-in-one-config.js";
+import {
+  ALL_IN_ONE_DETECTOR_DEFAULTS,
+  type TransmitterConfig,
+} from "./all-in-one-config.js";
 import { registerConsole } from "@warden/console";
 import { registerAllInOneReads } from "./all-in-one-routes.js";
 import { createAuditCopy, type AuditCopy } from "./audit-copy.js";
@@ -70,14 +73,6 @@ import { createDecisionLog } from "./decision-log.js";
  * GET /v1/decisions and handed to the revoker, whose SSF API (metadata, JWKS, streams, poll,
  * admin) is served on the same port.
  */
-// One definition for the live engine and the what-if route, which scores with the same.
-const DETECTOR = {
-  limits: DEFAULT_DETECTOR_LIMITS,
-  policy: DEFAULT_POLICY,
-  policyFile: "",
-  maxAgents: 100_000,
-  idleEvictMs: 6 * 60 * 60_000,
-} as const;
 /** The operator's push stream (WARDEN_PUSH_URL). */
 export const CONFIGURED_PUSH_STREAM = "configured-push";
 
@@ -176,6 +171,11 @@ export interface AllInOneOptions {
   readonly transmitter: TransmitterConfig;
   /** The baseline service's model settings (BASELINE_*); its defaults when left out. */
   readonly baselines?: ModelSettings;
+  /**
+   * The detector's settings (DETECTOR_*: limits, agent caps, the policy file, hot-reloaded);
+   * ALL_IN_ONE_DETECTOR_DEFAULTS when left out. The what-if route scores with the same.
+   */
+  readonly detector?: WhatIfDetector;
   /** Where queued SETs, streams, approvals, the kill switch, keys and audit persist. */
   readonly dataDir: string;
   /** Serve https with this certificate (REVOKER_TLS_CERT_FILE / _KEY_FILE, read at start-up). */
@@ -302,12 +302,24 @@ export async function startAllInOne(
     windowMs: ingest.dedupWindowMs,
     maxEntries: ingest.dedupMaxEntries,
   });
-  const engine = createScoringEngine(DETECTOR);
+  const defaults = loadBaselineConfig(ALL_IN_ONE_DETECTOR_DEFAULTS);
+  const detector = options.detector ?? defaults.detector;
+  const detectorMetrics = createDetectorMetrics(registry);
+  const engine = createScoringEngine(detector);
+  // As in the detector service: a valid edit applies to the next event, an invalid one is refused.
+  const policyWatcher = detector.policyFile
+    ? watchPolicyFile({
+        path: detector.policyFile,
+        apply: (policy) => engine.setPolicy(policy),
+        logger: options.logger,
+        metrics: detectorMetrics,
+      })
+    : undefined;
   // The baseline service's models over the embedded store, on the event-time watermark.
   const baselines = await startLocalBaselines({
     clickhouse,
     database,
-    settings: options.baselines ?? loadBaselineConfig({}).model,
+    settings: options.baselines ?? defaults.model,
     index: engine.baselines,
     metrics: createRefreshMetrics(registry),
     logger: options.logger,
@@ -337,7 +349,7 @@ export async function startAllInOne(
     ingest,
     deduplicator,
     ingestMetrics: metrics,
-    detectorMetrics: createDetectorMetrics(registry),
+    detectorMetrics,
     engine,
     // The baseline service's models for the event's tick, refreshed on the watermark.
     baselines: { prepare: (event) => baselines.advance(event.time_ms) },
@@ -373,7 +385,7 @@ export async function startAllInOne(
     clickhouse,
     database,
     baselines,
-    detector: DETECTOR,
+    detector,
   });
   app.get("/metrics", async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
@@ -404,6 +416,7 @@ export async function startAllInOne(
       baselines: baselines.counts(),
     }),
     async stop() {
+      policyWatcher?.stop();
       await app.close();
       // fastify closes only a server it started listening itself.
       server.closeAllConnections();

@@ -172,6 +172,7 @@ export function loadBaselineConfig(
       policy: detector.policy,
       policyFile: detector.policyFile,
       maxAgents: detector.maxAgents,
+      maxAgentsPerTenant: detector.maxAgentsPerTenant,
       idleEvictMs: detector.idleEvictMs,
     }),
     api: Object.freeze({

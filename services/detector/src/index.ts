@@ -41,3 +41,5 @@ export type {
   WhatIfResult,
 } from "./core/what-if.js";
 export { createWhatIf } from "./core/what-if.js";
+export type { PolicyWatcher } from "./adapters/policy-watcher.js";
+export { watchPolicyFile } from "./adapters/policy-watcher.js";

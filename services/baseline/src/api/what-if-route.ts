@@ -41,7 +41,12 @@ interface WhatIfBody {
 
 export type Detector = Pick<
   DetectorConfig,
-  "limits" | "policy" | "policyFile" | "maxAgents" | "idleEvictMs"
+  | "limits"
+  | "policy"
+  | "policyFile"
+  | "maxAgents"
+  | "maxAgentsPerTenant"
+  | "idleEvictMs"
 >;
 
 /** The policy in force: the detector's file as it is now (it reloads edits), else its default. */
@@ -159,6 +164,7 @@ export function registerWhatIfRoutes(
           engine: {
             limits: detector.limits,
             maxAgents: detector.maxAgents,
+            maxAgentsPerTenant: detector.maxAgentsPerTenant,
             idleEvictMs: detector.idleEvictMs,
           },
           maxListed: WHAT_IF_MAX_LISTED,
