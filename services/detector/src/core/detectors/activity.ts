@@ -7,6 +7,13 @@ import {
 import { poissonBits, tailBits } from "../evidence.js";
 import { forgetBefore, rememberBounded } from "../bounded.js";
 import { sumRing } from "../ring.js";
+import type { BaselineModel } from "@warden/shared";
+import {
+  limitFor,
+  limitWords,
+  youngAgentBits,
+  type Limit,
+} from "./peer-limits.js";
 import {
   formatCount,
   formatDuration,
@@ -14,19 +21,28 @@ import {
   type DetectorInput,
 } from "./types.js";
 
-/** The burst rule's limit for this agent: from its baseline's busiest minutes, else absolute. */
-export function burstLimit(input: DetectorInput): number {
-  const { baseline, limits } = input;
-  if (!baseline) return limits.burstMaxCalls;
-  const busiest = Math.max(
-    baseline.model.ratePerMinute.p99,
-    baseline.model.ratePerMinute.max,
-  );
-  // A window shorter than a minute may hold a whole busy minute, so the minute's count is the unit.
-  return Math.max(
-    limits.burstMinCalls,
-    Math.ceil(limits.burstBaselineFactor * busiest),
-  );
+/** The busiest minute a baseline holds: what a burst window may reach without counting. */
+function busiestMinute(model: BaselineModel): number {
+  return Math.max(model.ratePerMinute.p99, model.ratePerMinute.max);
+}
+
+/**
+ * The burst rule's limit for this agent: its baseline's busiest minute (a window shorter than a
+ * minute may hold a whole busy minute, so the minute's count is the unit), a young agent's
+ * raised toward its peers' and a newcomer's its peers' (peer-limits.ts); absolute without any.
+ */
+export function burstLimit(input: DetectorInput): Limit {
+  const { limits } = input;
+  const limit = limitFor(input, busiestMinute, limits.burstMaxCalls);
+  if (limit.source === "absolute" || limit.source === "learning peer group")
+    return limit;
+  return {
+    value: Math.max(
+      limits.burstMinCalls,
+      Math.ceil(limits.burstBaselineFactor * limit.value),
+    ),
+    source: limit.source,
+  };
 }
 
 /** Runaway loop: a hard sliding-window limit that never waits on a model. */
@@ -38,12 +54,12 @@ export const burstDetector: Detector = (input) => {
     state.burstHead,
     layout.burst.buckets,
   );
-  const limit = burstLimit(input);
+  // No limit is below the smaller of these: most events need no baseline look-up at all.
+  if (calls <= Math.min(limits.burstMinCalls, limits.burstMaxCalls))
+    return undefined;
+  const { value: limit, source } = burstLimit(input);
   if (calls <= limit) return undefined;
   const window = formatDuration(limits.burstWindowMs);
-  const source = input.baseline
-    ? `${input.baseline.level} baseline allows`
-    : "absolute limit is";
   return {
     detector: "burst",
     // The limit is the busiest whole minute; more than that in one window is beyond anything the
@@ -52,7 +68,7 @@ export const burstDetector: Detector = (input) => {
       BURST_MIN_BITS,
       poissonBits(calls, (limit * limits.burstWindowMs) / MINUTE_MS),
     ),
-    summary: `${formatCount(calls)} calls in ${window}; the ${source} ${formatCount(limit)} per ${window}`,
+    summary: `${formatCount(calls)} calls in ${window}; the ${limitWords(source)} ${formatCount(limit)} per ${window}`,
     observed: calls,
     expected: limit,
   };
@@ -78,16 +94,9 @@ export const rateSpikeDetector: Detector = (input) => {
   );
   const busiest = Math.max(rate.p99, rate.max);
   if (calls <= busiest) return undefined;
-  // Busy minutes come in runs within an hour: the history holds about one independent
-  // extreme per active hour, not per active minute.
-  const history = baseline.model.history;
-  const bits = tailBits(
-    calls,
-    rate,
-    history.activeHours / Math.max(1, history.agents),
-    RATE_FLOOR,
-  );
-  if (bits === 0) return undefined;
+  // A young agent's busiest minutes so far are not all it will do: its peers' temper them.
+  const bits = youngAgentBits(input, calls, minuteBitsUnder);
+  if (!(bits > 0)) return undefined;
   return {
     detector: "rate_spike",
     bits,
@@ -96,6 +105,20 @@ export const rateSpikeDetector: Detector = (input) => {
     expected: busiest,
   };
 };
+
+/**
+ * Surprise of `calls` in a minute under a model's calls per active minute. Busy minutes come in
+ * runs within an hour: the history holds about one independent extreme per active hour, not per
+ * active minute.
+ */
+function minuteBitsUnder(model: BaselineModel, calls: number): number {
+  return tailBits(
+    calls,
+    model.ratePerMinute,
+    model.history.activeHours / Math.max(1, model.history.agents),
+    RATE_FLOOR,
+  );
+}
 
 /** Calls per minute no baseline calls a spike. */
 const RATE_FLOOR = 4;

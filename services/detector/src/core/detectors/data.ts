@@ -1,4 +1,6 @@
+import type { BaselineModel } from "@warden/shared";
 import { STATE_CAPS } from "../agent-state.js";
+import { youngAgentBits } from "./peer-limits.js";
 import { bytesLastHour } from "./activity.js";
 import { poissonBits, tailBits } from "../evidence.js";
 import {
@@ -14,6 +16,16 @@ const MIN_EXPECTED_BYTES_PER_HOUR = 16 * 1024 ** 2;
 /** Bytes per call too small to call an export bulk whatever the history. */
 const MIN_BULK_BYTES = 64 * 1024;
 
+/** Surprise of `bytes` out in an hour under a model's bytes per active hour. */
+function hourBitsUnder(model: BaselineModel, bytes: number): number {
+  return tailBits(
+    bytes,
+    model.bytesPerHour,
+    model.history.activeHours,
+    MIN_EXPECTED_BYTES_PER_HOUR,
+  );
+}
+
 /**
  * Bytes out over the last hour against the baseline's distribution of bytes per active hour,
  * and a single export of restricted or confidential data against the baseline's bytes per call
@@ -24,13 +36,9 @@ export const volumeExfilDetector: Detector = (input) => {
   const bytes = bytesLastHour(input);
   let best: DetectorResult | undefined;
   const hourly = baseline?.model.bytesPerHour;
-  const hourBits = hourly
-    ? tailBits(
-        bytes,
-        hourly,
-        baseline.model.history.activeHours,
-        MIN_EXPECTED_BYTES_PER_HOUR,
-      )
+  // A young agent's heaviest hours so far are tempered by its peers' (peer-limits.ts).
+  const hourBits = baseline
+    ? youngAgentBits(input, bytes, hourBitsUnder)
     : bytes > limits.fallbackBytesPerHour
       ? poissonBits(bytes / limits.fallbackBytesPerHour, 1) + 8
       : 0;
