@@ -40,6 +40,8 @@ const ATTACKS = [
   "stolen_workload_credentials",
   "dormant_reactivation",
   "sequence_hijack",
+  "new_identity_burst",
+  "llm_spend_spike",
 ];
 // What "detected" means for each kind (issue 15): the weakest action that counts.
 const REQUIRED = {
@@ -59,6 +61,10 @@ const REQUIRED = {
   dormant_reactivation: "step_up",
   // Its own tools in a new order: worth a look, not a hold on its own.
   sequence_hijack: "alert",
+  // A brand-new key far beyond its peer group's limits: a runaway or a stolen key (item 9).
+  new_identity_burst: "revoke",
+  // A bill 20–100× the usual: the owner must look (alert or step_up), not a breach in itself.
+  llm_spend_spike: "alert",
 };
 // The issue's speed goal: these are caught within 5 s of event time.
 const FAST = new Set(["runaway_loop", "bulk_export", "credential_sharing"]);

@@ -13,6 +13,7 @@ import type { Episode } from "./scenario.js";
 import {
   baseEvent,
   chooseAction,
+  modelUsage,
   transferBytes,
   type EventContext,
 } from "./normal-event.js";
@@ -271,6 +272,35 @@ export function attackEvent(
         baseEvent(context, sequence, timeMs, agent, spec),
         "success",
       );
+    }
+    case "new_identity_burst":
+      // A key Warden has never seen, from its first call several a second: its kind's tools.
+      return baseEvent(
+        context,
+        sequence,
+        timeMs,
+        agent,
+        chooseAction(rng, agent.kind.bursts?.actions ?? agent.kind.actions),
+      );
+    case "llm_spend_spike": {
+      // Its own model tool, with prompts 20–100× its usual (a runaway context, a loop feeding
+      // its output back in): the bill, not the call count, is what changed.
+      const spec =
+        agent.kind.actions.find((a) => a.tokens !== undefined) ??
+        chooseAction(rng, agent.kind.actions);
+      const event = withOutcome(
+        baseEvent(context, sequence, timeMs, agent, spec),
+        "success",
+      );
+      if (spec.tokens)
+        event.usage = modelUsage(
+          context,
+          sequence,
+          agent,
+          spec.tokens,
+          20 + (variant % 81),
+        );
+      return event;
     }
     case "off_hours":
       return baseEvent(

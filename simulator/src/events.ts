@@ -37,7 +37,9 @@ export function buildEvent(
     );
   }
   const actions =
-    source === SOURCE.burst || episode?.kind === "hotfix_deploy"
+    source === SOURCE.burst ||
+    episode?.kind === "hotfix_deploy" ||
+    episode?.kind === "first_deploy"
       ? (agent.kind.bursts?.actions ?? agent.kind.actions)
       : source === SOURCE.run
         ? (agent.kind.run?.actions ?? agent.kind.actions)

@@ -335,6 +335,56 @@ describe("attacks land in the data", () => {
     ).toBe(true);
   });
 
+  it("new identities: a first deploy and a burst from a key never seen before both start the agent's history", () => {
+    for (const kind of ["first_deploy", "new_identity_burst"]) {
+      const born = episode(kind);
+      const own = events.filter((g) => g.agent === born.agent);
+      expect(own.every((g) => g.timeMs >= born.startMs)).toBe(true);
+      expect(own[0]?.episode).toBe(born);
+    }
+    const burst = episode("new_identity_burst");
+    const perSecond =
+      tagged("new_identity_burst").length /
+      ((burst.endMs - burst.startMs) / 1000);
+    expect(perSecond).toBeGreaterThan(2);
+    const deploy = events.filter((g) => g.episode === episode("first_deploy"));
+    expect(deploy.length).toBeGreaterThan(10);
+  });
+
+  it("model calls carry usage; a spend spike is 20–100× the agent's usual tokens, a longer job rises gradually", () => {
+    const tokens = (e: AuditEventV1): number =>
+      (e.usage?.input_tokens ?? 0) + (e.usage?.output_tokens ?? 0);
+    const median = (values: number[]): number =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    const spike = episode("llm_spend_spike");
+    const usual = events
+      .filter((g) => g.agent === spike.agent && !g.episode && g.event.usage)
+      .map((g) => tokens(g.event));
+    expect(usual.length).toBeGreaterThan(5);
+    const burned = tagged("llm_spend_spike");
+    expect(burned.every((e) => e.action.name === "llm.chat.complete")).toBe(
+      true,
+    );
+    const ratio = median(burned.map(tokens)) / median(usual);
+    expect(ratio).toBeGreaterThan(12);
+    expect(ratio).toBeLessThan(160);
+    expect(burned.every((e) => (e.usage?.cost_usd ?? 0) > 0)).toBe(true);
+    const job = episode("long_llm_job");
+    const own = events.filter((g) => g.agent === job.agent && g.event.usage);
+    const inJob = own.filter(
+      (g) => g.timeMs >= job.startMs && g.timeMs < job.endMs,
+    );
+    const before = median(
+      own.filter((g) => !inJob.includes(g)).map((g) => tokens(g.event)),
+    );
+    const late = median(
+      inJob.slice(Math.floor(inJob.length / 2)).map((g) => tokens(g.event)),
+    );
+    expect(inJob.length).toBeGreaterThan(10);
+    expect(late / before).toBeGreaterThan(1.3);
+    expect(late / before).toBeLessThan(4);
+  });
+
   it("gradual growth: extra calls grow from nothing to twice the agent's own", () => {
     const growth = episode("gradual_growth");
     const third = (growth.endMs - growth.startMs) / 3;

@@ -203,6 +203,7 @@ export function* generateEvents(
     population,
     rng: createRng(plan.seed, STREAM.events),
     manualRotationsMs: scenario.manualRotationsMs,
+    llmGrowth: scenario.llmGrowth,
     eventIdPrefix: `sim-${(plan.seed >>> 0).toString(16)}-`,
   };
   const later = new MinHeap<Arrival>(arrivalBefore);

@@ -30,6 +30,8 @@ export interface ActionSpec {
   /** Median rows for table-like reads and exports; 0 when records make no sense. */
   readonly recordsMedian: number;
   readonly target: string;
+  /** Model calls: median input and output tokens per call (the event's `usage`). */
+  readonly tokens?: { readonly input: number; readonly output: number };
 }
 
 export interface KindSpec {
@@ -90,7 +92,12 @@ function action(
   target: ResourceType,
   weight: number,
   bytesMedian: number,
-  options: { sigma?: number; records?: number; host?: string } = {},
+  options: {
+    sigma?: number;
+    records?: number;
+    host?: string;
+    tokens?: { input: number; output: number };
+  } = {},
 ): ActionSpec {
   return {
     name,
@@ -101,6 +108,7 @@ function action(
     bytesSigma: options.sigma ?? 1,
     recordsMedian: options.records ?? 0,
     target: `https://${options.host ?? `${name.split(".")[0] ?? "api"}.internal`}/`,
+    ...(options.tokens ? { tokens: options.tokens } : {}),
   };
 }
 
@@ -243,6 +251,7 @@ export const KINDS: readonly KindSpec[] = [
       }),
       action("llm.chat.complete", "execute", MODEL, 15, 3_000, {
         host: "llm.internal",
+        tokens: { input: 1_800, output: 350 },
       }),
     ],
   },
@@ -385,6 +394,7 @@ export const KINDS: readonly KindSpec[] = [
       }),
       action("llm.chat.complete", "execute", MODEL, 20, 3_000, {
         host: "llm.internal",
+        tokens: { input: 1_200, output: 250 },
       }),
     ],
   },

@@ -12,6 +12,7 @@ import {
   cumulativeOf,
   hash32,
   hashHex,
+  hashUnit,
   logNormal,
   pareto,
   pick,
@@ -37,6 +38,8 @@ export interface EventContext {
   readonly population: Population;
   readonly rng: Rng;
   readonly manualRotationsMs: ReadonlyMap<number, readonly number[]>;
+  /** Agents whose model calls grow in tokens over [from, to) (a longer job). */
+  readonly llmGrowth: ReadonlyMap<number, readonly [number, number]>;
   readonly eventIdPrefix: string;
 }
 
@@ -153,6 +156,14 @@ export function baseEvent(
     session_id: `ses-${hashHex(seed, agent.index, Math.floor(timeMs / HOUR_MS))}`,
     trace_id: traceId(rng),
   };
+  if (action.tokens && outcome === "success")
+    event.usage = modelUsage(
+      context,
+      sequence,
+      agent,
+      action.tokens,
+      growthFactor(context.llmGrowth.get(agent.index), timeMs),
+    );
   if (action.recordsMedian > 0 && outcome === "success")
     event.records = Math.max(
       1,
@@ -175,6 +186,54 @@ export function baseEvent(
     event.on_behalf_of = agent.owner;
   }
   return event;
+}
+
+/** USD per input and output token (a mid-priced hosted model). */
+const USD_PER_INPUT_TOKEN = 3e-6;
+const USD_PER_OUTPUT_TOKEN = 15e-6;
+/** Spread of tokens per call around an agent's median (log-normal sigma). */
+const TOKENS_SIGMA = 0.5;
+/** A longer job's model calls end at this many times their usual tokens. */
+const LLM_GROWTH_FINAL_FACTOR = 3;
+
+/** 1 outside a longer job; within it, rising linearly to LLM_GROWTH_FINAL_FACTOR. */
+function growthFactor(
+  window: readonly [number, number] | undefined,
+  timeMs: number,
+): number {
+  if (!window || timeMs < window[0] || timeMs >= window[1]) return 1;
+  const progress = (timeMs - window[0]) / (window[1] - window[0]);
+  return 1 + (LLM_GROWTH_FINAL_FACTOR - 1) * progress;
+}
+
+/**
+ * A model call's usage: log-normal around the action's medians, scaled per agent (0.5–2×, its
+ * prompts' size) and by `factor`. Drawn from hashes of the call, not the event stream, so adding
+ * usage shifted none of the run's other draws.
+ */
+export function modelUsage(
+  context: EventContext,
+  sequence: number,
+  agent: Agent,
+  tokens: { readonly input: number; readonly output: number },
+  factor: number,
+): NonNullable<AuditEventV1["usage"]> {
+  const seed = context.population.seed;
+  const scale = 0.5 + 1.5 * hashUnit(seed, agent.index, 0x70c);
+  const u1 = Math.max(1e-12, hashUnit(seed, sequence, 0x70c, 1));
+  const u2 = hashUnit(seed, sequence, 0x70c, 2);
+  const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  const size = scale * factor * Math.exp(TOKENS_SIGMA * z);
+  const input = Math.max(1, Math.round(tokens.input * size));
+  const output = Math.max(1, Math.round(tokens.output * size));
+  return {
+    input_tokens: input,
+    output_tokens: output,
+    cost_usd:
+      Math.round(
+        (input * USD_PER_INPUT_TOKEN + output * USD_PER_OUTPUT_TOKEN) * 1e6,
+      ) / 1e6,
+  };
 }
 
 function rotationsBefore(

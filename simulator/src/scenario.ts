@@ -35,6 +35,8 @@ export const ATTACK_KINDS = [
   "stolen_workload_credentials",
   "dormant_reactivation",
   "sequence_hijack",
+  "new_identity_burst",
+  "llm_spend_spike",
 ] as const;
 export type AttackKind = (typeof ATTACK_KINDS)[number];
 
@@ -47,6 +49,8 @@ export const TRAP_KINDS = [
   "network_move",
   "dormant_return",
   "hotfix_deploy",
+  "first_deploy",
+  "long_llm_job",
 ] as const;
 export type TrapKind = (typeof TRAP_KINDS)[number];
 
@@ -89,6 +93,8 @@ export interface Scenario {
   readonly manualRotationsMs: ReadonlyMap<number, readonly number[]>;
   /** Dormant identities: no traffic of their own in [from, to). */
   readonly silences: ReadonlyMap<number, readonly [number, number]>;
+  /** Longer LLM jobs: the agent's model calls grow in tokens over [from, to). */
+  readonly llmGrowth: ReadonlyMap<number, readonly [number, number]>;
 }
 
 const MINUTE_MS = 60_000;
@@ -159,6 +165,12 @@ const VICTIM_KINDS: Record<EpisodeKind, readonly number[]> = {
   // Its deploy tools and its repository tools live in different workflows (bursts vs. the rest).
   sequence_hijack: [KIND_INDEX.ciAgent],
   hotfix_deploy: [KIND_INDEX.ciAgent],
+  // A key of a kind with peers (bursty CI first), new to Warden.
+  new_identity_burst: [KIND_INDEX.ciAgent, KIND_INDEX.supportBot],
+  first_deploy: [KIND_INDEX.ciAgent],
+  // Kinds whose tools include a model.
+  llm_spend_spike: [KIND_INDEX.supportBot, KIND_INDEX.procurementBot],
+  long_llm_job: [KIND_INDEX.supportBot, KIND_INDEX.procurementBot],
   dormant_return: DORMANT,
   network_move: [KIND_INDEX.ciAgent, KIND_INDEX.dataSync],
   nightly_batch: [KIND_INDEX.dataSync],
@@ -185,6 +197,7 @@ export function planScenario(options: {
   const birthMs = new Map<number, number>();
   const manualRotationsMs = new Map<number, number[]>();
   const silences = new Map<number, readonly [number, number]>();
+  const llmGrowth = new Map<number, readonly [number, number]>();
   const window = { from: options.learningEndMs, to: options.endMs };
   const requests: { kind: EpisodeKind; cls: "attack" | "benign" }[] = [
     ...options.attacks.flatMap((request) =>
@@ -220,7 +233,15 @@ export function planScenario(options: {
       variant: below(rng, 1 << 30),
       ...planned,
     });
-    if (kind === "brand_new_agent") birthMs.set(planned.agent, planned.startMs);
+    // A new identity: no events of its own before the episode starts.
+    if (
+      kind === "brand_new_agent" ||
+      kind === "first_deploy" ||
+      kind === "new_identity_burst"
+    )
+      birthMs.set(planned.agent, planned.startMs);
+    if (kind === "long_llm_job")
+      llmGrowth.set(planned.agent, [planned.startMs, planned.endMs]);
     // The attacker alone acts while the episode lasts; a returning agent resumes its own work.
     if (kind === "dormant_reactivation")
       silences.set(planned.agent, [window.from, planned.endMs]);
@@ -233,7 +254,14 @@ export function planScenario(options: {
       ]);
   }
   episodes.sort((a, b) => a.startMs - b.startMs || a.id.localeCompare(b.id));
-  return { episodes, skipped, birthMs, manualRotationsMs, silences };
+  return {
+    episodes,
+    skipped,
+    birthMs,
+    manualRotationsMs,
+    silences,
+    llmGrowth,
+  };
 }
 
 interface PlanContext {
@@ -329,6 +357,29 @@ function planOne(kind: EpisodeKind, context: PlanContext): Planned | string {
     case "hotfix_deploy":
       // An extra deploy outside the usual rhythm: a burst of its own deploy tools.
       return withCalls([4, 8], [30, 50]);
+    case "first_deploy":
+      // A new CI key's first act: a deploy burst like its peers' (its kind's burst tools).
+      return withCalls([3, 6], [30, 50]);
+    case "new_identity_burst": {
+      // A brand-new key hammering the API at several calls a second from its first call.
+      const times = span([2, 5]);
+      if (typeof times === "string") return times;
+      return {
+        agent,
+        startMs: times[0],
+        endMs: times[1],
+        ratePerSecond: between(rng, 3, 8),
+      };
+    }
+    case "llm_spend_spike":
+      // A hijacked or looping model user: a few oversized model calls a minute.
+      return withCalls([10, 30], [40, 200]);
+    case "long_llm_job": {
+      // The agent's own model calls grow in tokens (1× to 3×) over a day or two.
+      const times = span([24 * 60, 48 * 60]);
+      if (typeof times === "string") return times;
+      return { agent, startMs: times[0], endMs: times[1] };
+    }
     case "stolen_workload_credentials": {
       const planned = withCalls([10, 30], [20, 60]);
       if (typeof planned === "string") return planned;
