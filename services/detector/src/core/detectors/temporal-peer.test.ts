@@ -152,7 +152,9 @@ describe("off_hours for young agents: the peer group's rhythm as prior", () => {
           const peer = peerModel(theirs);
           const blended = expectedBlocks(own, slot, days, peer);
           const alone = expectedBlocks(agentModel(mine, days), slot, days);
-          const onlyPeer = expectedBlocks(agentModel(theirs, 5), slot, 5);
+          // The peer model's span: 5 days to an hour before now.
+          const span = 5 - 1 / 24;
+          const onlyPeer = expectedBlocks(agentModel(theirs, 5), slot, span);
           // Between the two expectations (the agent's without its Laplace floor).
           expect(blended).toBeLessThanOrEqual(Math.max(alone, onlyPeer) + 1e-9);
           expect(blended).toBeGreaterThanOrEqual(0);
