@@ -1,6 +1,7 @@
 import {
   httpDeadLetterHeaders,
   ingestBatch,
+  messageBytes,
   type Binding,
   type DeadLetterSink,
   type Deduplicator,
@@ -80,7 +81,7 @@ export function createAllInOnePipeline(options: {
           deadLetters.write(
             rejected.map(({ index, reason, detail }) => ({
               key: keyOf(binding),
-              value: messages[index] ?? Buffer.alloc(0),
+              value: messageBytes(messages[index] ?? Buffer.alloc(0)),
               headers: httpDeadLetterHeaders(
                 { reason, detail },
                 receivedAt,

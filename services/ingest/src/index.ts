@@ -2,6 +2,8 @@ export type {
   AcceptOptions,
   Accepted,
   Binding,
+  BuiltEvent,
+  IngestMessage,
   Rejected,
   Rejection,
 } from "./core/accept.js";
@@ -13,6 +15,7 @@ export {
   REJECTION,
   SUPPORTED_SCHEMA,
   acceptAuditMessage,
+  messageBytes,
 } from "./core/accept.js";
 export type { Outcome } from "./core/classify.js";
 export { acceptedKeys, classifyBatch } from "./core/classify.js";

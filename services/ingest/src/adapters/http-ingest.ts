@@ -2,7 +2,12 @@ import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { OPEN_BINDING, type Binding, type Rejection } from "../core/accept.js";
+import {
+  OPEN_BINDING,
+  type Binding,
+  type IngestMessage,
+  type Rejection,
+} from "../core/accept.js";
 import {
   authenticateBearer,
   type GatewayCredential,
@@ -42,10 +47,11 @@ export type LineResult =
 /**
  * Where posted messages go: cluster mode produces them to agent.audit.v1, all-in-one mode
  * runs them through the in-process pipeline. Returns one result per message, in order.
- * `binding` is the authenticated gateway (its tenant is stamped on every event).
+ * `binding` is the authenticated gateway (its tenant is stamped on every event). Messages are
+ * a gateway's bytes (`/v1/events`) or events a mapper built (OTLP, CloudTrail).
  */
 export type IngestSink = (
-  messages: readonly Buffer[],
+  messages: readonly IngestMessage[],
   binding: Binding,
 ) => Promise<LineResult[]>;
 

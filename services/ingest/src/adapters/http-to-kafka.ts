@@ -4,16 +4,20 @@ import {
   auditRecordSignature,
   type WardenNames,
 } from "@warden/shared";
-import { acceptAuditMessage, type AcceptOptions } from "../core/accept.js";
+import {
+  acceptAuditMessage,
+  messageBytes,
+  type AcceptOptions,
+} from "../core/accept.js";
 import { chunkBySize } from "../core/chunk.js";
 import { ORIGIN_HEADER, httpDeadLetterHeaders } from "../core/dead-letter.js";
 import type { IngestSink, LineResult } from "./http-ingest.js";
 import type { DeadLetterSink } from "./http-mapped.js";
 
 /**
- * Cluster mode: every posted message goes to agent.audit.v1 exactly as sent (the ingest
- * consumer is the one place that forwards or dead-letters), and the 202 reports what the
- * same checks say about each line now. Duplicates are found later, by the consumer.
+ * Cluster mode: every posted message goes to agent.audit.v1 exactly as sent (a mapped event as
+ * its one serialisation; the ingest consumer is the one place that forwards or dead-letters),
+ * and the 202 reports what the same checks say about each line now. Duplicates are found later, by the consumer.
  * Each record is signed for the authenticated gateway exactly as a Kafka-direct gateway
  * signs its own, so the consumer binds both the same way and trusts no bare header.
  */
@@ -26,9 +30,9 @@ export function kafkaIngestSink(options: {
     const acceptOptions = options.acceptOptions();
     const credential =
       binding.kind === "gateway" ? binding.credential : undefined;
-    const checked = messages.map((bytes) => ({
-      bytes,
-      outcome: acceptAuditMessage(bytes, acceptOptions, binding),
+    const checked = messages.map((message) => ({
+      bytes: messageBytes(message),
+      outcome: acceptAuditMessage(message, acceptOptions, binding),
     }));
     const records = checked.map(({ bytes, outcome }) => ({
       key: outcome.ok ? outcome.event.agent.id : (credential?.gateway ?? null),

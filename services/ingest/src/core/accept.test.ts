@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { AuditEventV1 } from "@warden/shared";
 import { acceptAuditMessage, REJECTION } from "./accept.js";
 import { hostileMessage, validAuditEvent } from "./hostile-input.js";
 
@@ -251,5 +252,73 @@ describe("acceptAuditMessage's tenant binding (issue 16)", () => {
         return !result.ok || result.event.tenant === "acme";
       }),
     );
+  });
+});
+
+describe("acceptAuditMessage on an event a mapper built (issue 17)", () => {
+  const built = (event: unknown) => ({
+    event: event as AuditEventV1,
+    bytes: Buffer.from(JSON.stringify(event)),
+  });
+
+  it("gives exactly what the event's own bytes give, accepted or rejected", () => {
+    // Valid events, and ones with a field broken the ways a mapper could break it.
+    const broken = fc.oneof(
+      validAuditEvent(),
+      validAuditEvent().map((event) => ({ ...event, time: "yesterday" })),
+      validAuditEvent().map((event) => ({
+        ...event,
+        time: "2099-01-01T00:00:00Z",
+      })),
+      validAuditEvent().map((event) => ({ ...event, agent: { id: "" } })),
+      validAuditEvent().map((event) => ({ ...event, outcome: "maybe" })),
+      validAuditEvent().map((event) => ({
+        ...event,
+        schema: "agent-audit/v9",
+      })),
+    );
+    fc.assert(
+      fc.property(broken, (event) => {
+        const bytes = Buffer.from(JSON.stringify(event));
+        expect(acceptAuditMessage(built(event), options)).toEqual(
+          acceptAuditMessage(bytes, options),
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("holds a built event to the same byte limit, counted on its serialisation", () => {
+    const event = JSON.parse(examples[0] ?? "{}") as AuditEventV1;
+    const message = built(event);
+    expect(
+      acceptAuditMessage(message, {
+        ...options,
+        maxEventBytes: message.bytes.length - 1,
+      }),
+    ).toEqual({
+      ok: false,
+      reason: REJECTION.tooLarge,
+      detail: `message is ${message.bytes.length} bytes, limit ${message.bytes.length - 1}`,
+    });
+    expect(
+      acceptAuditMessage(message, {
+        ...options,
+        maxEventBytes: message.bytes.length,
+      }).ok,
+    ).toBe(true);
+  });
+
+  it("does no work for an unauthenticated sender", () => {
+    expect(
+      acceptAuditMessage(built({}), options, {
+        kind: "unauthenticated",
+        detail: "no credential",
+      }),
+    ).toEqual({
+      ok: false,
+      reason: REJECTION.unauthenticated,
+      detail: "no credential",
+    });
   });
 });

@@ -2,6 +2,7 @@ import type { CanonicalEvent } from "@warden/shared";
 import {
   acceptAuditMessage,
   type AcceptOptions,
+  type IngestMessage,
   type Binding,
   type Rejection,
 } from "./accept.js";
@@ -26,15 +27,15 @@ export type Outcome =
  * `binding` is one for the whole batch (an HTTP request) or one per message (Kafka records).
  */
 export function classifyBatch(
-  messages: readonly Uint8Array[],
+  messages: readonly IngestMessage[],
   options: AcceptOptions,
   deduplicator: Deduplicator,
   binding?: Binding | ((index: number) => Binding),
 ): Outcome[] {
   const inBatch = new Set<string>();
-  return messages.map((bytes, index): Outcome => {
+  return messages.map((message, index): Outcome => {
     const outcome = acceptAuditMessage(
-      bytes,
+      message,
       options,
       typeof binding === "function" ? binding(index) : binding,
     );

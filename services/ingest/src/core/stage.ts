@@ -1,5 +1,10 @@
 import type { CanonicalEvent } from "@warden/shared";
-import type { AcceptOptions, Binding, Rejection } from "./accept.js";
+import type {
+  AcceptOptions,
+  Binding,
+  IngestMessage,
+  Rejection,
+} from "./accept.js";
 import { acceptedKeys, classifyBatch, type Outcome } from "./classify.js";
 import type { Deduplicator } from "./dedup.js";
 
@@ -33,7 +38,7 @@ export interface IngestPorts {
  * message, in order, for the caller's counts and replies.
  */
 export async function ingestBatch(
-  messages: readonly Uint8Array[],
+  messages: readonly IngestMessage[],
   options: AcceptOptions,
   deduplicator: Deduplicator,
   ports: IngestPorts,

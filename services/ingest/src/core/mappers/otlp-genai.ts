@@ -86,8 +86,15 @@ export const DEFAULT_OTLP_MAPPING: OtlpMappingConfig = Object.freeze({
   sensitivity: [],
 });
 
+// A blank value starts with white space (or is empty): only those are trimmed to find out,
+// since text() runs a dozen times per span and trim() copies the string.
+const LEADING_SPACE = /^\s/u;
+
 function text(value: AttributeValue | undefined): string | undefined {
-  if (typeof value === "string") return value.trim() === "" ? undefined : value;
+  if (typeof value === "string")
+    return value === "" || (LEADING_SPACE.test(value) && value.trim() === "")
+      ? undefined
+      : value;
   if (typeof value === "number" || typeof value === "boolean")
     return String(value);
   return undefined;
@@ -292,9 +299,11 @@ function attributesOf(
   return out;
 }
 
-function isoOf(ns: bigint): string | undefined {
-  const ms = Number(ns / 1_000_000n);
-  return ms > 0 && Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+// Dates beyond ±8.64e15 ms have no ISO form (toISOString throws): such a time is missing.
+const MAX_DATE_MS = 8.64e15;
+
+function isoOf(ms: number): string | undefined {
+  return ms > 0 && ms <= MAX_DATE_MS ? new Date(ms).toISOString() : undefined;
 }
 
 function sensitivityOf(
@@ -329,7 +338,7 @@ export function mapSpan(
     !/^[0-9a-f]{16}$/.test(span.spanId)
   )
     return unmappable("/traceId or /spanId is not a valid 16- or 8-byte id");
-  const time = isoOf(span.startNs);
+  const time = isoOf(span.startMs);
   if (!time) return unmappable("/startTimeUnixNano is missing or zero");
   const credentialId = config.credentialAttribute
     ? (attr(span, config.credentialAttribute) ??
@@ -346,10 +355,7 @@ export function mapSpan(
   const ip = attr(span, "client.address");
   const userAgent = attr(span, "user_agent.original");
   const delegation = delegationOf(span, agent.id, byId);
-  const durationMs =
-    span.endNs > span.startNs
-      ? Number(span.endNs - span.startNs) / 1e6
-      : undefined;
+  const { durationMs } = span;
   // Built field by field, in the event's key order, rather than from spreads: one object per
   // field, not two, for each of up to thousands of spans per request.
   const event = {

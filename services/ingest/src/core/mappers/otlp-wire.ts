@@ -4,9 +4,9 @@ import protobuf from "protobufjs";
  * OTLP/HTTP trace bodies (OTLP 1.x, `opentelemetry.proto.collector.trace.v1`) decoded into one
  * plain span model, from protobuf (`application/x-protobuf`) or the OTLP JSON encoding
  * (`application/json`: lowerCamelCase fields, hex trace and span ids, 64-bit ints as strings).
- * protobufjs does the wire decoding from a reflection descriptor of the messages Warden reads
- * (field numbers as the OTLP protocol defines them); fields it does not list are skipped, as
- * protobuf requires, so later OTLP versions still decode.
+ * A request is read field by field with protobufjs's Reader (below); the reflection descriptor
+ * here serves the rest: a dead-lettered span's OTLP JSON form, the response and error bodies
+ * (field numbers as the OTLP protocol defines them).
  */
 const KEY_VALUE = {
   key: { type: "string", id: 1 },
@@ -16,11 +16,6 @@ const DESCRIPTOR = {
   nested: {
     otlp: {
       nested: {
-        ExportTraceServiceRequest: {
-          fields: {
-            resourceSpans: { rule: "repeated", type: "ResourceSpans", id: 1 },
-          },
-        },
         ExportTraceServiceResponse: {
           fields: {
             partialSuccess: { type: "ExportTracePartialSuccess", id: 1 },
@@ -37,27 +32,6 @@ const DESCRIPTOR = {
           fields: {
             rejectedSpans: { type: "int64", id: 1 },
             errorMessage: { type: "string", id: 2 },
-          },
-        },
-        ResourceSpans: {
-          fields: {
-            resource: { type: "Resource", id: 1 },
-            scopeSpans: { rule: "repeated", type: "ScopeSpans", id: 2 },
-          },
-        },
-        Resource: {
-          fields: { attributes: { rule: "repeated", type: "KeyValue", id: 1 } },
-        },
-        ScopeSpans: {
-          fields: {
-            scope: { type: "InstrumentationScope", id: 1 },
-            spans: { rule: "repeated", type: "Span", id: 2 },
-          },
-        },
-        InstrumentationScope: {
-          fields: {
-            name: { type: "string", id: 1 },
-            version: { type: "string", id: 2 },
           },
         },
         Span: {
@@ -116,7 +90,6 @@ const DESCRIPTOR = {
 };
 
 const root = protobuf.Root.fromJSON(DESCRIPTOR);
-const RequestType = root.lookupType("otlp.ExportTraceServiceRequest");
 const ResponseType = root.lookupType("otlp.ExportTraceServiceResponse");
 const StatusType = root.lookupType("otlp.RpcStatus");
 const SpanType = root.lookupType("otlp.Span");
@@ -147,8 +120,10 @@ export interface OtlpSpan {
   readonly parentSpanId: string;
   readonly name: string;
   readonly kind: number;
-  readonly startNs: bigint;
-  readonly endNs: bigint;
+  /** Start, whole milliseconds since the epoch (floor); 0 when missing. */
+  readonly startMs: number;
+  /** End − start in milliseconds, sub-millisecond part kept; undefined unless the end is later. */
+  readonly durationMs: number | undefined;
   readonly attributes: Attributes;
   readonly statusCode: number;
   readonly statusMessage: string;
@@ -203,14 +178,39 @@ function attributes(value: unknown): Map<string, AttributeValue> {
   return map;
 }
 
-function nanos(value: unknown): bigint {
+/**
+ * OTLP times are uint64 nanoseconds; they are kept as their two uint32 halves and turned into
+ * milliseconds with doubles, exactly (2^32 ns = 4294 ms + 967296 ns, and each product stays
+ * below 2^53), with no BigInt per span.
+ */
+interface Nanos {
+  readonly high: number;
+  readonly low: number;
+}
+const NO_TIME: Nanos = { high: 0, low: 0 };
+
+function wholeMs({ high, low }: Nanos): number {
+  return high * 4294 + Math.floor((high * 967_296 + low) / 1e6);
+}
+
+function durationMs(start: Nanos, end: Nanos): number | undefined {
+  const ns = (end.high - start.high) * 4_294_967_296 + (end.low - start.low);
+  return ns > 0 ? ns / 1e6 : undefined;
+}
+
+const UINT64_MAX = (1n << 64n) - 1n;
+
+/** The JSON encoding's time (a decimal string, or a number) → its halves; missing if not a uint64. */
+function nanos(value: unknown): Nanos {
+  let ns: bigint;
   try {
-    return typeof value === "string" || typeof value === "number"
-      ? BigInt(value)
-      : 0n;
+    if (typeof value !== "string" && typeof value !== "number") return NO_TIME;
+    ns = BigInt(value);
   } catch {
-    return 0n;
+    return NO_TIME;
   }
+  if (ns <= 0n || ns > UINT64_MAX) return NO_TIME;
+  return { high: Number(ns >> 32n), low: Number(ns & 0xffff_ffffn) };
 }
 
 function hexId(value: unknown): string {
@@ -248,16 +248,18 @@ function spansOf(request: Loose): OtlpSpan[] {
       const scope = typeof scopeName === "string" ? scopeName : "";
       for (const span of list(scopeSpans["spans"])) {
         const status = span["status"] as Loose | undefined;
+        const start = nanos(
+          field(span, "startTimeUnixNano", "start_time_unix_nano"),
+        );
+        const end = nanos(field(span, "endTimeUnixNano", "end_time_unix_nano"));
         const out: OtlpSpan = {
           traceId: hexId(field(span, "traceId", "trace_id")),
           spanId: hexId(field(span, "spanId", "span_id")),
           parentSpanId: hexId(field(span, "parentSpanId", "parent_span_id")),
           name: typeof span["name"] === "string" ? span["name"] : "",
           kind: Number(span["kind"] ?? 0),
-          startNs: nanos(
-            field(span, "startTimeUnixNano", "start_time_unix_nano"),
-          ),
-          endNs: nanos(field(span, "endTimeUnixNano", "end_time_unix_nano")),
+          startMs: wholeMs(start),
+          durationMs: durationMs(start, end),
           attributes: attributes(span["attributes"]),
           statusCode: Number(status?.["code"] ?? 0),
           statusMessage:
@@ -274,70 +276,113 @@ function spansOf(request: Loose): OtlpSpan[] {
 }
 
 /**
- * The protobuf path reads protobufjs's decoded messages directly rather than through
- * `toObject` (which re-encodes ids as base64 and 64-bit ints as strings, per span): that
- * conversion was most of the cost of `POST /v1/traces`. A field counts as present when the
- * decoder set it on the message (an own property), as `toObject` with `defaults: false` sees it.
+ * The protobuf path walks the wire with protobufjs's Reader straight into spans, no message
+ * objects in between: the decoded messages cost more than the rest of `POST /v1/traces`
+ * (protobufjs sets each AnyValue's oneof by deleting its other members, which turns every
+ * value into a slow dictionary object, then all of it is garbage). Field numbers and wire
+ * types are OTLP's; a field with an unexpected wire type or number is skipped, as protobuf
+ * requires, so later OTLP versions still decode. Within a oneof the last member wins.
  */
-type Message = Record<string, unknown>;
+const WIRE = { varint: 0, fixed64: 1, len: 2, fixed32: 5 } as const;
 
-function has(message: Message, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(message, key);
+/** The end of the length-delimited field at the reader's position, inside `parentEnd`. */
+function lenEnd(reader: protobuf.Reader, parentEnd: number): number {
+  const end = reader.uint32() + reader.pos;
+  if (end > parentEnd) throw new RangeError("a field runs past its message");
+  return end;
 }
 
-function messages(value: unknown): Message[] {
-  return Array.isArray(value) ? (value as Message[]) : [];
+/** The fields of one message up to `end`: `field(number, wireType)` reads or skips each. */
+function fields(
+  reader: protobuf.Reader,
+  end: number,
+  field: (number: number, wireType: number) => void,
+): void {
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    field(tag >>> 3, tag & 7);
+  }
+  if (reader.pos !== end) throw new RangeError("a field runs past its message");
 }
 
-function bytesOf(value: unknown): Buffer | undefined {
-  return value instanceof Uint8Array
-    ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
-    : undefined;
+function skip(reader: protobuf.Reader, wireType: number): void {
+  reader.skipType(wireType);
 }
 
-/** A protobufjs 64-bit value (a Long, or a number without the long package) → bigint. */
-function wireBigint(value: unknown, unsigned: boolean): bigint {
-  if (typeof value === "number")
-    return Number.isInteger(value) ? BigInt(value) : 0n;
-  if (typeof value !== "object" || value === null) return 0n;
+function longNumber(value: unknown): number {
+  if (typeof value === "number") return value;
   const { low, high } = value as { low: number; high: number };
-  const bits = (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
-  return unsigned ? bits : BigInt.asIntN(64, bits);
+  return high * 4294967296 + (low >>> 0);
 }
 
-function wireValue(value: Message | null | undefined): AttributeValue {
-  if (!value) return null;
-  if (has(value, "stringValue")) return value["stringValue"] as string;
-  if (has(value, "boolValue")) return value["boolValue"] as boolean;
-  if (has(value, "intValue"))
-    return Number(wireBigint(value["intValue"], false));
-  if (has(value, "doubleValue")) return value["doubleValue"] as number;
-  if (has(value, "arrayValue") && value["arrayValue"])
-    return messages((value["arrayValue"] as Message)["values"]).map(wireValue);
-  if (has(value, "kvlistValue") && value["kvlistValue"])
-    return JSON.stringify(
-      Object.fromEntries(
-        wireAttributes((value["kvlistValue"] as Message)["values"]),
-      ),
-    );
-  if (has(value, "bytesValue"))
-    return bytesOf(value["bytesValue"])?.toString("base64") ?? null;
-  return null;
+function readAnyValue(reader: protobuf.Reader, end: number): AttributeValue {
+  let value: AttributeValue = null;
+  fields(reader, end, (number, wireType) => {
+    if (number === 1 && wireType === WIRE.len) value = reader.string();
+    else if (number === 2 && wireType === WIRE.varint) value = reader.bool();
+    else if (number === 3 && wireType === WIRE.varint)
+      value = longNumber(reader.int64());
+    else if (number === 4 && wireType === WIRE.fixed64) value = reader.double();
+    else if (number === 5 && wireType === WIRE.len) {
+      const items: AttributeValue[] = [];
+      const arrayEnd = lenEnd(reader, end);
+      fields(reader, arrayEnd, (item, itemWire) => {
+        if (item === 1 && itemWire === WIRE.len)
+          items.push(readAnyValue(reader, lenEnd(reader, arrayEnd)));
+        else skip(reader, itemWire);
+      });
+      value = items;
+    } else if (number === 6 && wireType === WIRE.len) {
+      const listEnd = lenEnd(reader, end);
+      const map = new Map<string, AttributeValue>();
+      fields(reader, listEnd, (item, itemWire) => {
+        if (item === 1 && itemWire === WIRE.len)
+          readKeyValue(reader, lenEnd(reader, listEnd), map);
+        else skip(reader, itemWire);
+      });
+      value = JSON.stringify(Object.fromEntries(map));
+    } else if (number === 7 && wireType === WIRE.len)
+      value = Buffer.from(reader.bytes()).toString("base64");
+    else skip(reader, wireType);
+  });
+  return value;
 }
 
-function wireAttributes(value: unknown): Map<string, AttributeValue> {
-  const map = new Map<string, AttributeValue>();
-  for (const entry of messages(value))
-    if (has(entry, "key"))
-      map.set(
-        entry["key"] as string,
-        wireValue(entry["value"] as Message | null),
-      );
-  return map;
+function readKeyValue(
+  reader: protobuf.Reader,
+  end: number,
+  into: Map<string, AttributeValue>,
+): void {
+  let key: string | undefined;
+  let value: AttributeValue = null;
+  fields(reader, end, (number, wireType) => {
+    if (number === 1 && wireType === WIRE.len) key = reader.string();
+    else if (number === 2 && wireType === WIRE.len)
+      value = readAnyValue(reader, lenEnd(reader, end));
+    else skip(reader, wireType);
+  });
+  if (key !== undefined) into.set(key, value);
 }
 
-function wireHex(value: unknown): string {
-  return bytesOf(value)?.toString("hex") ?? "";
+/** A repeated KeyValue field's entry at the reader: added to `into`. */
+function readAttribute(
+  reader: protobuf.Reader,
+  parentEnd: number,
+  into: Map<string, AttributeValue>,
+): void {
+  readKeyValue(reader, lenEnd(reader, parentEnd), into);
+}
+
+function hexOf(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(
+    "hex",
+  );
+}
+
+/** A fixed64 time: its two little-endian halves. */
+function readNanos(reader: protobuf.Reader): Nanos {
+  const low = reader.fixed32();
+  return { low, high: reader.fixed32() };
 }
 
 const TO_OBJECT = {
@@ -347,29 +392,76 @@ const TO_OBJECT = {
   arrays: true,
 } as const;
 
-function wireSpan(
-  span: Message,
+function readSpan(
+  body: Buffer,
+  reader: protobuf.Reader,
+  end: number,
   resource: Attributes,
   scope: string,
 ): OtlpSpan {
-  const status = span["status"] as Message | null;
+  const start = reader.pos;
+  let traceId = "";
+  let spanId = "";
+  let parentSpanId = "";
+  let name = "";
+  let kind = 0;
+  let startNs = NO_TIME;
+  let endNs = NO_TIME;
+  let statusCode = 0;
+  let statusMessage = "";
+  const attributes = new Map<string, AttributeValue>();
+  fields(reader, end, (number, wireType) => {
+    if (wireType === WIRE.len)
+      switch (number) {
+        case 1:
+          return void (traceId = hexOf(reader.bytes()));
+        case 2:
+          return void (spanId = hexOf(reader.bytes()));
+        case 4:
+          return void (parentSpanId = hexOf(reader.bytes()));
+        case 5:
+          return void (name = reader.string());
+        case 9:
+          return readAttribute(reader, end, attributes);
+        case 15: {
+          const statusEnd = lenEnd(reader, end);
+          return fields(reader, statusEnd, (field, fieldWire) => {
+            if (field === 2 && fieldWire === WIRE.len)
+              statusMessage = reader.string();
+            else if (field === 3 && fieldWire === WIRE.varint)
+              statusCode = reader.int32();
+            else skip(reader, fieldWire);
+          });
+        }
+      }
+    else if (number === 6 && wireType === WIRE.varint)
+      return void (kind = reader.int32());
+    else if (number === 7 && wireType === WIRE.fixed64)
+      return void (startNs = readNanos(reader));
+    else if (number === 8 && wireType === WIRE.fixed64)
+      return void (endNs = readNanos(reader));
+    skip(reader, wireType);
+  });
   const out: OtlpSpan = {
-    traceId: wireHex(span["traceId"]),
-    spanId: wireHex(span["spanId"]),
-    parentSpanId: wireHex(span["parentSpanId"]),
-    name: (span["name"] as string | undefined) ?? "",
-    kind: Number(span["kind"] ?? 0),
-    startNs: wireBigint(span["startTimeUnixNano"], true),
-    endNs: wireBigint(span["endTimeUnixNano"], true),
-    attributes: wireAttributes(span["attributes"]),
-    statusCode: Number(status?.["code"] ?? 0),
-    statusMessage: (status?.["message"] as string | undefined) ?? "",
+    traceId,
+    spanId,
+    parentSpanId,
+    name,
+    kind,
+    startMs: wholeMs(startNs),
+    durationMs: durationMs(startNs, endNs),
+    attributes,
+    statusCode,
+    statusMessage,
     resource,
     scope,
-    // Only a dead letter needs the OTLP JSON form: converted then, for that span alone.
+    // Only a dead letter needs the OTLP JSON form: its bytes decoded again then, alone.
     raw: () =>
       rawSpan(
-        SpanType.toObject(span as unknown as protobuf.Message, TO_OBJECT),
+        SpanType.toObject(
+          SpanType.decode(body.subarray(start, end)),
+          TO_OBJECT,
+        ),
         resource,
         () => out,
       ),
@@ -377,20 +469,77 @@ function wireSpan(
   return out;
 }
 
-function wireSpans(request: Message): OtlpSpan[] {
-  const spans: OtlpSpan[] = [];
-  for (const resourceSpans of messages(request["resourceSpans"])) {
-    const resource = wireAttributes(
-      (resourceSpans["resource"] as Message | null)?.["attributes"],
+/** Byte ranges of one repeated LEN field, read after the fields they depend on. */
+function ranges(reader: protobuf.Reader, parentEnd: number, into: number[]) {
+  const end = lenEnd(reader, parentEnd);
+  into.push(reader.pos, end);
+  reader.pos = end;
+}
+
+function readScopeSpans(
+  body: Buffer,
+  reader: protobuf.Reader,
+  end: number,
+  resource: Attributes,
+  spans: OtlpSpan[],
+): void {
+  let scope = "";
+  const spanRanges: number[] = [];
+  fields(reader, end, (number, wireType) => {
+    if (number === 1 && wireType === WIRE.len) {
+      const scopeEnd = lenEnd(reader, end);
+      fields(reader, scopeEnd, (field, fieldWire) => {
+        if (field === 1 && fieldWire === WIRE.len) scope = reader.string();
+        else skip(reader, fieldWire);
+      });
+    } else if (number === 2 && wireType === WIRE.len)
+      ranges(reader, end, spanRanges);
+    else skip(reader, wireType);
+  });
+  for (let i = 0; i < spanRanges.length; i += 2) {
+    reader.pos = spanRanges[i] as number;
+    spans.push(
+      readSpan(body, reader, spanRanges[i + 1] as number, resource, scope),
     );
-    for (const scopeSpans of messages(resourceSpans["scopeSpans"])) {
-      const scope =
-        ((scopeSpans["scope"] as Message | null)?.["name"] as
-          string | undefined) ?? "";
-      for (const span of messages(scopeSpans["spans"]))
-        spans.push(wireSpan(span, resource, scope));
-    }
   }
+  reader.pos = end;
+}
+
+function readResourceSpans(
+  body: Buffer,
+  reader: protobuf.Reader,
+  end: number,
+  spans: OtlpSpan[],
+): void {
+  const resource = new Map<string, AttributeValue>();
+  const scopeRanges: number[] = [];
+  fields(reader, end, (number, wireType) => {
+    if (number === 1 && wireType === WIRE.len) {
+      const resourceEnd = lenEnd(reader, end);
+      fields(reader, resourceEnd, (field, fieldWire) => {
+        if (field === 1 && fieldWire === WIRE.len)
+          readAttribute(reader, resourceEnd, resource);
+        else skip(reader, fieldWire);
+      });
+    } else if (number === 2 && wireType === WIRE.len)
+      ranges(reader, end, scopeRanges);
+    else skip(reader, wireType);
+  });
+  for (let i = 0; i < scopeRanges.length; i += 2) {
+    reader.pos = scopeRanges[i] as number;
+    readScopeSpans(body, reader, scopeRanges[i + 1] as number, resource, spans);
+  }
+  reader.pos = end;
+}
+
+function wireSpans(body: Buffer): OtlpSpan[] {
+  const reader = protobuf.Reader.create(body);
+  const spans: OtlpSpan[] = [];
+  fields(reader, reader.len, (number, wireType) => {
+    if (number === 1 && wireType === WIRE.len)
+      readResourceSpans(body, reader, lenEnd(reader, reader.len), spans);
+    else skip(reader, wireType);
+  });
   return spans;
 }
 
@@ -412,8 +561,7 @@ export function decodeTraceRequest(
 ): DecodedSpans {
   if (isProtobuf(contentType)) {
     try {
-      const message = RequestType.decode(body) as unknown as Message;
-      return { ok: true, spans: wireSpans(message) };
+      return { ok: true, spans: wireSpans(body) };
     } catch (error) {
       return {
         ok: false,
