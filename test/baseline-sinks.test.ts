@@ -144,8 +144,8 @@ describe("baseline sinks over the real broker and embedded ClickHouse", () => {
     service: RunningService,
   ): Promise<void> {
     try {
-      // A restarted member may wait out the killed one's session and the group's rebalance
-      // (kafkajs: 30 s and 60 s by default) before it is given partitions.
+      // A restarted member may wait out the killed one's session (KAFKA_SESSION_TIMEOUT)
+      // and the group's rebalance before it is given partitions.
       await eventually(
         `${total} committed on ${topic}`,
         async () => {
@@ -242,6 +242,8 @@ describe("baseline sinks over the real broker and embedded ClickHouse", () => {
     const env = {
       BASELINE_SINK_MAX_BATCH_ROWS: "300",
       BASELINE_SINK_FLUSH_DELAY: "20ms",
+      // The survivor waits out the victim's session: the broker's least, not 30 s.
+      KAFKA_SESSION_TIMEOUT: "6s",
     };
     const victim = start(env);
     await eventually("some batches committed", async () => {

@@ -109,6 +109,8 @@ describe("ingest faults", () => {
     const env = {
       WARDEN_NAMESPACE: namespaceOf(names),
       WARDEN_OPS_PORT: String(await freePort()),
+      // The restarted member waits out the killed one's session: the broker's least, not 30 s.
+      KAFKA_SESSION_TIMEOUT: "6s",
     };
     const first = startService("services/ingest/dist/main.js", env);
     await eventually("ingest to be part-way through", async () => {

@@ -50,8 +50,20 @@ describe("defaults", () => {
       clientId: "warden",
       ssl: false,
       sslCaFile: undefined,
+      sessionTimeoutMs: 30_000,
       sasl: undefined,
     });
+  });
+
+  it("takes KAFKA_SESSION_TIMEOUT within the broker's default bounds and names it otherwise", () => {
+    expect(
+      readKafkaConfig({ KAFKA_SESSION_TIMEOUT: "6s" }).sessionTimeoutMs,
+    ).toBe(6_000);
+    for (const value of ["5s", "31m", "soon"])
+      expect(
+        configError(() => readKafkaConfig({ KAFKA_SESSION_TIMEOUT: value }))
+          .problems[0]?.variable,
+      ).toBe("KAFKA_SESSION_TIMEOUT");
   });
 
   it("readNatsConfig", () => {

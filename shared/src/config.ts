@@ -228,7 +228,19 @@ export const kafkaSpecs = {
   }),
   KAFKA_SASL_USERNAME: str({ default: "" }),
   KAFKA_SASL_PASSWORD: str({ default: "" }),
+  KAFKA_SESSION_TIMEOUT: durationMs({
+    default: 30_000,
+    desc: "how long a consumer group waits for a silent member before handing its partitions on",
+  }),
 };
+
+/**
+ * The bounds a broker puts on a member's session timeout by default
+ * (group.min.session.timeout.ms, group.max.session.timeout.ms): outside them the broker
+ * refuses the join, so it is refused at start-up instead.
+ */
+const SESSION_TIMEOUT_MIN_MS = 6_000;
+const SESSION_TIMEOUT_MAX_MS = 1_800_000;
 
 export const natsSpecs = {
   NATS_URL: list({
@@ -283,6 +295,8 @@ export interface KafkaConfig {
   readonly clientId: string;
   readonly ssl: boolean;
   readonly sslCaFile: string | undefined;
+  /** Consumer group session timeout: how soon a crashed member's partitions move on. */
+  readonly sessionTimeoutMs: number;
   readonly sasl:
     | {
         readonly mechanism: "plain" | "scram-sha-256" | "scram-sha-512";
@@ -341,11 +355,23 @@ export function readKafkaConfig(
       },
     ]);
   }
+  if (
+    raw.KAFKA_SESSION_TIMEOUT < SESSION_TIMEOUT_MIN_MS ||
+    raw.KAFKA_SESSION_TIMEOUT > SESSION_TIMEOUT_MAX_MS
+  ) {
+    throw new ConfigError([
+      {
+        variable: "KAFKA_SESSION_TIMEOUT",
+        expected: `a duration from 6s to 30m (the broker's default group.min/max.session.timeout.ms), got ${raw.KAFKA_SESSION_TIMEOUT} ms`,
+      },
+    ]);
+  }
   return {
     brokers: raw.KAFKA_BROKERS,
     clientId: raw.KAFKA_CLIENT_ID,
     ssl: raw.KAFKA_SSL,
     sslCaFile: raw.KAFKA_SSL_CA_FILE || undefined,
+    sessionTimeoutMs: raw.KAFKA_SESSION_TIMEOUT,
     sasl:
       mechanism === "none"
         ? undefined

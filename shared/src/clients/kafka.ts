@@ -5,6 +5,7 @@ import {
   Partitioners,
   type Admin,
   type Consumer,
+  type ConsumerConfig,
   type ITopicConfig,
   type LogEntry,
   type Producer,
@@ -33,10 +34,31 @@ const PINO_LEVEL_BY_KAFKA_LEVEL: Record<
  * same partition whichever client wrote it. That is kafkajs 2's default, but it warns on each
  * producer created without naming it; naming it here is the one place, for every producer.
  */
+/**
+ * Every consumer takes its session timeout from KAFKA_SESSION_TIMEOUT: a member that dies
+ * without leaving (kill -9, a lost host) holds its partitions until then. kafkajs heartbeats
+ * from its fetch loop, so the interval is a tenth of the timeout, as Kafka's own advice of at
+ * most a third allows several misses before the member is dropped.
+ */
 class WardenKafka extends Kafka {
+  constructor(
+    config: ConstructorParameters<typeof Kafka>[0],
+    private readonly sessionTimeoutMs: number,
+  ) {
+    super(config);
+  }
+
   override producer(config?: ProducerConfig): Producer {
     return super.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
+      ...config,
+    });
+  }
+
+  override consumer(config: ConsumerConfig): Consumer {
+    return super.consumer({
+      sessionTimeout: this.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, this.sessionTimeoutMs / 10),
       ...config,
     });
   }
@@ -56,26 +78,29 @@ export function createKafka(options: {
         password: config.sasl.password,
       }
     : undefined;
-  return new WardenKafka({
-    clientId: config.clientId,
-    brokers: [...config.brokers],
-    ssl: config.ssl
-      ? config.sslCaFile
-        ? { ca: [readFileSync(config.sslCaFile, "utf8")] }
-        : true
-      : false,
-    ...(sasl ? { sasl } : {}),
-    logLevel: KafkaLogLevel.WARN,
-    logCreator:
-      () =>
-      ({ level, log: entry }: LogEntry) => {
-        const { message, ...rest } = entry;
-        log[PINO_LEVEL_BY_KAFKA_LEVEL[level] ?? "info"](
-          { ...rest, timestamp: undefined },
-          message,
-        );
-      },
-  });
+  return new WardenKafka(
+    {
+      clientId: config.clientId,
+      brokers: [...config.brokers],
+      ssl: config.ssl
+        ? config.sslCaFile
+          ? { ca: [readFileSync(config.sslCaFile, "utf8")] }
+          : true
+        : false,
+      ...(sasl ? { sasl } : {}),
+      logLevel: KafkaLogLevel.WARN,
+      logCreator:
+        () =>
+        ({ level, log: entry }: LogEntry) => {
+          const { message, ...rest } = entry;
+          log[PINO_LEVEL_BY_KAFKA_LEVEL[level] ?? "info"](
+            { ...rest, timestamp: undefined },
+            message,
+          );
+        },
+    },
+    config.sessionTimeoutMs,
+  );
 }
 
 /** Turns a kafkajs failure to reach the cluster into one line that says what to do. */
