@@ -7,6 +7,33 @@ const BROKER_RESTARTS = [
   "test/ingest-faults.test.ts",
 ];
 
+// Integration files that use neither broker (the all-in-one, replay and their peers): they
+// run beside the drills, in the worker the drills leave idle, instead of before them.
+const BROKER_FREE = [
+  "test/all-in-one.test.ts",
+  "test/all-in-one-baselines.test.ts",
+  "test/all-in-one-durable.test.ts",
+  "test/baseline-parity.test.ts",
+  "test/demo.test.ts",
+  "test/demo-receiver.test.ts",
+  "test/dlq-all-in-one.test.ts",
+  "test/findings-out.test.ts",
+  "test/gateway-http-shipper.test.ts",
+  "test/ocsf-findings.test.ts",
+  "test/otlp-agent.test.ts",
+  "test/replay-equivalence.test.ts",
+  "test/replay-ocsf.test.ts",
+];
+
+/**
+ * Brokers nothing listens on: a broker-free file that reached for Kafka or NATS after all
+ * fails at once instead of flaking while a drill restarts the real ones.
+ */
+const NO_BROKERS = {
+  KAFKA_BROKERS: "127.0.0.1:1",
+  NATS_URL: "nats://127.0.0.1:1",
+};
+
 const integration = {
   environment: "node",
   testTimeout: 120_000,
@@ -51,8 +78,21 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, ...BROKER_RESTARTS],
+          exclude: [
+            ...configDefaults.exclude,
+            ...BROKER_RESTARTS,
+            ...BROKER_FREE,
+          ],
           ...integration,
+        },
+      },
+      {
+        test: {
+          name: "broker-free",
+          include: BROKER_FREE,
+          ...integration,
+          env: NO_BROKERS,
+          sequence: { groupOrder: 1 },
         },
       },
       {

@@ -160,6 +160,9 @@ describe("ingest faults", () => {
     const service = startService("services/ingest/dist/main.js", {
       WARDEN_NAMESPACE: namespaceOf(names),
       WARDEN_OPS_PORT: String(await freePort()),
+      // A consumer that restarts after the broker came back rejoins as a new member: its old
+      // one, whose leave the restarting broker did not take, holds the partitions until then.
+      KAFKA_SESSION_TIMEOUT: "6s",
     });
     const producer = kafka.producer({
       idempotent: true,
