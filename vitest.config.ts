@@ -14,6 +14,7 @@ const BROKER_FREE = [
   "test/all-in-one-baselines.test.ts",
   "test/all-in-one-durable.test.ts",
   "test/baseline-parity.test.ts",
+  "test/cli-all-in-one.test.ts",
   "test/demo.test.ts",
   "test/demo-receiver.test.ts",
   "test/dlq-all-in-one.test.ts",
