@@ -41,9 +41,10 @@ const integration = {
   hookTimeout: 120_000,
 } as const;
 
-// Three projects: `unit` runs the pure cores beside their code with no network;
+// Four projects: `unit` runs the pure cores beside their code with no network;
 // `integration` runs test/ against the real local stack (deploy/local/stack up);
-// `faults` runs the broker-restarting drills once both are done.
+// `faults` runs the broker-restarting drills once both are done, and `broker-free` the
+// integration files that need no broker, beside them.
 export default defineConfig({
   test: {
     // vitest's default on this 2-core machine is cores - 1: one file at a time. Integration

@@ -242,8 +242,9 @@ describe("baseline sinks over the real broker and embedded ClickHouse", () => {
     const env = {
       BASELINE_SINK_MAX_BATCH_ROWS: "300",
       BASELINE_SINK_FLUSH_DELAY: "20ms",
-      // The survivor waits out the victim's session: the broker's least, not 30 s.
-      KAFKA_SESSION_TIMEOUT: "6s",
+      // The survivor waits out the victim's session: 15 s, not 30 s (a loaded machine's chDB
+      // insert outlasted 6 s and had a baseline dropped from its group).
+      KAFKA_SESSION_TIMEOUT: "15s",
     };
     const victim = start(env);
     await eventually("some batches committed", async () => {

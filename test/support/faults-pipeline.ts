@@ -164,19 +164,25 @@ export async function startPipeline(
   await ensureDecisionsStream(await nats.jetstreamManager(), names);
   const receiver = await startFaultReceiver();
   const revokerPort = await freePort();
-  // A killed consumer's partitions wait out its session before the restarted one gets them:
-  // the broker's least (6 s) instead of the 30 s default, so a kill -9 round is not mostly
-  // waiting. What is checked (nothing lost, nothing twice) does not depend on how long.
-  const common = { WARDEN_NAMESPACE: namespace, KAFKA_SESSION_TIMEOUT: "6s" };
+  const common = { WARDEN_NAMESPACE: namespace };
+  // A killed consumer's partitions wait out its session before the restarted one gets them, so
+  // a kill -9 round with the 30 s default is mostly waiting; what is checked (nothing lost,
+  // nothing twice) does not depend on how long. The broker's least (6 s) for ingest and the
+  // detector, whose batches heartbeat within a second; 15 s for the baseline, whose batch holds
+  // a chDB insert that took over 6 s on a loaded machine and had it dropped from its group.
+  const quickSession = { KAFKA_SESSION_TIMEOUT: "6s" };
+  const chdbSession = { KAFKA_SESSION_TIMEOUT: "15s" };
   const chdbPath = join(dir, "chdb");
   const services = {
-    ingest: manage("ingest", await freePort(), common),
+    ingest: manage("ingest", await freePort(), { ...common, ...quickSession }),
     baseline: manage("baseline", await freePort(), {
       ...common,
+      ...chdbSession,
       CHDB_PATH: chdbPath,
     }),
     detector: manage("detector", await freePort(), {
       ...common,
+      ...quickSession,
       DETECTOR_BURST_MAX_CALLS: String(options.burstMaxCalls),
       DETECTOR_BURST_WINDOW: "10s",
     }),
