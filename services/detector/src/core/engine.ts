@@ -35,6 +35,11 @@ import {
 } from "./detectors/identity.js";
 import { dormantIdentityDetector } from "./detectors/dormancy.js";
 import { denyRuleDetector } from "./detectors/rules.js";
+import {
+  createSpendMemory,
+  llmSpendDetector,
+  type SpendMemory,
+} from "./detectors/spend.js";
 import { transitionNoveltyDetector } from "./detectors/sequence.js";
 import { offHoursDetector, slowDriftDetector } from "./detectors/temporal.js";
 import {
@@ -86,6 +91,7 @@ export const DETECTORS: readonly Detector[] = [
   credentialLifetimeDetector,
   dormantIdentityDetector,
   transitionNoveltyDetector,
+  llmSpendDetector,
 ];
 
 /** Agents sharing one credential that are remembered per credential. */
@@ -261,6 +267,11 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
     maxEntries: maxAgents,
     idleMs: SEEN_MEMORY_MS,
   });
+  // Model spend per agent and per peer group (detectors/spend.ts), remembered like the sightings.
+  const spending = createBoundedStore<SpendMemory>({
+    maxEntries: maxAgents,
+    idleMs: SEEN_MEMORY_MS,
+  });
   let sightingKey = "";
   let peerSightingKey = "";
   let sightingMs = 0;
@@ -283,6 +294,13 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
       scope === "peer"
         ? peerSightings.touch(peerSightingKey, sightingMs, createSeenSets)
         : sightings.touch(sightingKey, sightingMs, createSeenSets),
+    // Peer memories are keyed by the peer baseline's key (never equal to an agent key).
+    spend: (scope) =>
+      spending.touch(
+        scope === "peer" ? peerSightingKey : sightingKey,
+        sightingMs,
+        createSpendMemory,
+      ),
     // Keyed by the peer baseline's key: tenant and kind, already built per agent.
     peerTransitions: () =>
       peerTransitions.touch(

@@ -10,6 +10,7 @@ import type { SeenSets } from "../seen.js";
 import type { TransitionMemory } from "../transitions.js";
 import { noveltyBits, SEEN, type Novelty } from "../evidence.js";
 import type { DenyRule } from "./rules.js";
+import type { SpendMemory } from "./spend.js";
 
 export const DETECTOR_NAMES = [
   "burst",
@@ -32,6 +33,7 @@ export const DETECTOR_NAMES = [
   "credential_lifetime",
   "dormant_identity",
   "transition_novelty",
+  "llm_spend",
 ] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
 
@@ -70,6 +72,7 @@ export const DETECTOR_TRAITS: Readonly<
   off_hours: { family: "temporal", accumulate: "max" },
   dormant_identity: { family: "temporal", accumulate: "max" },
   deny_rule: { family: "rule", accumulate: "max" },
+  llm_spend: { family: "spend", accumulate: "max" },
 };
 
 export const DETECTOR_INDEX: Readonly<Record<DetectorName, number>> =
@@ -125,6 +128,12 @@ export interface DetectorInput {
   readonly seen: (scope?: "agent" | "peer") => SeenSets;
   /** The transitions of the agent's peer group (its tenant and kind), created on first use. */
   readonly peerTransitions: () => TransitionMemory;
+  /**
+   * The agent's spend memory (detectors/spend.ts), kept apart from its state and as long as its
+   * sightings; with "peer", its peer group's. Created on first use, so an agent that never
+   * reports `usage` costs nothing. Absent in hosts that do not judge spend.
+   */
+  readonly spend?: (scope: "agent" | "peer") => SpendMemory;
   /** Event time Warden revoked this event's credential, if it did (engine.ts). */
   readonly revokedAtMs: number | undefined;
 }
