@@ -16,6 +16,25 @@ export class WardenError extends Error {
 }
 
 /** A configuration problem found at start-up; `problems` names every bad variable. */
+// Variables whose values are secrets: a start-up error names them but never repeats the value.
+const SECRET_VARIABLE =
+  /TOKEN|SECRET|PASSWORD|AUTHORIZATION|CREDENTIAL|PRIVATE|CONNECTORS|_KEY$/u;
+// Credentials in a URL's userinfo (scheme://user:password@host) in any echoed value.
+const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"]+@/giu;
+// How validators echo the value they refused: `got "…"`, envalid's `Value "…"`.
+const ECHOED_VALUE = /((?:got|Value) )"(?:[^"\\]|\\.)*"/gu;
+
+/**
+ * What a configuration problem may say out loud (issue 16: no secret in a start-up error or
+ * log): URL userinfo is always masked, and a secret variable's value is never echoed.
+ */
+export function redactProblem(variable: string, expected: string): string {
+  const masked = expected.replace(URL_USERINFO, "$1[redacted]@");
+  return SECRET_VARIABLE.test(variable)
+    ? masked.replace(ECHOED_VALUE, '$1"[redacted]"')
+    : masked;
+}
+
 export class ConfigError extends WardenError {
   readonly problems: readonly {
     readonly variable: string;
@@ -28,10 +47,14 @@ export class ConfigError extends WardenError {
       readonly expected: string;
     }[],
   ) {
+    const redacted = problems.map((problem) => ({
+      variable: problem.variable,
+      expected: redactProblem(problem.variable, problem.expected),
+    }));
     super(
-      `invalid configuration: ${problems.map((p) => `${p.variable} (${p.expected})`).join("; ")}`,
+      `invalid configuration: ${redacted.map((p) => `${p.variable} (${p.expected})`).join("; ")}`,
     );
-    this.problems = problems;
+    this.problems = redacted;
   }
 }
 

@@ -1,4 +1,8 @@
-import type { KillSwitchMessage } from "@warden/shared/kill-switch";
+import {
+  HOLD_CLASSES,
+  type HoldClass,
+  type KillSwitchMessage,
+} from "@warden/shared/kill-switch";
 
 /** Event types (CAEP 1.0, RISC 1.0) that revoke or reinstate an agent at the gateway. */
 const CAEP = "https://schemas.openid.net/secevent/caep/event-type";
@@ -8,7 +12,14 @@ export const SSF_EVENT = {
   credentialChange: `${CAEP}/credential-change`,
   accountDisabled: `${RISC}/account-disabled`,
   accountEnabled: `${RISC}/account-enabled`,
+  assuranceLevelChange: `${CAEP}/assurance-level-change`,
+  tokenClaimsChange: `${CAEP}/token-claims-change`,
+  riskLevelChange: `${CAEP}/risk-level-change`,
 } as const;
+
+/** What the gateway tells a held caller (the revoker's own words for a step-up). */
+export const HOLD_REASON =
+  "Sensitive actions are held until the agent's owner approves them.";
 
 type Claims = Readonly<Record<string, unknown>>;
 
@@ -88,20 +99,52 @@ export function subjectOf(
 
 export type SetOutcome =
   | { readonly kind: "change"; readonly message: KillSwitchMessage }
+  /**
+   * A step-up's hold lifted (risk-level-change LOW, or the step-up claim cleared): applies only
+   * to a hold of the same transaction, which the receiver checks — never to a revoke.
+   */
+  | {
+      readonly kind: "release";
+      readonly tenant: string;
+      readonly agentId: string;
+      readonly decisionId: string;
+      readonly issuedAt: string;
+    }
   | { readonly kind: "ignored"; readonly why: string };
+
+/** hold (a step-up), release (its end), or neither, from one event. */
+function stepUpOf(type: string, event: Claims): "hold" | "release" | undefined {
+  if (type === SSF_EVENT.assuranceLevelChange)
+    return event["change_direction"] === "decrease" ? "hold" : undefined;
+  if (type === SSF_EVENT.tokenClaimsChange && isRecord(event["claims"])) {
+    const required = event["claims"]["warden_step_up_required"];
+    return required === true
+      ? "hold"
+      : required === false
+        ? "release"
+        : undefined;
+  }
+  if (type === SSF_EVENT.riskLevelChange)
+    return event["current_level"] === "LOW" ? "release" : undefined;
+  return undefined;
+}
 
 /**
  * Turns the verified claims of one SET into a kill-switch message. Session revoked and
  * account disabled revoke the agent; a credential change of type `revoke` revokes the agent
  * and that credential, named by its label (`friendly_name`, never the id: the enforcer
  * matches a presented credential by its label too); account enabled
- * reinstates. Every other event (step-up, stream control) is left to other parts of the
+ * reinstates. A step-up (assurance-level-change decrease, or token-claims-change setting
+ * `warden_step_up_required`) holds `holdActions` (issue 16: the push path enforces the hold
+ * as the NATS path does); its release (risk-level-change LOW, or the claim cleared) is a
+ * `release` outcome. Every other event (stream control) is left to other parts of the
  * gateway. Pure: the receiver merges credentials of one transaction (`txn`) itself.
  */
 export function killSwitchFromSet(
   claims: Claims,
   defaultTenant: string,
   tenantOfIssuer?: TenantOfIssuer,
+  holdActions: readonly HoldClass[] = HOLD_CLASSES,
 ): SetOutcome {
   const events = claims["events"];
   if (!isRecord(events)) return { kind: "ignored", why: "no events claim" };
@@ -109,6 +152,7 @@ export function killSwitchFromSet(
   const event = isRecord(payload) ? payload : {};
   const subject = subjectOf(claims["sub_id"], tenantOfIssuer);
   if (type === undefined) return { kind: "ignored", why: "empty events claim" };
+  const stepUp = stepUpOf(type, event);
   const action =
     type === SSF_EVENT.accountEnabled
       ? "reinstate"
@@ -117,10 +161,39 @@ export function killSwitchFromSet(
           (type === SSF_EVENT.credentialChange &&
             event["change_type"] === "revoke")
         ? "revoke"
-        : undefined;
+        : stepUp;
   if (action === undefined)
-    return { kind: "ignored", why: `event ${type} does not revoke` };
+    return { kind: "ignored", why: `event ${type} does not revoke or hold` };
   if (!subject) return { kind: "ignored", why: "sub_id names no agent" };
+  const iat = typeof claims["iat"] === "number" ? claims["iat"] : undefined;
+  const decisionId = text(claims["txn"]) ?? text(claims["jti"]) ?? "unknown";
+  const tenant = subject.tenant ?? defaultTenant;
+  const issuedAt = new Date((iat ?? 0) * 1000).toISOString();
+  if (action === "release")
+    return {
+      kind: "release",
+      tenant,
+      agentId: subject.agentId,
+      decisionId,
+      issuedAt,
+    };
+  if (action === "hold")
+    return {
+      kind: "change",
+      message: {
+        version: 1,
+        action,
+        tenant,
+        agent_id: subject.agentId,
+        credential_ids: [],
+        decision_id: decisionId,
+        reason: HOLD_REASON,
+        issued_at: issuedAt,
+        expires_at: null,
+        // A SET does not carry the owner's deadline: the revoker escalates, the gateway waits.
+        hold: { actions: [...holdActions], answer_by: "" },
+      },
+    };
   const credential =
     type === SSF_EVENT.credentialChange
       ? text(event["friendly_name"])
@@ -128,20 +201,19 @@ export function killSwitchFromSet(
   const reasonAdmin = isRecord(event["reason_admin"])
     ? text(event["reason_admin"]["en"])
     : undefined;
-  const iat = typeof claims["iat"] === "number" ? claims["iat"] : undefined;
   return {
     kind: "change",
     message: {
       version: 1,
       action,
-      tenant: subject.tenant ?? defaultTenant,
+      tenant,
       agent_id: subject.agentId,
       credential_ids: credential === undefined ? [] : [credential],
-      decision_id: text(claims["txn"]) ?? text(claims["jti"]) ?? "unknown",
+      decision_id: decisionId,
       reason:
         reasonAdmin ??
         `${action === "revoke" ? "revoked" : "reinstated"} by ${String(claims["iss"])} (${type.split("/").at(-1) ?? type})`,
-      issued_at: new Date((iat ?? 0) * 1000).toISOString(),
+      issued_at: issuedAt,
       expires_at: null,
     },
   };

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createRemoteJWKSet, errors, jwtVerify } from "jose";
 import { pino, type Logger } from "pino";
-import type { KillSwitchMessage } from "@warden/shared/kill-switch";
+import type { HoldClass, KillSwitchMessage } from "@warden/shared/kill-switch";
 import { describeError } from "@warden/shared/errors";
 import { DEFAULT_TENANT } from "./enforcer.js";
 import {
@@ -13,6 +13,21 @@ import {
 export const SET_CONTENT_TYPE = "application/secevent+jwt";
 /** Remembered per agent to merge one transaction's credential events; oldest forgotten first. */
 const MAX_REMEMBERED_AGENTS = 10_000;
+/** What Warden's revoker signs with (REVOKER_SIGNING_ALG). */
+export const DEFAULT_SET_ALGORITHMS = ["RS256", "ES256"] as const;
+/**
+ * A SET older than this is refused, and each jti is remembered this long: a replayed SET is
+ * never applied twice. It matches the revoker's REVOKER_DEAD_LETTER_AFTER (24 h), after which
+ * the transmitter stops retrying anyway.
+ */
+export const DEFAULT_REPLAY_WINDOW_MS = 24 * 3_600_000;
+/** jtis remembered at most; when all are still inside the window, new SETs get 503 (retried). */
+export const DEFAULT_MAX_REMEMBERED_JTIS = 100_000;
+/** How far a SET's `iat` may run ahead of this clock. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+// Symmetric and unsigned JWS algorithms: a key the receiver can verify with could forge (HS*),
+// or nothing is verified at all (none).
+const FORBIDDEN_ALGORITHM = /^(none|HS\d+)$/i;
 
 export interface SsfPushReceiverOptions {
   /** `iss` the SETs must carry: Warden's revoker (REVOKER_ISSUER). */
@@ -33,6 +48,14 @@ export interface SsfPushReceiverOptions {
   readonly tenantOfIssuer?: TenantOfIssuer;
   /** Where changes go: usually `enforcer.apply`. */
   readonly apply: (message: KillSwitchMessage) => void;
+  /** JWS algorithms accepted (default RS256, ES256); `none` and HS* are refused at creation. */
+  readonly algorithms?: readonly string[];
+  /** How old a SET may be, and how long its jti is remembered (default 24 h). */
+  readonly replayWindowMs?: number;
+  /** jtis remembered at most (default 100,000). */
+  readonly maxRememberedJtis?: number;
+  /** What a step-up holds (default every hold class; the revoker's REVOKER_HOLD_ACTIONS). */
+  readonly holdActions?: readonly HoldClass[];
   readonly logger?: Logger;
 }
 
@@ -98,6 +121,17 @@ function verificationRefusal(error: unknown): SsfPushAnswer {
 export function createSsfPushReceiver(
   options: SsfPushReceiverOptions,
 ): SsfPushReceiver {
+  const algorithms = [...(options.algorithms ?? DEFAULT_SET_ALGORITHMS)];
+  const refused = algorithms.filter((alg) => FORBIDDEN_ALGORITHM.test(alg));
+  if (algorithms.length === 0 || refused.length > 0)
+    throw new Error(
+      `algorithms: asymmetric JWS algorithms only (e.g. RS256, ES256), got ${JSON.stringify(algorithms)}`,
+    );
+  const windowMs = options.replayWindowMs ?? DEFAULT_REPLAY_WINDOW_MS;
+  const replays = createReplayGuard(
+    windowMs,
+    options.maxRememberedJtis ?? DEFAULT_MAX_REMEMBERED_JTIS,
+  );
   const keys = createRemoteJWKSet(new URL(options.jwksUrl));
   const tenant = options.tenant ?? DEFAULT_TENANT;
   const tenantOfIssuer =
@@ -163,6 +197,7 @@ export function createSsfPushReceiver(
           issuer: options.issuer,
           audience: options.audience,
           typ: "secevent+jwt",
+          algorithms,
         }));
       } catch (error) {
         const answer = verificationRefusal(error);
@@ -172,7 +207,69 @@ export function createSsfPushReceiver(
         );
         return answer;
       }
-      const outcome = killSwitchFromSet(claims, tenant, tenantOfIssuer);
+      const nowMs = Date.now();
+      // A SET carries no exp (RFC 8417): its age is judged on iat, here rather than by jose,
+      // whose clock tolerance would stretch the window too.
+      const iat = claims["iat"];
+      if (
+        typeof iat !== "number" ||
+        nowMs - iat * 1000 > windowMs ||
+        iat * 1000 - nowMs > CLOCK_SKEW_MS
+      )
+        return refusal(
+          "invalid_request",
+          "iat is missing, older than the replay window or in the future",
+        );
+      const seen = replays.check(claims["jti"], nowMs);
+      if (seen === "missing")
+        return refusal("invalid_request", "a SET needs a jti (RFC 8417)");
+      if (seen === "full")
+        return refusal(
+          "temporarily_unavailable",
+          "too many SETs inside the replay window; retry later",
+          503,
+        );
+      if (seen === "replayed") {
+        // Taken before: 202 so the transmitter neither retries nor dead-letters it, but
+        // nothing is applied a second time.
+        log.warn({ jti: claims["jti"] }, "replayed SET not applied");
+        return { status: 202 };
+      }
+      const outcome = killSwitchFromSet(
+        claims,
+        tenant,
+        tenantOfIssuer,
+        options.holdActions,
+      );
+      if (outcome.kind === "release") {
+        const key = `${outcome.tenant}\u0000${outcome.agentId}`;
+        const last = lastByAgent.get(key);
+        // Only the hold of this very step-up is lifted: never a revoke, never another hold.
+        if (last?.action !== "hold" || last.decision_id !== outcome.decisionId)
+          return { status: 202 };
+        const { hold: _lifted, ...held } = last;
+        const reinstate: KillSwitchMessage = {
+          ...held,
+          action: "reinstate",
+          issued_at: outcome.issuedAt,
+          reason: "step-up approved",
+        };
+        lastByAgent.set(key, reinstate);
+        options.apply(reinstate);
+        log.info(
+          { jti: claims["jti"], agent_id: outcome.agentId },
+          "SET applied: hold released",
+        );
+        return { status: 202 };
+      }
+      if (outcome.kind === "change" && outcome.message.action === "hold") {
+        const last = lastByAgent.get(
+          `${outcome.message.tenant}\u0000${outcome.message.agent_id}`,
+        );
+        // A step-up after a revoke (the revoker sends its SETs either way) must not let
+        // ordinary calls through again.
+        if (last?.action === "revoke") return { status: 202 };
+      }
       if (outcome.kind === "ignored") {
         log.debug(
           { jti: claims["jti"], why: outcome.why },
@@ -192,6 +289,33 @@ export function createSsfPushReceiver(
         "SET applied",
       );
       return { status: 202 };
+    },
+  };
+}
+
+/**
+ * The jtis taken inside the replay window, oldest first (a Map keeps insertion order, and
+ * arrival order is time order), so expired ones are dropped from the front. Bounded: when
+ * every remembered jti is still inside the window, the answer is "full".
+ */
+function createReplayGuard(windowMs: number, max: number) {
+  const seenAt = new Map<string, number>();
+  return {
+    check(
+      jti: unknown,
+      nowMs: number,
+    ): "new" | "replayed" | "missing" | "full" {
+      for (const [oldest, atMs] of seenAt) {
+        if (nowMs - atMs <= windowMs) break;
+        seenAt.delete(oldest);
+      }
+      // A SET without a jti cannot be told from its replay (RFC 8417 requires one).
+      if (typeof jti !== "string" || jti === "") return "missing";
+      const id = jti;
+      if (seenAt.has(id)) return "replayed";
+      if (seenAt.size >= max) return "full";
+      seenAt.set(id, nowMs);
+      return "new";
     },
   };
 }

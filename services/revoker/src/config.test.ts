@@ -145,6 +145,32 @@ describe("loadRevokerConfig", () => {
       );
   });
 
+  it("never repeats a secret in a start-up error (issue 16)", () => {
+    const message = (env: Record<string, string>): string => {
+      try {
+        loadRevokerConfig(env);
+      } catch (error) {
+        return String((error as Error).message);
+      }
+      throw new Error("expected a configuration error");
+    };
+    const push = message({ REVOKER_PUSH_URL: "https://svc:pw-SECRET-1@h/ x" });
+    expect(push).toMatch(/REVOKER_PUSH_URL/);
+    expect(push).toContain("https://[redacted]@h/");
+    expect(push).not.toContain("SECRET-1");
+    const oauth = message({
+      REVOKER_OAUTH_ISSUER: "https://u:SECRET-2@idp.example/ x",
+    });
+    expect(oauth).toMatch(/REVOKER_OAUTH_ISSUER/);
+    expect(oauth).not.toContain("SECRET-2");
+    const connectors = message({
+      REVOKER_CONNECTORS:
+        '[{"id":"x","type":"webhook","tenant":"acme","url":"https://h/","secret":"SECRET-3"',
+    });
+    expect(connectors).toMatch(/REVOKER_CONNECTORS/);
+    expect(connectors).not.toContain("SECRET-3");
+  });
+
   it("reports every bad variable at once", () => {
     let error: unknown;
     try {

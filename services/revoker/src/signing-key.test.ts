@@ -1,5 +1,8 @@
 import {
+  chmodSync,
+  lstatSync,
   mkdirSync,
+  symlinkSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -161,9 +164,43 @@ describe("openSigningKeys", () => {
     writeFileSync(
       file,
       JSON.stringify(weak.privateKey.export({ format: "jwk" })),
+      { mode: 0o600 },
     );
     await expect(
       openSigningKeys({ file, alg: "RS256", rotationMs: day, overlapMs: day }),
     ).rejects.toThrow(/2048 bits.*REVOKER_SIGNING_KEY_FILE/);
+  });
+
+  it("refuses a key file other users can read, naming the variable and the mode", async () => {
+    const file = keyFile();
+    await openSigningKeys({
+      file,
+      alg: "ES256",
+      rotationMs: day,
+      overlapMs: day,
+    });
+    chmodSync(file, 0o644);
+    await expect(
+      openSigningKeys({ file, alg: "ES256", rotationMs: day, overlapMs: day }),
+    ).rejects.toThrow(
+      /open to other users \(mode 0644\).*REVOKER_SIGNING_KEY_FILE/,
+    );
+  });
+
+  it("never writes keys through a file or symlink planted at its temporary path", async () => {
+    const file = keyFile();
+    mkdirSync(join(file, ".."), { recursive: true });
+    const bait = join(file, "..", "bait.json");
+    writeFileSync(bait, "", { mode: 0o644 });
+    symlinkSync(bait, `${file}.${process.pid}.tmp`);
+    await openSigningKeys({
+      file,
+      alg: "ES256",
+      rotationMs: day,
+      overlapMs: day,
+    });
+    expect(readFileSync(bait, "utf8")).toBe("");
+    expect(lstatSync(file).isSymbolicLink()).toBe(false);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 });

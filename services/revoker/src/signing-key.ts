@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import {
   SignJWT,
@@ -109,8 +109,17 @@ async function loadKey(stored: StoredKey, file: string): Promise<LoadedKey> {
   };
 }
 
+/** Group and other permission bits: a private key file must have none (issue 16). */
+const SHARED_MODE_BITS = 0o077;
+
 async function readStored(file: string): Promise<StoredKey[]> {
   if (!existsSync(file)) return [];
+  const { mode } = await stat(file);
+  if ((mode & SHARED_MODE_BITS) !== 0)
+    throw keyError(
+      file,
+      `is open to other users (mode ${(mode & 0o777).toString(8).padStart(4, "0")}): its private keys may have leaked; rotate them, or chmod 600 it if they did not`,
+    );
   let parsed: unknown;
   try {
     parsed = JSON.parse(await readFile(file, "utf8"));
@@ -132,7 +141,21 @@ async function writeStored(
 ): Promise<void> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify({ keys })}\n`, { mode: 0o600 });
+  // O_EXCL: never write key material through a file or symlink someone else put there; a
+  // stale temporary of an earlier crash is removed once (unlink removes a link, not its target).
+  const handle = await open(temporary, "wx", 0o600).catch(
+    async (error: unknown) => {
+      if ((error as { code?: string }).code !== "EEXIST") throw error;
+      await unlink(temporary);
+      return open(temporary, "wx", 0o600);
+    },
+  );
+  try {
+    await handle.writeFile(`${JSON.stringify({ keys })}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   await rename(temporary, file);
 }
 

@@ -40,6 +40,12 @@ export interface Approvals {
     by: string,
     note?: string,
   ): Promise<boolean>;
+  /**
+   * Settles everything pending for one agent because an admin reinstated it: a step-up's hold
+   * is answered as approved (so its deadline no longer escalates it to revoke), a held revoke
+   * as denied; audited with `by`. Returns how many were settled.
+   */
+  withdraw(tenant: string, agentId: string, by: string): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -110,6 +116,34 @@ export async function startApprovals(options: {
       .inc();
     pendingCount = Math.max(0, pendingCount - 1);
     return true;
+  }
+
+  async function withdraw(
+    tenant: string,
+    agentId: string,
+    by: string,
+  ): Promise<number> {
+    const mine = (await list()).filter(
+      (item) =>
+        item.action.tenant === tenant && item.action.agentId === agentId,
+    );
+    for (const pending of mine) {
+      // The reinstate that follows clears the kill switch itself: no release is sent here.
+      const verdict: Verdict =
+        pending.action.kind === "step_up" ? "approve" : "deny";
+      await audit.write([
+        auditRecord(
+          judgedAction(pending, verdict, by, "reinstated"),
+          verdict === "approve" ? AuditStep.approved : AuditStep.denied,
+          new Date().toISOString(),
+          { receiver: by },
+        ),
+      ]);
+      await kv.delete(kvKeyToken(pending.action.id));
+      metrics.approvals.labels(verdict, "person").inc();
+    }
+    pendingCount = Math.max(0, pendingCount - mine.length);
+    return mine.length;
   }
 
   async function otherHolds(pending: PendingApproval): Promise<number> {
@@ -201,6 +235,7 @@ export async function startApprovals(options: {
     list,
     onTimeout: options.defaultVerdict,
     decide,
+    withdraw,
     stop() {
       clearInterval(timer);
       return Promise.resolve();

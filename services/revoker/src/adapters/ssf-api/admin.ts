@@ -61,6 +61,10 @@ export const adminRoutes: FastifyPluginCallback<SsfApiContext> = (
         reason: `${reason} (by ${request.receiver?.id ?? "?"})`,
         nowSeconds: Date.now() / 1000,
       });
+      // Settled first: a step-up still pending would otherwise escalate the reinstated
+      // agent to revoke at its deadline (issue 16).
+      if (kind === "reinstate")
+        await approvals.withdraw(tenant, agentId, request.receiver?.id ?? "?");
       await transmitter.handleAction(action);
       return reply.code(202).send({ txn: action.id });
     });
