@@ -49,6 +49,13 @@ describe("warden start --demo", () => {
           "m",
         ),
       );
+    // The decision is printed with why: the burst detector's own sentence.
+    expect(output).toMatch(
+      new RegExp(
+        `^decision revoke  ${escaped} \\(tenant \\S+\\)  risk \\d\\.\\d\\d  burst: \\d+ calls in 10 s`,
+        "m",
+      ),
+    );
     expect(output).not.toContain("SET REFUSED");
     expect(output).toMatch(
       new RegExp(`^summary: runaway agent ${escaped} revoked — `, "m"),

@@ -182,6 +182,8 @@ export interface AllInOneOptions {
   readonly tls: ServerTls | undefined;
   readonly logger: Logger;
   readonly onAudit?: (record: AuditRecord) => void;
+  /** Told of every decision once it is recorded (the demo prints why). */
+  readonly onDecision?: (decision: DecisionV1) => void;
 }
 
 /**
@@ -359,6 +361,7 @@ export async function startAllInOne(
       decisions.add(decision);
       await insertDecisions(clickhouse, database, [decision]);
       findings.send(decision);
+      options.onDecision?.(decision);
     },
     act: (decision) => revoker.handle(decision),
     logger: options.logger,

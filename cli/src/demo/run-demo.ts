@@ -5,7 +5,7 @@ import type { TransmitterConfig } from "../all-in-one-config.js";
 import type { RevokerConfig, ServerTls } from "@warden/revoker";
 import { EventType } from "@warden/revoker";
 import { runSimulation } from "@warden/simulator";
-import { formatSetLine } from "../live-view/format.js";
+import { formatDecisionLine, formatSetLine } from "../live-view/format.js";
 import { shortEventName } from "../ssf/event-types.js";
 import { createLiveView } from "../live-view/view.js";
 import { sendContractExamples } from "./examples.js";
@@ -54,8 +54,11 @@ const SETTLE_MS = 3_000;
 
 export async function runDemo(options: DemoOptions): Promise<void> {
   const print = (line: string): void => options.write(`${line}\n`);
+  const output = { log: print };
   const queuedAt = new Map<string, number>();
   const warden = await startAllInOne({
+    // Each decision with the detectors' sentences: why the agent was stopped.
+    onDecision: (decision) => output.log(formatDecisionLine(decision)),
     host: options.host,
     port: options.port,
     clickhouse: options.clickhouse,
@@ -83,7 +86,6 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       runaway: traffic.runaway,
       metricsUrl: `${warden.url}/metrics`,
     });
-    const output = { log: print };
     const receiver = await startDemoReceiver({
       jwksUrl: `${warden.url}/jwks.json`,
       expected: { issuer: warden.issuer, audience: DEMO_RECEIVER_AUDIENCE },

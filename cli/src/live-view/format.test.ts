@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   formatDashboard,
+  formatDecisionLine,
   formatPlainLine,
   formatSetLine,
   summariseLatency,
@@ -106,6 +107,27 @@ describe("the live view's text", () => {
           expect(samples).toContain(summary?.p50Ms);
         },
       ),
+    );
+  });
+
+  it("prints a decision with every detector's sentence, escaping what could drive the terminal", () => {
+    expect(
+      formatDecisionLine({
+        schema: "agent-decision/v1",
+        decision_id: "d-1",
+        tenant: "acme",
+        agent_id: "agent:x\u001b[2J",
+        action: "revoke",
+        risk: 0.971,
+        at: "2026-12-03T15:00:00.000Z",
+        credential_ids: [],
+        reasons: [
+          { detector: "burst", score: 1, summary: "101 calls in 10 s" },
+          { detector: "volume_exfil", score: 0.5, summary: "4 GiB out" },
+        ],
+      } as unknown as Parameters<typeof formatDecisionLine>[0]),
+    ).toBe(
+      "decision revoke  agent:x\\u{1b}[2J (tenant acme)  risk 0.97  burst: 101 calls in 10 s; volume_exfil: 4 GiB out",
     );
   });
 });

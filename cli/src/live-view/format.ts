@@ -1,3 +1,6 @@
+import type { DecisionV1 } from "@warden/shared";
+import { printable } from "../terminal-text.js";
+
 /**
  * What the demo's live view shows, as pure functions of a stats snapshot: the redrawn block
  * for a terminal, one plain line for logs and pipes, and one line per SET the demo receiver got.
@@ -110,4 +113,14 @@ export function formatSetLine(line: SetLine): string {
   return line.verified
     ? `SET verified  ${line.what}  subject ${line.subject}  jti ${line.jti}${ms}`
     : `SET REFUSED   ${line.what}  jti ${line.jti}`;
+}
+
+/** A decision as the demo prints it: what, whom, and the detectors' sentences saying why. */
+export function formatDecisionLine(decision: DecisionV1): string {
+  const why = decision.reasons
+    .map((reason) => `${reason.detector}: ${reason.summary}`)
+    .join("; ");
+  return printable(
+    `decision ${decision.action}  ${decision.agent_id} (tenant ${decision.tenant ?? "default"})  risk ${decision.risk.toFixed(2)}  ${why}`,
+  );
 }
