@@ -12,9 +12,9 @@ import { formatCount, type Detector } from "./types.js";
  */
 
 const HOUR_MS = 3_600_000;
-/** Half-life of the per-call and per-hour estimates (event time). */
-const CALL_HALF_LIFE_MS = 6 * HOUR_MS;
-const HOUR_HALF_LIFE_MS = 24 * HOUR_MS;
+/** Half-life of the per-call (minutes) and per-hour (hours) estimates, in event time. */
+const CALL_HALF_LIFE_MINUTES = 6 * 60;
+const HOUR_HALF_LIFE_HOURS = 24;
 /** No sample weighs more than this in an estimate (a long gap must not erase the history). */
 const MAX_WEIGHT = 0.25;
 /** Calls and active hours before an estimate speaks (its first samples are plain means). */
@@ -38,31 +38,31 @@ const MIN_HOUR_AMOUNT = 2_000;
  */
 export const SPEND_MAX_BITS = 20;
 
-/** Slots of the spend memory (one Float64Array per agent and per peer group). */
+/** Slots of the spend memory (one Float32Array per agent and per peer group). */
 const Slot = {
+  /** The agent's open hour (hours since the epoch); a peer group's last hour learnt. */
   OpenHour: 0,
   HourAmount: 1,
   HourCalls: 2,
   HourExcess: 3,
-  HourCost: 4,
-  Calls: 5,
-  CallMean: 6,
-  CallVar: 7,
-  CallAtMs: 8,
-  Hours: 9,
-  HourMean: 10,
-  HourVar: 11,
-  HourAtMs: 12,
-  HourMax: 13,
+  Calls: 4,
+  CallMean: 5,
+  CallVar: 6,
+  /** Minutes since the epoch of the last call learnt (float32: to within 2 min, enough). */
+  CallAtMin: 7,
+  Hours: 8,
+  HourMean: 9,
+  HourVar: 10,
+  HourMax: 11,
 } as const;
 type Slot = (typeof Slot)[keyof typeof Slot];
-const SLOTS = 14;
+const SLOTS = 12;
 
-/** What the detector remembers of an agent's (or a peer group's) spend: 112 bytes of numbers. */
-export type SpendMemory = Float64Array;
+/** What the detector remembers of an agent's (or a peer group's) spend: 48 bytes of numbers. */
+export type SpendMemory = Float32Array;
 
 export function createSpendMemory(): SpendMemory {
-  const memory = new Float64Array(SLOTS);
+  const memory = new Float32Array(SLOTS);
   memory[Slot.OpenHour] = -1;
   return memory;
 }
@@ -75,24 +75,26 @@ export function spentBy(usage: CanonicalEvent["usage"]): number {
   return Math.round((usage.cost_usd ?? 0) * 1e6);
 }
 
-/** Folds log-amount `x` into the estimate at slots (mean, var, at), count at `countSlot`. */
+/**
+ * Folds log-amount `x` into the estimate at slots (count, mean, var), `elapsed` after its
+ * previous sample (in the unit of `halfLife`).
+ */
 function learn(
   memory: SpendMemory,
   x: number,
-  timeMs: number,
-  slots: readonly [Slot, Slot, Slot, Slot],
-  halfLifeMs: number,
+  elapsed: number,
+  slots: readonly [Slot, Slot, Slot],
+  halfLife: number,
   warmUp: number,
 ): void {
-  const [countSlot, meanSlot, varSlot, atSlot] = slots;
+  const [countSlot, meanSlot, varSlot] = slots;
   const n = memory[countSlot] ?? 0;
   const mean = memory[meanSlot] ?? 0;
   const variance = memory[varSlot] ?? 0;
-  const elapsed = Math.max(0, timeMs - (memory[atSlot] ?? timeMs));
   const weight =
     n < warmUp
       ? 1 / (n + 1)
-      : Math.min(MAX_WEIGHT, 1 - Math.pow(2, -elapsed / halfLifeMs));
+      : Math.min(MAX_WEIGHT, 1 - Math.pow(2, -Math.max(0, elapsed) / halfLife));
   const sd = Math.max(MIN_LOG_SD, Math.sqrt(variance));
   // Past warm-up an outlier moves the estimate only as far as a sample CLAMP_SD spreads out.
   const d =
@@ -102,21 +104,10 @@ function learn(
   memory[meanSlot] = mean + weight * d;
   memory[varSlot] = n === 0 ? 0 : (1 - weight) * (variance + weight * d * d);
   memory[countSlot] = n + 1;
-  memory[atSlot] = timeMs;
 }
 
-const CALL_SLOTS = [
-  Slot.Calls,
-  Slot.CallMean,
-  Slot.CallVar,
-  Slot.CallAtMs,
-] as const;
-const HOUR_SLOTS = [
-  Slot.Hours,
-  Slot.HourMean,
-  Slot.HourVar,
-  Slot.HourAtMs,
-] as const;
+const CALL_SLOTS = [Slot.Calls, Slot.CallMean, Slot.CallVar] as const;
+const HOUR_SLOTS = [Slot.Hours, Slot.HourMean, Slot.HourVar] as const;
 
 /** The log-normal estimate at (mean, var) as robust statistics, with the observed maximum. */
 function statsOf(mean: number, variance: number, max: number): RobustStats {
@@ -135,29 +126,44 @@ function statsOf(mean: number, variance: number, max: number): RobustStats {
  * Folds the open hour into the hourly estimate when `hour` is a later one; returns the amount
  * of the hour it closed (0 when none).
  */
-function closeHour(memory: SpendMemory, hour: number, timeMs: number): number {
+function closeHour(memory: SpendMemory, hour: number): number {
   const open = memory[Slot.OpenHour] ?? -1;
   if (hour <= open) return 0;
   const amount = open >= 0 ? (memory[Slot.HourAmount] ?? 0) : 0;
-  if (amount > 0) learnHour(memory, amount, timeMs);
+  if (amount > 0) learnHour(memory, amount, hour);
   memory[Slot.OpenHour] = hour;
   memory[Slot.HourAmount] = 0;
   memory[Slot.HourCalls] = 0;
   memory[Slot.HourExcess] = 0;
-  memory[Slot.HourCost] = 0;
   return amount;
 }
 
-function learnHour(memory: SpendMemory, amount: number, timeMs: number): void {
+/** Learns an hour's `amount`, closed at `hour`, and records the hour (a peer group's last). */
+function learnHour(memory: SpendMemory, amount: number, hour: number): void {
+  const last = memory[Slot.OpenHour] ?? -1;
   learn(
     memory,
     Math.log(amount),
-    timeMs,
+    last >= 0 ? hour - last : 0,
     HOUR_SLOTS,
-    HOUR_HALF_LIFE_MS,
+    HOUR_HALF_LIFE_HOURS,
     MIN_HOURS,
   );
   memory[Slot.HourMax] = Math.max(memory[Slot.HourMax] ?? 0, amount);
+  memory[Slot.OpenHour] = Math.max(last, hour);
+}
+
+/** Learns one call's log-amount at `minute`. */
+function learnCall(memory: SpendMemory, x: number, minute: number): void {
+  learn(
+    memory,
+    x,
+    minute - (memory[Slot.CallAtMin] ?? minute),
+    CALL_SLOTS,
+    CALL_HALF_LIFE_MINUTES,
+    MIN_CALLS,
+  );
+  memory[Slot.CallAtMin] = minute;
 }
 
 /** The history a call is judged against: the agent's own once it is long enough, else its peers'. */
@@ -187,14 +193,14 @@ export function observeSpend(
   own: SpendMemory,
   peer: SpendMemory | undefined,
   amount: number,
-  costUsd: number,
   timeMs: number,
 ): SpendVerdict | undefined {
   const hour = Math.floor(timeMs / HOUR_MS);
+  const minute = Math.floor(timeMs / 60_000);
   // A late call of an hour already folded counts in the open one: estimates only move forward.
-  const closed = closeHour(own, hour, timeMs);
+  const closed = closeHour(own, hour);
   // The peer group learns its agents' calls as they come and their hours as each closes one.
-  if (peer && closed > 0) learnHour(peer, closed, timeMs);
+  if (peer && closed > 0) learnHour(peer, closed, hour);
   const judge = judgeWith(own, peer);
   const x = Math.log(Math.max(1, amount));
   let excessBit = 0;
@@ -206,9 +212,8 @@ export function observeSpend(
   own[Slot.HourAmount] = (own[Slot.HourAmount] ?? 0) + amount;
   own[Slot.HourCalls] = (own[Slot.HourCalls] ?? 0) + 1;
   own[Slot.HourExcess] = (own[Slot.HourExcess] ?? 0) + excessBit;
-  own[Slot.HourCost] = (own[Slot.HourCost] ?? 0) + costUsd;
-  learn(own, x, timeMs, CALL_SLOTS, CALL_HALF_LIFE_MS, MIN_CALLS);
-  if (peer) learn(peer, x, timeMs, CALL_SLOTS, CALL_HALF_LIFE_MS, MIN_CALLS);
+  learnCall(own, x, minute);
+  if (peer) learnCall(peer, x, minute);
   if (!judge) return undefined;
   return verdict(own, judge.memory, judge.whose);
 }
@@ -241,18 +246,16 @@ function verdict(
   );
   const bits = Math.min(SPEND_MAX_BITS, Math.max(excessBits, hourBits));
   if (!(bits >= 1)) return undefined;
-  const cost = own[Slot.HourCost] ?? 0;
-  const costText = cost > 0 ? ` ($${cost.toFixed(2)})` : "";
   if (excessBits >= hourBits)
     return {
       bits,
-      summary: `${formatCount(excess)} of ${formatCount(calls)} model calls this hour spent over ${formatCount(Math.round(perCall.p99))} tokens each, the ${whose} p99 per call (median ${formatCount(Math.round(perCall.median))}); ${formatCount(expected)} expected; ${formatCount(Math.round(amount))} tokens${costText} this hour`,
+      summary: `${formatCount(excess)} of ${formatCount(calls)} model calls this hour spent over ${formatCount(Math.round(perCall.p99))} tokens each, the ${whose} p99 per call (median ${formatCount(Math.round(perCall.median))}); ${formatCount(expected)} expected; ${formatCount(Math.round(amount))} tokens this hour`,
       observed: excess,
       expected: Math.round(expected * 10) / 10,
     };
   return {
     bits,
-    summary: `${formatCount(Math.round(amount))} tokens${costText} in ${formatCount(calls)} model calls this hour; the ${whose} usual hour is ${formatCount(Math.round(hourly.median))} (p99 ${formatCount(Math.round(hourly.p99))})`,
+    summary: `${formatCount(Math.round(amount))} tokens in ${formatCount(calls)} model calls this hour; the ${whose} usual hour is ${formatCount(Math.round(hourly.median))} (p99 ${formatCount(Math.round(hourly.p99))})`,
     observed: Math.round(amount),
     expected: Math.round(hourly.p99),
   };
@@ -268,7 +271,6 @@ export const llmSpendDetector: Detector = (input) => {
     input.spend("agent"),
     input.spend("peer"),
     amount,
-    usage.cost_usd ?? 0,
     input.event.time_ms,
   );
   return result ? { detector: "llm_spend", ...result } : undefined;
