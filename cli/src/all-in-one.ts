@@ -55,6 +55,7 @@ import {
   type RevokerConfig,
   type ServerTls,
 } from "@warden/revoker";
+import type { ClickHouseClient } from "@clickhouse/client";
 import { fastify, type FastifyInstance } from "fastify";
 import { createAllInOnePipeline } from "./all-in-one-pipeline.js";
 import {
@@ -245,10 +246,20 @@ async function startHostedRevoker(
     readonly app: FastifyInstance;
     readonly registry: Registry;
     readonly issuer: string;
-    readonly audits: AuditCopy<AuditRecord>;
+    readonly clickhouse: ClickHouseClient;
   },
-): Promise<LocalRevoker> {
+): Promise<{ revoker: LocalRevoker; audits: AuditCopy<AuditRecord> }> {
   const { transmitter } = options;
+  const { database } = options.clickhouse;
+  const audits = createAuditCopy<AuditRecord>({
+    write: (records) => insertRevocations(host.clickhouse, database, records),
+    maxBacklog: transmitter.auditBacklog,
+    onError: (error, records) =>
+      options.logger.error(
+        { error: String(error), records },
+        "audit records not copied to the revocations table (the data directory's audit trail has them)",
+      ),
+  });
   const revoker = await startLocalRevoker({
     dataDir: options.dataDir,
     config: {
@@ -266,12 +277,34 @@ async function startHostedRevoker(
     logger: options.logger,
     onAudit: (record) => {
       options.onAudit?.(record);
-      host.audits.add(record);
+      audits.add(record);
     },
   });
   if (transmitter.push)
     await revoker.addOperatorStream(CONFIGURED_PUSH_STREAM, transmitter.push);
-  return revoker;
+  return { revoker, audits };
+}
+
+/**
+ * The detector's scoring engine and metrics; as in the detector service, a valid edit of the
+ * policy file applies to the next event and an invalid one is refused.
+ */
+function startDetector(
+  detector: WhatIfDetector,
+  registry: Registry,
+  logger: Logger,
+) {
+  const detectorMetrics = createDetectorMetrics(registry);
+  const engine = createScoringEngine(detector);
+  const policyWatcher = detector.policyFile
+    ? watchPolicyFile({
+        path: detector.policyFile,
+        apply: (policy) => engine.setPolicy(policy),
+        logger,
+        metrics: detectorMetrics,
+      })
+    : undefined;
+  return { engine, detectorMetrics, policyWatcher };
 }
 
 export async function startAllInOne(
@@ -306,17 +339,11 @@ export async function startAllInOne(
   });
   const defaults = loadBaselineConfig(ALL_IN_ONE_DETECTOR_DEFAULTS);
   const detector = options.detector ?? defaults.detector;
-  const detectorMetrics = createDetectorMetrics(registry);
-  const engine = createScoringEngine(detector);
-  // As in the detector service: a valid edit applies to the next event, an invalid one is refused.
-  const policyWatcher = detector.policyFile
-    ? watchPolicyFile({
-        path: detector.policyFile,
-        apply: (policy) => engine.setPolicy(policy),
-        logger: options.logger,
-        metrics: detectorMetrics,
-      })
-    : undefined;
+  const { engine, detectorMetrics, policyWatcher } = startDetector(
+    detector,
+    registry,
+    options.logger,
+  );
   // The baseline service's models over the embedded store, on the event-time watermark.
   const baselines = await startLocalBaselines({
     clickhouse,
@@ -327,20 +354,11 @@ export async function startAllInOne(
     logger: options.logger,
   });
   const decisions = createDecisionLog();
-  const audits = createAuditCopy<AuditRecord>({
-    write: (records) => insertRevocations(clickhouse, database, records),
-    maxBacklog: options.transmitter.auditBacklog,
-    onError: (error, records) =>
-      log.error(
-        { error: String(error), records },
-        "audit records not copied to the revocations table (the data directory's audit trail has them)",
-      ),
-  });
-  const revoker = await startHostedRevoker(options, {
+  const { revoker, audits } = await startHostedRevoker(options, {
     app,
     registry,
     issuer,
-    audits,
+    clickhouse,
   });
   const findings = startFindingForwarder(
     options.transmitter.findingSinks,
