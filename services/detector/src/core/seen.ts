@@ -1,6 +1,8 @@
 /**
  * What an agent (or its peer group) has been seen to use that the baseline does not list
- * (counterparties per tool, user agents): a few 32-bit hashes per set in one small array, each
+ * (counterparties per tool, user agents, catalogued control-plane actions: the baseline's top-K
+ * vocabulary drops an infrastructure role's rare-but-regular changes, and evictable agent state
+ * would forget them after two idle hours): a few 32-bit hashes per set in one small array, each
  * with a saturating count, plus how often the set was consulted and how many distinct values it
  * met, so novelty is estimated from that history (Good–Turing: P(new) ≈ (n₁ + 1) / (uses + 2),
  * n₁ the values met exactly once). Bounded: the oldest hash is overwritten when a set is full, so
@@ -9,9 +11,23 @@
 
 import type { TransitionMemory } from "./transitions.js";
 
-export const SEEN_SETS = ["counterparty", "client"] as const;
+export const SEEN_SETS = ["counterparty", "client", "control"] as const;
 export type SeenSet = (typeof SEEN_SETS)[number];
-const SLOTS_PER_SET = 32;
+/**
+ * Slots of each set: an agent's catalogued control-plane actions are a handful (the catalogue
+ * has ~20 entries), so 16 keep them all within the 2 KiB per idle agent.
+ */
+const SLOTS: Readonly<Record<SeenSet, number>> = {
+  counterparty: 32,
+  client: 32,
+  control: 16,
+};
+const START: Readonly<Record<SeenSet, number>> = {
+  counterparty: 0,
+  client: SLOTS.counterparty,
+  control: SLOTS.counterparty + SLOTS.client,
+};
+const TOTAL_SLOTS = SLOTS.counterparty + SLOTS.client + SLOTS.control;
 
 export interface SeenSets {
   readonly hashes: Uint32Array;
@@ -28,8 +44,8 @@ export interface SeenSets {
 export function createSeenSets(): SeenSets {
   return {
     transitions: undefined,
-    hashes: new Uint32Array(SEEN_SETS.length * SLOTS_PER_SET),
-    counts: new Uint8Array(SEEN_SETS.length * SLOTS_PER_SET),
+    hashes: new Uint32Array(TOTAL_SLOTS),
+    counts: new Uint8Array(TOTAL_SLOTS),
     next: new Uint16Array(SEEN_SETS.length),
     uses: new Uint32Array(SEEN_SETS.length),
     distinct: new Uint32Array(SEEN_SETS.length),
@@ -68,12 +84,13 @@ export function newValueBits(sighting: Sighting): number {
 export function sight(sets: SeenSets, set: SeenSet, value: string): Sighting {
   const index = SEEN_SETS.indexOf(set);
   const h = hash32(value);
-  const start = index * SLOTS_PER_SET;
+  const start = START[set];
+  const slots = SLOTS[set];
   const uses = sets.uses[index] ?? 0;
   const distinct = sets.distinct[index] ?? 0;
   sets.uses[index] = uses + 1;
   let singletons = 0;
-  for (let i = start; i < start + SLOTS_PER_SET; i++) {
+  for (let i = start; i < start + slots; i++) {
     const count = sets.counts[i] ?? 0;
     if (sets.hashes[i] === h) {
       if (count < 255) sets.counts[i] = count + 1;
@@ -84,12 +101,12 @@ export function sight(sets: SeenSets, set: SeenSet, value: string): Sighting {
   const slot = sets.next[index] ?? 0;
   sets.hashes[start + slot] = h;
   sets.counts[start + slot] = 1;
-  sets.next[index] = (slot + 1) % SLOTS_PER_SET;
+  sets.next[index] = (slot + 1) % slots;
   sets.distinct[index] = distinct + 1;
   return {
     known: false,
     uses,
     distinct,
-    singletons: distinct > SLOTS_PER_SET ? distinct : singletons,
+    singletons: distinct > slots ? distinct : singletons,
   };
 }
