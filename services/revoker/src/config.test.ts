@@ -123,6 +123,8 @@ describe("loadRevokerConfig", () => {
       queueMaxBytes: 2 * 1024 * 1024 * 1024,
       queueMaxPerStream: 100_000,
       decisionMaxDeliveries: 10,
+      maxStreamsPerReceiver: 10,
+      maxSubjectsPerStream: 10_000,
     });
     expect(
       loadRevokerConfig({
@@ -139,6 +141,8 @@ describe("loadRevokerConfig", () => {
       ["REVOKER_QUEUE_MAX_BYTES", "lots"],
       ["REVOKER_QUEUE_MAX_PER_STREAM", "0"],
       ["REVOKER_DECISION_MAX_DELIVERIES", "0"],
+      ["REVOKER_MAX_STREAMS_PER_RECEIVER", "0"],
+      ["REVOKER_MAX_SUBJECTS_PER_STREAM", "many"],
     ] as const)
       expect(() => loadRevokerConfig({ [variable]: value })).toThrow(
         new RegExp(variable),

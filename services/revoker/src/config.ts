@@ -49,6 +49,10 @@ export const DEFAULT_QUEUE_MAX_AGE_MS = 7 * 86_400_000;
 export const DEFAULT_QUEUE_MAX_BYTES = 2 * 1024 * 1024 * 1024;
 /** SETs one SSF stream may have queued per kind (max_msgs_per_subject): one receiver cannot fill the queue for all. */
 export const DEFAULT_QUEUE_MAX_PER_STREAM = 100_000;
+/** SSF streams one receiver may have (issue 16: one receiver cannot exhaust the revoker). */
+export const DEFAULT_MAX_STREAMS_PER_RECEIVER = 10;
+/** Subjects one stream may list (added plus removed). */
+export const DEFAULT_MAX_SUBJECTS_PER_STREAM = 10_000;
 /** Failed deliveries of one decision before it goes to the dead-letter stream. */
 export const DEFAULT_DECISION_MAX_DELIVERIES = 10;
 export const DEFAULT_BREAKER_FAILURES = 5;
@@ -142,6 +146,8 @@ export interface RevokerConfig {
     readonly queueMaxBytes: number;
     readonly queueMaxPerStream: number;
     readonly decisionMaxDeliveries: number;
+    readonly maxStreamsPerReceiver: number;
+    readonly maxSubjectsPerStream: number;
     readonly breakerFailures: number;
     readonly breakerOpenMs: number;
     readonly pollAckWaitMs: number;
@@ -432,6 +438,14 @@ export function loadRevokerConfig(
           default: DEFAULT_QUEUE_MAX_PER_STREAM,
           desc: "SETs one SSF stream may have queued (per kind: events, control)",
         }),
+        REVOKER_MAX_STREAMS_PER_RECEIVER: integer(1)({
+          default: DEFAULT_MAX_STREAMS_PER_RECEIVER,
+          desc: "SSF streams one receiver may create",
+        }),
+        REVOKER_MAX_SUBJECTS_PER_STREAM: integer(1)({
+          default: DEFAULT_MAX_SUBJECTS_PER_STREAM,
+          desc: "subjects one stream may list (added plus removed)",
+        }),
         REVOKER_DECISION_MAX_DELIVERIES: integer(1)({
           default: DEFAULT_DECISION_MAX_DELIVERIES,
           desc: "failed deliveries of one decision before it goes to the dead-letter stream",
@@ -585,6 +599,8 @@ export function loadRevokerConfig(
       queueMaxBytes: raw.REVOKER_QUEUE_MAX_BYTES,
       queueMaxPerStream: raw.REVOKER_QUEUE_MAX_PER_STREAM,
       decisionMaxDeliveries: raw.REVOKER_DECISION_MAX_DELIVERIES,
+      maxStreamsPerReceiver: raw.REVOKER_MAX_STREAMS_PER_RECEIVER,
+      maxSubjectsPerStream: raw.REVOKER_MAX_SUBJECTS_PER_STREAM,
       breakerFailures: raw.REVOKER_BREAKER_FAILURES,
       breakerOpenMs: raw.REVOKER_BREAKER_OPEN,
       pollAckWaitMs: raw.REVOKER_POLL_ACK_WAIT,

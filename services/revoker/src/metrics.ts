@@ -107,6 +107,14 @@ export function createRevokerMetrics(
       if (deadCount) this.set(await deadCount().catch(() => -1));
     },
   });
+  const quotaRefusals = new Counter({
+    name: "warden_revoker_quota_refusals_total",
+    help: "SSF management requests refused by a per-receiver quota: streams (REVOKER_MAX_STREAMS_PER_RECEIVER), subjects (REVOKER_MAX_SUBJECTS_PER_STREAM)",
+    labelNames: ["quota"] as const,
+    registers: [registry],
+  });
+  for (const quota of ["streams", "subjects"])
+    quotaRefusals.labels(quota).inc(0);
   const killSwitch = new Counter({
     name: "warden_revoker_kill_switch_total",
     help: "Kill-switch changes written (KV) and published, by action",
@@ -203,6 +211,7 @@ export function createRevokerMetrics(
       depths = source;
     },
     decisions,
+    quotaRefusals,
     killSwitch,
     cascaded,
     cascadeCapped,

@@ -60,6 +60,11 @@ export function ssfApiSettings(
     minVerificationIntervalMs: config.delivery.minVerificationIntervalMs,
     pollWaitMs: config.delivery.pollWaitMs,
     inactivityTimeoutMs: config.delivery.inactivityTimeoutMs,
+    quotas: {
+      maxStreamsPerReceiver: config.delivery.maxStreamsPerReceiver,
+      maxSubjectsPerStream: config.delivery.maxSubjectsPerStream,
+    },
+    onQuota: (quota) => metrics.quotaRefusals.labels(quota).inc(),
     keyRing: {
       describe: () => keys.describe(),
       rotateNow: async () => {

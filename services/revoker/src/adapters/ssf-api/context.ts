@@ -50,6 +50,13 @@ export interface SsfApiOptions {
     streamId: string,
     kind: "events" | "control",
   ) => Promise<number>;
+  /** Per-receiver bounds (REVOKER_MAX_STREAMS_PER_RECEIVER, REVOKER_MAX_SUBJECTS_PER_STREAM); none when absent. */
+  readonly quotas?: {
+    readonly maxStreamsPerReceiver: number;
+    readonly maxSubjectsPerStream: number;
+  };
+  /** Told of every request a quota refused. */
+  readonly onQuota?: (quota: "streams" | "subjects") => void;
   /** Enables `GET /admin/dead-decisions` and its re-drive (hosts with a decisions stream). */
   readonly deadDecisions?: DeadDecisions;
   /** Told how many dead decisions an operator re-drove. */

@@ -85,7 +85,22 @@ export const streamControlRoutes: FastifyPluginCallback<SsfApiContext> = (
         const subject = readSubjectRequest(request.body);
         if (!subject.ok)
           return sendError(reply, 400, subject.err, subject.description);
-        await store.put(apply(record, subject.value, new Date().toISOString()));
+        const updated = apply(record, subject.value, new Date().toISOString());
+        const quota = api.options.quotas?.maxSubjectsPerStream;
+        if (
+          quota !== undefined &&
+          updated.subjects_added.length + updated.subjects_removed.length >
+            quota
+        ) {
+          api.options.onQuota?.("subjects");
+          return sendError(
+            reply,
+            409,
+            "invalid_request",
+            `the stream already lists ${quota} subjects, the most it may (REVOKER_MAX_SUBJECTS_PER_STREAM)`,
+          );
+        }
+        await store.put(updated);
         return reply.code(status).send();
       },
     );

@@ -35,6 +35,20 @@ export const streamRoutes: FastifyPluginCallback<SsfApiContext> = (
     { preHandler: api.guard(Scope.manage) },
     async (request, reply) => {
       const receiver = request.receiver as Receiver;
+      const quota = api.options.quotas?.maxStreamsPerReceiver;
+      if (
+        quota !== undefined &&
+        store.cached().filter((record) => record.owner === receiver.id)
+          .length >= quota
+      ) {
+        api.options.onQuota?.("streams");
+        return sendError(
+          reply,
+          409,
+          "invalid_request",
+          `this receiver already has ${quota} streams, the most it may have (REVOKER_MAX_STREAMS_PER_RECEIVER); delete one first`,
+        );
+      }
       const created = createStream(
         request.body,
         randomBytes(16).toString("hex"),
