@@ -87,6 +87,7 @@ export {
 export {
   connectAdmin,
   consumerReadiness,
+  stopOnFatalCrash,
   createKafka,
   ensureTopics,
   kafkaUnreachable,

@@ -8,10 +8,10 @@ import {
   createLogger,
   createNames,
   createShutdown,
-  describeError,
   openBaselinesBucket,
   runService,
   startOpsServer,
+  stopOnFatalCrash,
 } from "@warden/shared";
 import { startRefresher } from "./adapters/refresher.js";
 import { startQueryApi } from "./api/query-api.js";
@@ -52,17 +52,9 @@ async function main(): Promise<void> {
     logger,
     metrics,
   });
-  // kafkajs restarts its consumer after a retriable crash and leaves it stopped after any
-  // other; a sink that no longer consumes must not linger as a live process, so the service
-  // stops with an error and its supervisor starts it again (offsets resume where committed).
-  sinks.consumer.on(sinks.consumer.events.CRASH, (event) => {
-    if (event.payload.restart) return;
-    logger.error(
-      { err: describeError(event.payload.error) },
-      "Kafka consumer stopped after a crash it does not recover from",
-    );
-    process.exitCode = 1;
-    void shutdown.stop("Kafka consumer crashed");
+  stopOnFatalCrash(sinks.consumer, {
+    logger,
+    stop: (reason) => shutdown.stop(reason),
   });
   const nats = await connectNats({
     config: config.nats,

@@ -11,6 +11,7 @@ import {
   openBaselinesBucket,
   startOpsServer,
   consumerReadiness,
+  stopOnFatalCrash,
 } from "@warden/shared";
 import { watchBaselines } from "./adapters/baseline-watcher.js";
 import { startDecisionPipeline } from "./adapters/decision-pipeline.js";
@@ -74,6 +75,10 @@ async function main(): Promise<void> {
     engine,
   });
   const kafkaReady = consumerReadiness(pipeline.consumer);
+  stopOnFatalCrash(pipeline.consumer, {
+    logger,
+    stop: (reason) => shutdown.stop(reason),
+  });
   const ops = await startOpsServer({
     host: config.common.opsHost,
     port: config.common.opsPort,

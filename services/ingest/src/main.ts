@@ -8,6 +8,7 @@ import {
   runService,
   startOpsServer,
   consumerReadiness,
+  stopOnFatalCrash,
   listenOn,
   kafkaUnreachable,
 } from "@warden/shared";
@@ -86,6 +87,10 @@ async function main(): Promise<void> {
     );
   }
   shutdown.add("kafka pipeline", () => pipeline.stop());
+  stopOnFatalCrash(pipeline.consumer, {
+    logger,
+    stop: (reason) => shutdown.stop(reason),
+  });
   const ops = await startOpsServer({
     host: config.common.opsHost,
     port: config.common.opsPort,

@@ -13,7 +13,7 @@ import {
   type SASLOptions,
 } from "kafkajs";
 import type { KafkaConfig } from "../config.js";
-import { DependencyError } from "../errors.js";
+import { DependencyError, describeError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { ReadinessCheck } from "../ops-server.js";
 import { TOPIC_PARTITIONS, type WardenNames } from "../names.js";
@@ -164,4 +164,28 @@ export function consumerReadiness(consumer: Consumer): ReadinessCheck {
     running = true;
   });
   return { name: "kafka", check: () => running };
+}
+
+/**
+ * kafkajs restarts its consumer after a retriable crash and leaves it stopped after any other
+ * (an idempotent producer's out-of-order sequence after a broker restart, for one). A service
+ * that no longer consumes must not linger as a live but idle process: it stops with exit code 1
+ * and its supervisor starts it again, resuming at the committed offsets.
+ */
+export function stopOnFatalCrash(
+  consumer: Consumer,
+  options: {
+    readonly logger: Logger;
+    readonly stop: (reason: string) => Promise<void>;
+  },
+): void {
+  consumer.on(consumer.events.CRASH, (event) => {
+    if (event.payload.restart) return;
+    options.logger.error(
+      { err: describeError(event.payload.error) },
+      "Kafka consumer stopped after a crash it does not recover from",
+    );
+    process.exitCode = 1;
+    void options.stop("Kafka consumer crashed");
+  });
 }
