@@ -48,8 +48,9 @@ describe("stopOnFatalCrash", () => {
     const stops: string[] = [];
     stopOnFatalCrash(consumer, {
       logger: quietLogger,
-      stop: async (reason) => {
+      stop: (reason) => {
         stops.push(reason);
+        return Promise.resolve();
       },
     });
     const crashed = new Promise<void>((resolve) =>
@@ -61,9 +62,7 @@ describe("stopOnFatalCrash", () => {
       fromBeginning: true,
     });
     await consumer.run({
-      eachBatch: async () => {
-        throw error;
-      },
+      eachBatch: () => Promise.reject(error),
     });
     await crashed;
     await consumer.disconnect();
