@@ -58,6 +58,9 @@ export const counterpartyNoveltyDetector: Detector = (input) => {
   const group = sight(input.seen("peer"), "counterparty", value);
   // A party the agent's peers deal with is no news (as for tempered novelty, types.ts).
   if (own.known || own.uses === 0 || group.known) return undefined;
+  // A tool's first call is novel_action's fact: its new party here would count it twice.
+  if (temperedNovelty(input, "actions", event.action.name).status === "new")
+    return undefined;
   const ownBits = newValueBits(own);
   const groupBits = group.uses > own.uses ? newValueBits(group) : 0;
   const bits = Math.max(ownBits, groupBits);

@@ -130,6 +130,17 @@ describe("dormant_identity", () => {
     expect(run([read(T0)], nightly(24 * 20))[0]).toBeUndefined();
   });
 
+  it("takes no weekend for dormancy in less than a week of history", () => {
+    // Six days of nights, then 60 h of silence: two weekend days this history never held.
+    const young = nightly(60);
+    const short = {
+      ...young,
+      history: { ...young.history, firstSeenMs: T0 - 6 * 24 * HOUR },
+    };
+    expect(run([read(T0)], short)[0]).toBeUndefined();
+    expect(run([read(T0)], nightly(60))[0]?.bits).toBeGreaterThan(1);
+  });
+
   it("measures the silence from the detector's own memory when the baseline is older", () => {
     // The baseline last saw the agent 10 days ago, but it called 2 h ago: no silence.
     const results = run([read(T0 - 2 * HOUR), read(T0)], nightly(240));
@@ -140,6 +151,7 @@ describe("dormant_identity", () => {
     const own = run([read(T0)], nightly(72))[0]?.bits ?? 0;
     const pausing = baseline({
       scope: { level: "peer", tenant: "acme", agentKind: "support" },
+      history: { ...nightly(1).history, agents: 20 },
       idleGaps: { stats: { ...stats(30, 10, 90), max: 120 }, count: 400 },
     });
     const tempered = run([read(T0)], nightly(72), pausing)[0]?.bits ?? 0;

@@ -5,6 +5,8 @@ import { formatCount, type Detector, type DetectorInput } from "./types.js";
 const HOUR_MS = 3_600_000;
 /** A silence shorter than a day is a night or a quiet shift, never dormancy. */
 const MIN_SILENCE_HOURS = 24;
+/** Idle stretches measured over less than a week have never held a weekend. */
+const MIN_HISTORY_MS = 7 * 24 * HOUR_MS;
 /** After waking, the agent's sensitive calls this long carry the silence's evidence. */
 const WAKE_WINDOW_MS = HOUR_MS;
 /** Stakes of a long-silent identity reaching sensitive data or control (risk.ts). */
@@ -55,12 +57,14 @@ function silenceEnded(input: DetectorInput): Silence | undefined {
   if (hours < MIN_SILENCE_HOURS) return undefined;
   const peerModel = baselines.get(state.baselineKeys.peer);
   // A history says how rare a silence is only when trusted and long enough to have held it:
-  // the agent's own twice over, its peers' (many agents pooled) once; else it says nothing,
-  // and a history too short for its own judgement leaves it to the peers'.
+  // the agent's own twice over, its peers' (many agents pooled) once, and either at least a
+  // week (a shorter one has never held a weekend); else it says nothing, and a history too
+  // short for its own judgement leaves it to the peers'.
   const silenceMs = t - sinceMs;
   const spans = (model: BaselineModel | undefined, times: number): boolean =>
     model?.trusted === true &&
-    model.history.lastSeenMs - model.history.firstSeenMs >= times * silenceMs;
+    model.history.lastSeenMs - model.history.firstSeenMs >=
+      Math.max(times * silenceMs, MIN_HISTORY_MS);
   const ownGaps = spans(own, 2) ? own?.idleGaps : undefined;
   const peerGaps = spans(peerModel, 1) ? peerModel?.idleGaps : undefined;
   let bits = Infinity;

@@ -142,6 +142,30 @@ describe("counterparty_novelty", () => {
   });
 });
 
+describe("counterparty_novelty and a new tool", () => {
+  it("leaves a tool's first call to novel_action, and learns its party", () => {
+    const call = (i: number, name: string, target: string) =>
+      event("bot", T0 + i, {
+        action: { name, verb: "write", counterparty: target },
+      });
+    const routine = baseline({
+      vocabulary: {
+        actions: { distinct: 1, total: 100, top: [["payments.create", 100]] },
+      },
+    });
+    const events = [
+      ...Array.from({ length: 100 }, (_, i) =>
+        call(i, "payments.create", `vendor-${i % 3}`),
+      ),
+      call(100, "vendors.create", "vendors.acme.example"),
+      call(101, "payments.create", "iban:XX00"),
+    ];
+    const results = run(counterpartyNoveltyDetector, events, routine);
+    expect(results[100]).toBeUndefined();
+    expect(results[101]?.detector).toBe("counterparty_novelty");
+  });
+});
+
 describe("counterparty_novelty across a peer group", () => {
   it("judges a payee new to the whole group by the group's history, and excuses one the group knows", () => {
     const peerSeen = createSeenSets();
