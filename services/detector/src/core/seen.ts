@@ -11,23 +11,27 @@
 
 import type { TransitionMemory } from "./transitions.js";
 
-export const SEEN_SETS = ["counterparty", "client", "control"] as const;
+export const SEEN_SETS = ["counterparty", "client", "control", "flag"] as const;
 export type SeenSet = (typeof SEEN_SETS)[number];
 /**
  * Slots of each set: an agent's catalogued control-plane actions are a handful (the catalogue
- * has ~20 entries), so 16 keep them all within the 2 KiB per idle agent.
+ * has ~20 entries), so 16 keep them all; "flag" holds the first uses already reported
+ * (detectors/types.ts flagOnce), as many as the agent state's own list.
  */
 const SLOTS: Readonly<Record<SeenSet, number>> = {
   counterparty: 32,
   client: 32,
   control: 16,
+  flag: 32,
 };
 const START: Readonly<Record<SeenSet, number>> = {
   counterparty: 0,
   client: SLOTS.counterparty,
   control: SLOTS.counterparty + SLOTS.client,
+  flag: SLOTS.counterparty + SLOTS.client + SLOTS.control,
 };
-const TOTAL_SLOTS = SLOTS.counterparty + SLOTS.client + SLOTS.control;
+const TOTAL_SLOTS =
+  SLOTS.counterparty + SLOTS.client + SLOTS.control + SLOTS.flag;
 
 export interface SeenSets {
   readonly hashes: Uint32Array;

@@ -17,7 +17,12 @@ import {
   PEER_TRANSITION_SLOTS,
 } from "../transitions.js";
 import { controlPlaneDetector } from "./control-plane.js";
-import { DEFAULT_DETECTOR_LIMITS, type DetectorResult } from "./types.js";
+import { novelActionDetector } from "./identity.js";
+import {
+  DEFAULT_DETECTOR_LIMITS,
+  type Detector,
+  type DetectorResult,
+} from "./types.js";
 
 const layout = createWindowLayout(DEFAULT_DETECTOR_LIMITS.burstWindowMs);
 const HOUR = 3_600_000;
@@ -40,13 +45,14 @@ function job(
   events: readonly CanonicalEvent[],
   model: BaselineModel | undefined,
   level: BaselineLevel = "agent",
+  detector: Detector = controlPlaneDetector,
 ): (DetectorResult | undefined)[] {
   const first = events[0] as CanonicalEvent;
   const state = createAgentState(layout, first);
   const transitions = createTransitionMemory(PEER_TRANSITION_SLOTS);
   return events.map((e) => {
     recordEvent(layout, state, e);
-    return controlPlaneDetector({
+    return detector({
       event: e,
       state,
       layout,
@@ -152,6 +158,29 @@ describe("control_plane history", () => {
     const other = { ...trusted, own: createSeenSets() };
     expect(
       job(other, [call("b", "iam.AttachRolePolicy", T0 + HOUR)], own)[0],
+    ).toBeUndefined();
+  });
+
+  it("keeps any first-use flag beyond idle eviction (flagOnce in the seen-sets memory)", () => {
+    const w = world();
+    // 16 listed of 20 distinct: the action may be in the tail, judged at its rare bits.
+    const listed = Array.from(
+      { length: 16 },
+      (_, i) => [`svc.Call${i}`, 10] as const,
+    );
+    const own = baseline({
+      vocabulary: { actions: { distinct: 20, total: 200, top: listed } },
+    });
+    const use = (at: number) =>
+      event("x", at, {
+        agent: { kind: "iac" },
+        action: { name: "s3.CreateBucket", verb: "write" },
+      });
+    expect(
+      job(w, [use(T0)], own, "agent", novelActionDetector)[0]?.detector,
+    ).toBe("novel_action");
+    expect(
+      job(w, [use(T0 + 5 * HOUR)], own, "agent", novelActionDetector)[0],
     ).toBeUndefined();
   });
 });

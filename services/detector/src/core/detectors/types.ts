@@ -6,7 +6,7 @@ import type {
 import type { AgentState, WindowLayout } from "../agent-state.js";
 import { rememberBounded } from "../bounded.js";
 import type { BaselineIndex, ResolvedBaseline } from "../baseline-index.js";
-import type { SeenSets } from "../seen.js";
+import { sight, type SeenSets } from "../seen.js";
 import type { TransitionMemory } from "../transitions.js";
 import { noveltyBits, SEEN, type Novelty } from "../evidence.js";
 import type { DenyRule } from "./rules.js";
@@ -202,7 +202,11 @@ export function vocabularyStatus(
   return vocabulary.distinct > vocabulary.top.length ? "rare" : "new";
 }
 
-/** Flags `dimension:value` once per agent; false when it was already flagged. */
+/**
+ * Flags `dimension:value` once per agent; false when it was already flagged. The agent state's
+ * list goes with the state after idle eviction, so the flag is also kept in the seen-sets
+ * memory (weeks): an agent that works every few hours is told "first use" once, not each job.
+ */
 export function flagOnce(
   input: DetectorInput,
   dimension: string,
@@ -213,7 +217,7 @@ export function flagOnce(
   const flagged = (input.state.flagged ??= new Map<string, number>());
   if (flagged.has(key)) return false;
   rememberBounded(flagged, key, input.event.time_ms, cap);
-  return true;
+  return !sight(input.seen(), "flag", key).known;
 }
 
 const NUMBER = new Intl.NumberFormat("en-US", { maximumFractionDigits: 1 });
