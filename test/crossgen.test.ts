@@ -69,7 +69,9 @@ describe("bench/crossgen", () => {
     expect(invalid.slice(0, 3)).toEqual([]);
     expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);
     const times = events.map((e) => Date.parse(e.time));
-    expect(times.every((t, i) => i === 0 || t >= (times[i - 1] ?? 0))).toBe(true);
+    expect(times.every((t, i) => i === 0 || t >= (times[i - 1] ?? 0))).toBe(
+      true,
+    );
   });
 
   it("labels every attack twice, after the learning period, with the events that landed", () => {
@@ -79,12 +81,13 @@ describe("bench/crossgen", () => {
     expect(byKind.size).toBe(12);
     expect([...byKind.values()].every((n) => n === 2)).toBe(true);
     const startMs = Date.parse(summary.start);
-    const learningEndMs =
-      startMs + 0.3 * (Date.parse(summary.end) - startMs);
+    const learningEndMs = startMs + 0.3 * (Date.parse(summary.end) - startMs);
     const ids = new Set(events.map((e) => e.event_id));
     for (const l of attacks) {
       expect(l.event_count, l.kind).toBeGreaterThan(0);
-      expect(Date.parse(l.first_event_time ?? "")).toBeGreaterThan(learningEndMs);
+      expect(Date.parse(l.first_event_time ?? "")).toBeGreaterThan(
+        learningEndMs,
+      );
       expect(l.event_ids.every((id) => ids.has(id))).toBe(true);
     }
     const benign = new Set(

@@ -17,7 +17,10 @@ const { values } = parseArgs({
     ...RUN_OPTIONS,
     keep: { type: "string" },
     policy: { type: "string" },
-    results: { type: "string", default: join(root, "bench/results/detector-eval-crossgen.md") },
+    results: {
+      type: "string",
+      default: join(root, "bench/results/detector-eval-crossgen.md"),
+    },
   },
 });
 const dir = values.keep ?? mkdtempSync(join(tmpdir(), "warden-crossgen-"));
@@ -26,14 +29,28 @@ const summary = writeRun(dir, runOptions(values));
 const generatedS = ((Date.now() - started) / 1000).toFixed(0);
 execFileSync(
   process.execPath,
-  [join(root, "bench/detector-eval.mjs"), "--keep", dir, "--reuse", "--results", values.results, ...(values.policy ? ["--policy", values.policy] : [])],
+  [
+    join(root, "bench/detector-eval.mjs"),
+    "--keep",
+    dir,
+    "--reuse",
+    "--results",
+    values.results,
+    ...(values.policy ? ["--policy", values.policy] : []),
+  ],
   { stdio: ["ignore", "ignore", "inherit"] },
 );
 // detector-eval describes `warden simulate`; say what really made the traffic.
 const reproduce = `node bench/crossgen/eval.mjs --seed ${values.seed} --agents ${values.agents} --days ${values.days} --start ${values.start}${values.policy ? ` --policy ${values.policy}` : ""}`;
 const report = readFileSync(values.results, "utf8")
-  .replace(/^# Detector — labelled evaluation/m, "# Detector — labelled evaluation on crossgen traffic (independent generator)")
-  .replace(/^Reproduce \(after `npm run build`\): `[^`]*`/m, `Reproduce (after \`npm run build\`): \`${reproduce}\``)
+  .replace(
+    /^# Detector — labelled evaluation/m,
+    "# Detector — labelled evaluation on crossgen traffic (independent generator)",
+  )
+  .replace(
+    /^Reproduce \(after `npm run build`\): `[^`]*`/m,
+    `Reproduce (after \`npm run build\`): \`${reproduce}\``,
+  )
   .replace(
     /^`warden simulate` \([^\n]*?\) → `warden replay`/m,
     `\`bench/crossgen\` (seed ${values.seed}, ${summary.agents} agent identities: ${values.agents} agents of nine kinds in four tenants and time zones plus the identities attacks and look-alikes bring, ${values.days} days from ${values.start}, twelve attack kinds × 2 and seven kinds of benign look-alike after the first 30 %; generated in ${generatedS} s) → \`warden replay\``,

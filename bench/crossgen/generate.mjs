@@ -24,8 +24,11 @@ const WEEKDAY_ATTACK_DAYS = [3, 4, 7];
 function claimer(random, agents) {
   const claimed = new Set();
   return (kind, where = () => true) => {
-    const free = agents.filter((a) => a.kind === kind && !claimed.has(a) && where(a));
-    if (free.length === 0) throw new Error(`crossgen: no free ${kind} agent left; raise --agents`);
+    const free = agents.filter(
+      (a) => a.kind === kind && !claimed.has(a) && where(a),
+    );
+    if (free.length === 0)
+      throw new Error(`crossgen: no free ${kind} agent left; raise --agents`);
     const agent = random.pick(free);
     claimed.add(agent);
     return agent;
@@ -34,7 +37,10 @@ function claimer(random, agents) {
 
 /** UTC instant of a local hour on a day of the run, in the agent's tenant's zone, give or take. */
 const localAt = (random, startMs, agent, day, hour) =>
-  startMs + day * DAY + (hour - agent.tenant.offsetH) * HOUR + random.between(0, 40 * 60_000);
+  startMs +
+  day * DAY +
+  (hour - agent.tenant.offsetH) * HOUR +
+  random.between(0, 40 * 60_000);
 
 function dayZeroIdentity(random, startMs, endMs) {
   const tenant = random.pick(TENANTS);
@@ -42,7 +48,11 @@ function dayZeroIdentity(random, startMs, endMs) {
   agent.id = `arn:aws:iam::${tenant.account}:user/svc-backup-sync`;
   agent.dayZero = true;
   // A long-term access key: no expiry, no issuer beyond the account itself.
-  agent.key = { id: `AKIA${random.upper(16)}`, type: "api_key", expiresMs: undefined };
+  agent.key = {
+    id: `AKIA${random.upper(16)}`,
+    type: "api_key",
+    expiresMs: undefined,
+  };
   return agent;
 }
 
@@ -51,11 +61,25 @@ function planAttacks(random, claim, startMs, endMs) {
   let slot = 0;
   for (const [kind, spec] of Object.entries(ATTACK_KINDS)) {
     spec.victims.forEach((victimKind, i) => {
-      const victim = victimKind === "day-zero" ? dayZeroIdentity(random, startMs, endMs) : claim(victimKind);
+      const victim =
+        victimKind === "day-zero"
+          ? dayZeroIdentity(random, startMs, endMs)
+          : claim(victimKind);
       // Off-hours nights and slow leaks (which need days to show) have fixed days.
-      const day = kind === "off_hours" ? 3 + i : kind === "slow_exfiltration" ? 3 : WEEKDAY_ATTACK_DAYS[slot % WEEKDAY_ATTACK_DAYS.length];
+      const day =
+        kind === "off_hours"
+          ? 3 + i
+          : kind === "slow_exfiltration"
+            ? 3
+            : WEEKDAY_ATTACK_DAYS[slot % WEEKDAY_ATTACK_DAYS.length];
       slot += 1;
-      plans.push({ id: `crossgen-${kind}-${i + 1}`, kind, victim, startMs: localAt(random, startMs, victim, day, spec.localHour), run: spec.run });
+      plans.push({
+        id: `crossgen-${kind}-${i + 1}`,
+        kind,
+        victim,
+        startMs: localAt(random, startMs, victim, day, spec.localHour),
+        run: spec.run,
+      });
     });
   }
   return plans;
@@ -67,11 +91,25 @@ function planTraps(ctx, claim, startMs, endMs) {
   const at = (agent, day, hour) => localAt(random, startMs, agent, day, hour);
   const tenant = random.pick(TENANTS);
   const inTenant = (a) => a.tenant === tenant;
-  const rotated = [claim("marketing-mailer", inTenant), claim("finance-reconciler", inTenant), claim("security-scanner", inTenant)];
-  const movers = [claim("code-reviewer", inTenant), claim("code-reviewer", inTenant), claim("code-reviewer", inTenant)];
+  const rotated = [
+    claim("marketing-mailer", inTenant),
+    claim("finance-reconciler", inTenant),
+    claim("security-scanner", inTenant),
+  ];
+  const movers = [
+    claim("code-reviewer", inTenant),
+    claim("code-reviewer", inTenant),
+    claim("code-reviewer", inTenant),
+  ];
   const early = [
-    ["planned_credential_rotation", traps.plannedRotation(ctx, rotated, at(rotated[0], 4, 14))],
-    ["network_migration", traps.networkMigration(ctx, movers, at(movers[0], 3, 7))],
+    [
+      "planned_credential_rotation",
+      traps.plannedRotation(ctx, rotated, at(rotated[0], 4, 14)),
+    ],
+    [
+      "network_migration",
+      traps.networkMigration(ctx, movers, at(movers[0], 3, 7)),
+    ],
   ];
   const ci = buildAgent(random, "infra-terraform", 90, tenant, startMs, endMs);
   const late = () => {
@@ -81,11 +119,20 @@ function planTraps(ctx, claim, startMs, endMs) {
     const scanner = claim("security-scanner");
     const ciStart = at(ci, 4, 10);
     const windows = [
-      ["quarter_end_report", traps.quarterEndReport(ctx, finance, at(finance, 7, 2))],
+      [
+        "quarter_end_report",
+        traps.quarterEndReport(ctx, finance, at(finance, 7, 2)),
+      ],
       ["new_ci_key_first_deploy", traps.newCiKeyFirstDeploy(ctx, ci, ciStart)],
       ["new_vendor_payee", traps.newVendorPayee(ctx, buyer, at(buyer, 3, 11))],
-      ["nightly_backfill", traps.nightlyBackfill(ctx, pipeline, at(pipeline, 5, 0.5))],
-      ["full_security_scan", traps.fullSecurityScan(ctx, scanner, at(scanner, 6, 22))],
+      [
+        "nightly_backfill",
+        traps.nightlyBackfill(ctx, pipeline, at(pipeline, 5, 0.5)),
+      ],
+      [
+        "full_security_scan",
+        traps.fullSecurityScan(ctx, scanner, at(scanner, 6, 22)),
+      ],
     ];
     // The new role carries on with ordinary deploys after its first one.
     normalTraffic(ctx, ci, ciStart + 2 * HOUR, endMs);
@@ -96,12 +143,24 @@ function planTraps(ctx, claim, startMs, endMs) {
 
 function attackLabel(plan, events, related) {
   const own = events.filter((e) => e.tag === plan.id);
-  return label("attack", plan.kind, plan.id, plan.victim, plan.startMs, own.length ? own[own.length - 1].ms : plan.startMs, own, related);
+  return label(
+    "attack",
+    plan.kind,
+    plan.id,
+    plan.victim,
+    plan.startMs,
+    own.length ? own[own.length - 1].ms : plan.startMs,
+    own,
+    related,
+  );
 }
 
 function label(cls, kind, id, agent, startMs, endMs, own, related = []) {
   const ids = own.map((e) => e.event.event_id);
-  const agentsInvolved = new Set([...related, ...own.map((e) => e.event.agent.id)]);
+  const agentsInvolved = new Set([
+    ...related,
+    ...own.map((e) => e.event.agent.id),
+  ]);
   agentsInvolved.delete(agent.id);
   return {
     schema: LABEL_SCHEMA,
@@ -118,7 +177,9 @@ function label(cls, kind, id, agent, startMs, endMs, own, related = []) {
     last_event_time: own.length ? own[own.length - 1].event.time : null,
     credential_ids: [...new Set(own.map((e) => e.event.credential.id))].sort(),
     related_agent_ids: [...agentsInvolved].sort(),
-    source_ips: [...new Set(own.map((e) => e.event.source?.ip).filter(Boolean))].sort(),
+    source_ips: [
+      ...new Set(own.map((e) => e.event.source?.ip).filter(Boolean)),
+    ].sort(),
     event_ids: ids.slice(0, MAX_LABEL_EVENT_IDS),
     event_ids_truncated: ids.length > MAX_LABEL_EVENT_IDS,
   };
@@ -134,9 +195,16 @@ export function generate({ seed, agents: agentCount, days, start }) {
   const attacks = planAttacks(random, claim, startMs, endMs);
   const trapPlan = planTraps(ctx, claim, startMs, endMs);
   for (const agent of population) normalTraffic(ctx, agent, startMs, endMs);
-  const related = new Map(attacks.map((plan) => [plan.id, plan.run(ctx, plan.victim, plan.startMs, plan.id)]));
+  const related = new Map(
+    attacks.map((plan) => [
+      plan.id,
+      plan.run(ctx, plan.victim, plan.startMs, plan.id),
+    ]),
+  );
   const trapWindows = [...trapPlan.early, ...trapPlan.late()];
-  const events = ctx.events.filter((e) => e.ms >= startMs && e.ms < endMs).sort((a, b) => a.ms - b.ms);
+  const events = ctx.events
+    .filter((e) => e.ms >= startMs && e.ms < endMs)
+    .sort((a, b) => a.ms - b.ms);
   const byAgent = new Map();
   for (const e of events) {
     if (!byAgent.has(e.agentKey)) byAgent.set(e.agentKey, []);
@@ -146,8 +214,18 @@ export function generate({ seed, agents: agentCount, days, start }) {
     ...attacks.map((plan) => attackLabel(plan, events, related.get(plan.id))),
     ...trapWindows.flatMap(([kind, windows]) =>
       windows.map((w, i) => {
-        const own = (byAgent.get(`${w.agent.tenant.name}/${w.agent.id}`) ?? []).filter((e) => e.ms >= w.startMs && e.ms < w.endMs);
-        return label("benign", kind, `crossgen-${kind}-${i + 1}`, w.agent, w.startMs, w.endMs, own);
+        const own = (
+          byAgent.get(`${w.agent.tenant.name}/${w.agent.id}`) ?? []
+        ).filter((e) => e.ms >= w.startMs && e.ms < w.endMs);
+        return label(
+          "benign",
+          kind,
+          `crossgen-${kind}-${i + 1}`,
+          w.agent,
+          w.startMs,
+          w.endMs,
+          own,
+        );
       }),
     ),
   ];
@@ -169,7 +247,10 @@ export function writeRun(dir, options) {
   mkdirSync(dir, { recursive: true });
   const lines = events.map((e) => JSON.stringify(e.event)).join("\n") + "\n";
   writeFileSync(join(dir, "traffic.ndjson.gz"), gzipSync(lines, { level: 1 }));
-  writeFileSync(join(dir, "traffic.labels.ndjson"), labels.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  writeFileSync(
+    join(dir, "traffic.labels.ndjson"),
+    labels.map((l) => JSON.stringify(l)).join("\n") + "\n",
+  );
   writeFileSync(join(dir, "simulation.json"), JSON.stringify(summary));
   return summary;
 }
@@ -181,10 +262,19 @@ export const RUN_OPTIONS = {
   start: { type: "string", default: "2026-11-16" },
 };
 
-export const runOptions = (values) => ({ seed: Number(values.seed), agents: Number(values.agents), days: Number(values.days), start: values.start });
+export const runOptions = (values) => ({
+  seed: Number(values.seed),
+  agents: Number(values.agents),
+  days: Number(values.days),
+  start: values.start,
+});
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({ options: { out: { type: "string" }, ...RUN_OPTIONS } });
+  const { values } = parseArgs({
+    options: { out: { type: "string" }, ...RUN_OPTIONS },
+  });
   if (!values.out) throw new Error("crossgen: --out DIR is required");
-  process.stdout.write(`${JSON.stringify(writeRun(values.out, runOptions(values)))}\n`);
+  process.stdout.write(
+    `${JSON.stringify(writeRun(values.out, runOptions(values)))}\n`,
+  );
 }

@@ -6,14 +6,41 @@ import { hashHex } from "./random.mjs";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const REGIONS = { northwind: "us-east-1", contoso: "eu-west-1", fabrikam: "ap-northeast-1", tailspin: "eu-west-2" };
+const REGIONS = {
+  northwind: "us-east-1",
+  contoso: "eu-west-1",
+  fabrikam: "ap-northeast-1",
+  tailspin: "eu-west-2",
+};
 const SCOPES = {
   "legal-review": ["contracts.read", "contracts.annotate", "matters.read"],
-  "procurement-bot": ["vendors.read", "po.write", "payments.write", "approvals.write"],
+  "procurement-bot": [
+    "vendors.read",
+    "po.write",
+    "payments.write",
+    "approvals.write",
+  ],
   "code-reviewer": ["pull_requests:write", "contents:read", "checks:write"],
   "hr-assistant": ["people.read", "leave.write", "payroll.self.read"],
 };
-const FIRST = ["ana", "ben", "chloe", "dev", "emeka", "fatima", "goran", "hana", "ivan", "jia", "kofi", "lena", "mateo", "nora", "omar", "priya"];
+const FIRST = [
+  "ana",
+  "ben",
+  "chloe",
+  "dev",
+  "emeka",
+  "fatima",
+  "goran",
+  "hana",
+  "ivan",
+  "jia",
+  "kofi",
+  "lena",
+  "mateo",
+  "nora",
+  "omar",
+  "priya",
+];
 
 const pad = (n) => String(n).padStart(2, "0");
 
@@ -50,7 +77,10 @@ function credentialPlan(random, kindName, agent, startMs, endMs) {
         toMs: from + period,
         id,
         type,
-        issuer: type === "jit_token" ? "sts.amazonaws.com" : `https://login.${tenant.name}.example/oauth2`,
+        issuer:
+          type === "jit_token"
+            ? "sts.amazonaws.com"
+            : `https://login.${tenant.name}.example/oauth2`,
         expiresMs: from + period + 5 * 60_000,
       });
     }
@@ -61,15 +91,21 @@ function credentialPlan(random, kindName, agent, startMs, endMs) {
   const lifetime = type === "mtls" ? 30 * DAY : 90 * DAY;
   let issued = startMs - Math.floor(random.between(0.2, 0.95) * lifetime);
   const idOf = (at) =>
-    type === "mtls" ? `serial:${hashHex(`${agent.id}|${at}`, 24)}` : `ak_live_${hashHex(`${agent.id}|${at}`, 24)}`;
+    type === "mtls"
+      ? `serial:${hashHex(`${agent.id}|${at}`, 24)}`
+      : `ak_live_${hashHex(`${agent.id}|${at}`, 24)}`;
   for (;;) {
-    const renewAt = issued + Math.floor(lifetime * (type === "mtls" ? 0.66 : 0.9));
+    const renewAt =
+      issued + Math.floor(lifetime * (type === "mtls" ? 0.66 : 0.9));
     plan.push({
       fromMs: issued,
       toMs: renewAt,
       id: idOf(issued),
       type,
-      issuer: type === "mtls" ? `CN=${tenant.name} Workload CA 2` : `https://keys.${tenant.name}.example`,
+      issuer:
+        type === "mtls"
+          ? `CN=${tenant.name} Workload CA 2`
+          : `https://keys.${tenant.name}.example`,
       expiresMs: issued + lifetime,
     });
     if (renewAt >= endMs) return plan;
@@ -93,21 +129,34 @@ export function buildAgent(random, kindName, n, tenant, startMs, endMs) {
     region: REGIONS[tenant.name],
     scale: random.logNormal(1, 0.45),
     // Each agent leans on its kind's workflows differently; some never use one at all.
-    workflowWeights: kind.workflows.map(([w], i) => (i > 0 && random.chance(0.2) ? 0 : w * random.logNormal(1, 0.5))),
+    workflowWeights: kind.workflows.map(([w], i) =>
+      i > 0 && random.chance(0.2) ? 0 : w * random.logNormal(1, 0.5),
+    ),
     subnet,
     pods: [],
     credentials: [],
     resources: new Map(),
     counterparties: [],
     delegates: [],
-    humans: Array.from({ length: random.int(3, 12) }, () => `${random.pick(FIRST)}${random.int(1, 99)}@${tenant.name}.example`),
+    humans: Array.from(
+      { length: random.int(3, 12) },
+      () => `${random.pick(FIRST)}${random.int(1, 99)}@${tenant.name}.example`,
+    ),
     scopes: SCOPES[kindName] ?? [],
     userAgent: kind.userAgent,
   };
   agent.credentials = credentialPlan(random, kindName, agent, startMs, endMs);
   // Pods restart every day or two; each one has its own address in the agent's subnet.
-  for (let at = startMs - DAY; at < endMs; at += random.logNormal(30 * HOUR, 0.5)) {
-    agent.pods.push({ fromMs: at, ip: `${subnet}.${random.int(10, 250)}`, instance: `${kindName.split("-")[0]}-${hashHex(`${id}|${at}`, 10)}` });
+  for (
+    let at = startMs - DAY;
+    at < endMs;
+    at += random.logNormal(30 * HOUR, 0.5)
+  ) {
+    agent.pods.push({
+      fromMs: at,
+      ip: `${subnet}.${random.int(10, 250)}`,
+      instance: `${kindName.split("-")[0]}-${hashHex(`${id}|${at}`, 10)}`,
+    });
   }
   return agent;
 }
@@ -118,7 +167,10 @@ export function buildPopulation(random, agentCount, startMs, endMs) {
   const totalShare = shares.reduce((a, s) => a + s, 0);
   const agents = [];
   for (const kindName of names) {
-    const count = Math.max(2, Math.round((KINDS[kindName].share / totalShare) * agentCount));
+    const count = Math.max(
+      2,
+      Math.round((KINDS[kindName].share / totalShare) * agentCount),
+    );
     const perTenant = new Map();
     for (let i = 0; i < count; i += 1) {
       const tenant = TENANTS[(i + names.indexOf(kindName)) % TENANTS.length];
@@ -135,17 +187,32 @@ export function buildPopulation(random, agentCount, startMs, endMs) {
 function linkPopulation(random, agents) {
   for (const tenant of TENANTS) {
     const mine = agents.filter((a) => a.tenant === tenant);
-    const vendors = Array.from({ length: 80 }, (_, i) => `payee:V${tenant.net}${String(1000 + i * 7)}`);
+    const vendors = Array.from(
+      { length: 80 },
+      (_, i) => `payee:V${tenant.net}${String(1000 + i * 7)}`,
+    );
     const byKind = (k) => mine.filter((a) => a.kind === k);
     for (const agent of mine) {
       if (agent.kind === "procurement-bot")
-        agent.counterparties = Array.from({ length: random.int(10, 22) }, () => random.pick(vendors));
+        agent.counterparties = Array.from({ length: random.int(10, 22) }, () =>
+          random.pick(vendors),
+        );
       if (agent.kind === "finance-reconciler")
-        agent.counterparties = Array.from({ length: random.int(3, 6) }, (_, i) => `account:${tenant.name.toUpperCase()}-TREASURY-${i + 1}`);
+        agent.counterparties = Array.from(
+          { length: random.int(3, 6) },
+          (_, i) => `account:${tenant.name.toUpperCase()}-TREASURY-${i + 1}`,
+        );
       if (agent.kind === "marketing-mailer")
-        agent.counterparties = Array.from({ length: random.int(4, 9) }, (_, i) => `segment:${agent.team}-${["newsletter", "winback", "trial", "webinar", "renewal", "launch", "survey", "events", "partners"][i]}`);
+        agent.counterparties = Array.from(
+          { length: random.int(4, 9) },
+          (_, i) =>
+            `segment:${agent.team}-${["newsletter", "winback", "trial", "webinar", "renewal", "launch", "survey", "events", "partners"][i]}`,
+        );
       if (agent.kind === "procurement-bot" && byKind("legal-review").length)
-        agent.delegates = [random.pick(byKind("legal-review")), random.pick(byKind("legal-review"))];
+        agent.delegates = [
+          random.pick(byKind("legal-review")),
+          random.pick(byKind("legal-review")),
+        ];
       if (agent.kind === "code-reviewer" && byKind("security-scanner").length)
         agent.delegates = [random.pick(byKind("security-scanner"))];
     }

@@ -25,7 +25,8 @@ export function createRandom(seed) {
     /** Knuth for small means, a rounded normal for large ones. */
     poisson(mean) {
       if (mean <= 0) return 0;
-      if (mean > 40) return Math.max(0, Math.round(mean + Math.sqrt(mean) * normal()));
+      if (mean > 40)
+        return Math.max(0, Math.round(mean + Math.sqrt(mean) * normal()));
       const limit = Math.exp(-mean);
       let k = 0;
       for (let p = next(); p > limit; p *= next()) k += 1;
@@ -47,11 +48,17 @@ export function createRandom(seed) {
     },
     hex(length) {
       let out = "";
-      while (out.length < length) out += Math.floor(next() * 0x100000000).toString(16).padStart(8, "0");
+      while (out.length < length)
+        out += Math.floor(next() * 0x100000000)
+          .toString(16)
+          .padStart(8, "0");
       return out.slice(0, length);
     },
     upper: (length) =>
-      Array.from({ length }, () => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[Math.floor(next() * 32)]).join(""),
+      Array.from(
+        { length },
+        () => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[Math.floor(next() * 32)],
+      ).join(""),
   };
   return random;
 }
