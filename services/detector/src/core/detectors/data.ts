@@ -1,4 +1,4 @@
-import type { BaselineModel } from "@warden/shared";
+import { EMPTY_STATS, type BaselineModel } from "@warden/shared";
 import { STATE_CAPS } from "../agent-state.js";
 import { youngAgentBits } from "./peer-limits.js";
 import { bytesLastHour } from "./activity.js";
@@ -8,6 +8,7 @@ import {
   formatBytes,
   temperedNovelty,
   type Detector,
+  type DetectorInput,
   type DetectorResult,
 } from "./types.js";
 
@@ -28,11 +29,12 @@ function hourBitsUnder(model: BaselineModel, bytes: number): number {
 
 /**
  * Bytes out over the last hour against the baseline's distribution of bytes per active hour,
- * and a single export of restricted or confidential data against the baseline's bytes per call
- * of that sensitivity (tail surprise, evidence.ts). Without a baseline: the absolute hourly limit.
+ * and a single call of restricted or confidential data against the agent's own calls of its
+ * kind (callBytesResult; tail surprise, evidence.ts). Without a baseline: the absolute hourly
+ * limit.
  */
 export const volumeExfilDetector: Detector = (input) => {
-  const { event, baseline, limits } = input;
+  const { baseline, limits } = input;
   const bytes = bytesLastHour(input);
   let best: DetectorResult | undefined;
   const hourly = baseline?.model.bytesPerHour;
@@ -54,36 +56,57 @@ export const volumeExfilDetector: Detector = (input) => {
       expected,
     };
   }
+  const call = callBytesResult(input);
+  if (call && call.bits > (best?.bits ?? 0)) best = call;
+  return best;
+};
+
+/**
+ * One successful call returning restricted or confidential data, against what the agent's own
+ * calls of that kind returned: an export against its exports when it made some (the nightly
+ * report is in its history), else, like any read, against its calls at that sensitivity. An
+ * agent that never touched data at that level has no bytes of it to expect: every byte over
+ * the bulk floor is excess.
+ */
+function callBytesResult(input: DetectorInput): DetectorResult | undefined {
+  const { event, baseline } = input;
   const sensitivity = event.resource?.sensitivity;
   const callBytes = event.bytes_out ?? 0;
   if (
-    baseline &&
-    event.action.verb === "export" &&
-    (sensitivity === "restricted" || sensitivity === "confidential") &&
-    callBytes > MIN_BULK_BYTES
-  ) {
-    const usual = baseline.model.bytesPerCallBySensitivity[sensitivity];
-    // Never exported this sensitivity: judge against every call's bytes.
-    const stats = usual ?? baseline.model.bytesPerCall;
-    const callBits = tailBits(
-      callBytes,
-      stats,
-      baseline.model.history.events,
-      MIN_BULK_BYTES,
-    );
-    if (callBits > (best?.bits ?? 0))
-      best = {
-        detector: "volume_exfil",
-        bits: callBits,
-        summary: usual
-          ? `export of ${formatBytes(callBytes)} of ${sensitivity} data in one call; the ${baseline.level} baseline's p99 is ${formatBytes(usual.p99)} per call`
-          : `export of ${formatBytes(callBytes)} of ${sensitivity} data in one call; the ${baseline.level} baseline never read ${sensitivity} data and its p99 is ${formatBytes(stats.p99)} per call`,
-        observed: callBytes,
-        expected: stats.p99,
-      };
-  }
-  return best;
-};
+    !baseline ||
+    event.outcome !== "success" ||
+    (sensitivity !== "restricted" && sensitivity !== "confidential") ||
+    callBytes <= MIN_BULK_BYTES
+  )
+    return undefined;
+  const { model } = baseline;
+  const verb = event.action.verb;
+  const exports =
+    verb === "export" ? model.bytesPerCallByVerb[verb] : undefined;
+  const atLevel = model.bytesPerCallBySensitivity[sensitivity];
+  const stats = exports ?? atLevel ?? EMPTY_STATS;
+  // The sample is the calls of that kind, not all the agent's: its exports (the verb's count
+  // in its vocabulary) or its calls at that sensitivity; their maximum is one in those.
+  const count = (dimension: "verbs" | "sensitivities", value: string) =>
+    model.vocabulary[dimension].top.find(([v]) => v === value)?.[1];
+  const samples =
+    (exports ? count("verbs", verb) : count("sensitivities", sensitivity)) ??
+    model.history.events;
+  const bits = tailBits(callBytes, stats, samples, MIN_BULK_BYTES);
+  if (!(bits > 0)) return undefined;
+  const what = `${verb === "export" ? "export" : `${verb} call`} of ${formatBytes(callBytes)} of ${sensitivity} data in one call`;
+  return {
+    detector: "volume_exfil",
+    bits,
+    summary: exports
+      ? `${what}; the ${baseline.level} baseline's exports reach ${formatBytes(Math.max(exports.p99, exports.max))} per call`
+      : atLevel
+        ? `${what}; the ${baseline.level} baseline's p99 is ${formatBytes(atLevel.p99)} per call at ${sensitivity}`
+        : `${what}; the ${baseline.level} baseline never read ${sensitivity} data`,
+    observed: callBytes,
+    expected: stats.p99,
+  };
+}
 
 /** A never-seen resource type, or a sensitivity the agent never touched. */
 export const novelResourceDetector: Detector = (input) => {

@@ -16,7 +16,13 @@ import {
   recordEvent,
   type AgentState,
 } from "../agent-state.js";
-import { baseline, event, T0, vocabulary } from "../fixtures.test-support.js";
+import {
+  baseline,
+  event,
+  stats,
+  T0,
+  vocabulary,
+} from "../fixtures.test-support.js";
 import {
   burstDetector,
   deniedProbingDetector,
@@ -213,6 +219,65 @@ describe("volume_exfil", () => {
     expect(result).toMatchObject({ observed: 10_000_000 });
     expect(result?.bits).toBeGreaterThan(20);
     expect(result?.summary).toContain("never read restricted data");
+  });
+});
+
+describe("volume_exfil per call", () => {
+  const big = (verb: "read" | "export", bytes: number) =>
+    event("bot", T0, {
+      action: { verb, name: `crm.${verb}` },
+      resource: { sensitivity: "restricted" },
+      bytes_out: bytes,
+    });
+
+  it("judges a bulk read of restricted data like an export: never touched restricted, every byte is excess", () => {
+    const [result] = run(
+      volumeExfilDetector,
+      [big("read", 12_000_000)],
+      baseline(),
+    );
+    expect(result?.bits).toBeGreaterThan(20);
+    expect(result?.summary).toContain("never read restricted data");
+  });
+
+  it("compares an export with the agent's own exports, and a read with its reads at that level", () => {
+    const reports = baseline({
+      // Its busiest hours hold a report: the hourly test has nothing to say here.
+      bytesPerHour: {
+        ...stats(20_000_000, 5_000_000, 80_000_000),
+        max: 90_000_000,
+      },
+      vocabulary: {
+        verbs: {
+          distinct: 2,
+          total: 5_000,
+          top: [
+            ["read", 4_993],
+            ["export", 7],
+          ],
+        },
+      },
+      bytesPerCallByVerb: {
+        export: { ...stats(4_000_000, 1_000_000, 9_000_000), max: 72_000_000 },
+      },
+      bytesPerCallBySensitivity: {
+        restricted: { ...stats(300_000, 50_000, 900_000), max: 2_000_000 },
+      },
+    });
+    // A quarter-end report near the largest in its history: well under any alert cut-off.
+    const report = run(
+      volumeExfilDetector,
+      [big("export", 70_000_000)],
+      reports,
+    )[0];
+    expect(report?.bits ?? 0).toBeLessThan(8);
+    // A read like its reads says nothing; a read 30 times its largest does.
+    expect(
+      run(volumeExfilDetector, [big("read", 800_000)], reports)[0],
+    ).toBeUndefined();
+    expect(
+      run(volumeExfilDetector, [big("read", 60_000_000)], reports)[0]?.bits,
+    ).toBeGreaterThan(15);
   });
 });
 
