@@ -160,6 +160,24 @@ describe("novel_action", () => {
     );
     // 30 of 40 calls were outside the listed values: a value outside it is not surprising.
     expect(results[0]?.bits).toBeCloseTo(-Math.log2(31 / 42), 6);
+    // Nor is it said to be new: it may be one of the 39 actions the list leaves out.
+    expect(results[0]?.summary).toBe(
+      "rare use of action crm.other: not among the agent baseline's top 1 of 40 actions",
+    );
+  });
+
+  it("says a first use is one, counted among the baseline's actions", () => {
+    const [, first] = run(
+      novelActionDetector,
+      [
+        event("bot", T0),
+        event("bot", T0 + 1, { action: { name: "crm.bulk_delete" } }),
+      ],
+      baseline(),
+    );
+    expect(first?.summary).toMatch(
+      /^first use of action crm\.bulk_delete; the agent baseline has \d+ actions and never this one$/,
+    );
   });
 });
 

@@ -19,6 +19,22 @@ const PRIVILEGED_SCOPE =
 /** A new privileged scope is as surprising as its novelty, plus this much for what it grants. */
 const PRIVILEGED_SCOPE_BITS = 4;
 
+/**
+ * What the baseline says of the value: never used ("new"), or only not among the values a
+ * truncated vocabulary lists ("rare": it may be one of the unlisted ones, and the bits say so).
+ */
+function novelActionSentence(
+  what: string,
+  status: "seen" | "new" | "rare",
+  level: string,
+  vocabulary: Vocabulary,
+): string {
+  const kind = what.startsWith("verb ") ? "verbs" : "actions";
+  return status === "rare"
+    ? `rare use of ${what}: not among the ${level} baseline's top ${vocabulary.top.length} of ${vocabulary.distinct} ${kind}`
+    : `first use of ${what}; the ${level} baseline has ${vocabulary.distinct} ${kind} and never this one`;
+}
+
 /** A tool / operation or a (non-privileged) verb the agent never used. */
 export const novelActionDetector: Detector = (input) => {
   const { event, baseline } = input;
@@ -39,7 +55,12 @@ export const novelActionDetector: Detector = (input) => {
   return {
     detector: "novel_action",
     bits,
-    summary: `first use of ${what}; the ${baseline.level} baseline has ${vocabulary.actions.distinct} actions and never this one`,
+    summary: novelActionSentence(
+      what,
+      newVerb ? (byVerb?.status ?? "new") : byAction.status,
+      baseline.level,
+      newVerb ? vocabulary.verbs : vocabulary.actions,
+    ),
     observed: what,
     expected: vocabulary.actions.top.map(([value]) => value).join(", "),
   };
