@@ -39,7 +39,7 @@ import {
 const HOUR_MS = 3_600_000;
 /**
  * Detectors whose state spans agents, kept in each instance's memory: a credential's agents,
- * a peer group's payees and transitions. An agent's partition decides which instance sees it,
+ * a peer group's payees, transitions and LLM spend (a young agent is judged by its peers'). An agent's partition decides which instance sees it,
  * so two instances see different halves (with them on, one instance made 26 decisions and two
  * made 28 on this kind of stream). Muted here until issue 20's re-keying shares that state;
  * what stays is what key = agent id must keep equal.
@@ -50,6 +50,7 @@ const CROSS_AGENT = [
   "credential_lifetime",
   "counterparty_novelty",
   "transition_novelty",
+  "llm_spend",
 ];
 const dir = mkdtempSync(join(tmpdir(), "warden-instances-"));
 const policyFile = join(dir, "policy.json");
