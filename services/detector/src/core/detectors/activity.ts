@@ -34,8 +34,7 @@ function busiestMinute(model: BaselineModel): number {
 export function burstLimit(input: DetectorInput): Limit {
   const { limits } = input;
   const limit = limitFor(input, busiestMinute, limits.burstMaxCalls);
-  if (limit.source === "absolute" || limit.source === "learning peer group")
-    return limit;
+  if (limit.source === "absolute") return limit;
   return {
     value: Math.max(
       limits.burstMinCalls,

@@ -7,14 +7,12 @@ import type { DetectorInput } from "./types.js";
  * first deploy when its peers do, and a key far beyond anything its peers do is still caught.
  * A young agent's own history has not yet met its rare busy moments (a first deploy, a first
  * month-end), so its peers' limits carry over, fading with the days of its own history. The
- * absolute limits apply only when there is no peer group either.
+ * absolute limits apply only when there is no trusted peer group either.
  */
 
 const DAY_MS = 86_400_000;
 /** Days of its own history after which an agent's limits are its own alone. */
 export const OWN_LIMITS_DAYS = 2;
-/** A peer group still learning speaks for a newcomer only when it is more than one agent. */
-const MIN_LEARNING_PEERS = 2;
 
 /** Days a baseline's history spans (first to last call, not the window). */
 export function historyDays(model: BaselineModel): number {
@@ -31,8 +29,7 @@ export function peerWeight(days: number): number {
 }
 
 /** Where a limit came from, in the words of a decision's sentence. */
-export type LimitSource =
-  BaselineLevel | "young agent" | "learning peer group" | "absolute";
+export type LimitSource = BaselineLevel | "young agent" | "absolute";
 
 export interface Limit {
   readonly value: number;
@@ -48,9 +45,9 @@ function trustedPeer(input: DetectorInput): BaselineModel | undefined {
 /**
  * A limit measured on the agent's baseline (`measure`, e.g. its busiest minute): the agent's
  * own, raised toward its peer group's by peerWeight while its history is young; the resolved
- * peer or tenant baseline's when it has none; without any trusted baseline, a peer group still
- * learning may only raise the absolute limit (its busiest moments so far are real), never
- * lower it; else the absolute limit.
+ * peer or tenant baseline's when it has none; else the absolute limit. A peer group still
+ * learning never lifts it: its busiest moments so far are whatever it met, attacks included
+ * (a revoked runaway's minute would raise the bar for the next newcomer of its kind).
  */
 export function limitFor(
   input: DetectorInput,
@@ -69,12 +66,6 @@ export function limitFor(
   }
   if (baseline)
     return { value: measure(baseline.model), source: baseline.level };
-  const learning = input.baselines.get(input.state.baselineKeys.peer);
-  if (learning && learning.history.agents >= MIN_LEARNING_PEERS) {
-    const theirs = measure(learning);
-    if (theirs > absolute)
-      return { value: theirs, source: "learning peer group" };
-  }
   return { value: absolute, source: "absolute" };
 }
 
@@ -112,8 +103,6 @@ export function limitWords(source: LimitSource): string {
       return "peer baseline allows";
     case "tenant":
       return "tenant baseline allows";
-    case "learning peer group":
-      return "peer group (still learning) reached";
     case "absolute":
       return "absolute limit is";
   }
