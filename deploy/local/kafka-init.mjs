@@ -27,7 +27,13 @@ const admin = await retry(() => connectAdmin(kafka, config), {
   initialMs: 250,
   maxDelayMs: 2_000,
 });
-await ensureTopics(admin, createNames(""));
+// A broker that has just started can answer metadata before it hosts the new
+// partitions (UNKNOWN_TOPIC_OR_PARTITION, retriable); creating topics is idempotent.
+await retry(() => ensureTopics(admin, createNames("")), {
+  attempts: 20,
+  initialMs: 250,
+  maxDelayMs: 2_000,
+});
 await retry(() => admin.describeGroups(["warden-stack-probe"]), {
   attempts: 40,
   initialMs: 250,
