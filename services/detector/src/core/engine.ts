@@ -7,6 +7,7 @@ import {
   MINUTES_PER_HOUR,
   recordEvent,
   type AgentState,
+  type WindowLayout,
 } from "./agent-state.js";
 import { createBaselineIndex, type BaselineIndex } from "./baseline-index.js";
 import { forgetBefore, rememberBounded } from "./bounded.js";
@@ -50,7 +51,10 @@ import {
   type DetectorName,
   type DetectorResult,
 } from "./detectors/types.js";
-import { createGroupCalibration } from "./calibration.js";
+import {
+  createGroupCalibration,
+  type GroupCalibration,
+} from "./calibration.js";
 import { accumulateEvidence, admitDecision } from "./incident.js";
 import { policyFor, type Action, type Policy } from "./policy.js";
 import {
@@ -62,7 +66,7 @@ import {
   type Cutoffs,
 } from "./risk.js";
 import { createSeenSets, type SeenSets } from "./seen.js";
-import { createBoundedStore } from "./state-store.js";
+import { createBoundedStore, type BoundedStore } from "./state-store.js";
 import {
   createTransitionMemory,
   PEER_TRANSITION_SLOTS,
@@ -225,64 +229,77 @@ function buildDecision(
   };
 }
 
-/** The pure scoring core: per-agent state, detectors, risk, policy. No I/O. */
 /** The tenant part of an agent-state key (`<tenant>\0<agent>`, built in observe). */
 function tenantOfKey(key: string): string {
   return key.slice(0, key.indexOf("\u0000"));
 }
 
-export function createScoringEngine(options: EngineOptions): ScoringEngine {
-  const { limits, maxAgents, idleEvictMs } = options;
-  let policy = options.policy;
-  const layout = createWindowLayout(limits.burstWindowMs);
-  const baselines = createBaselineIndex();
-  const agents = createBoundedStore<AgentState>({
-    maxEntries: maxAgents,
-    idleMs: idleEvictMs,
-    maxEntriesPerGroup: options.maxAgentsPerTenant ?? maxAgents,
-    groupOf: tenantOfKey,
-  });
-  const credentialUsers = createBoundedStore<Map<string, number>>({
-    maxEntries: maxAgents,
-    idleMs: HOUR_MS,
-    maxEntriesPerGroup: options.maxAgentsPerTenant ?? maxAgents,
-    groupOf: tenantOfKey,
-  });
-  // Counterparties and user agents seen, per agent, remembered for weeks of event time.
-  const sightings = createBoundedStore<SeenSets>({
-    maxEntries: maxAgents,
-    idleMs: SEEN_MEMORY_MS,
-  });
-  // The same per peer group (tenant and agent kind): a few per tenant, kept as long.
-  const peerSightings = createBoundedStore<SeenSets>({
-    maxEntries: maxAgents,
-    idleMs: SEEN_MEMORY_MS,
-  });
-  // Action transitions per peer group (tenant and kind), remembered like the sightings.
-  const peerTransitions = createBoundedStore<TransitionMemory>({
-    maxEntries: maxAgents,
-    idleMs: SEEN_MEMORY_MS,
-  });
-  const calibration = createGroupCalibration({
-    maxEntries: maxAgents,
-    idleMs: SEEN_MEMORY_MS,
-  });
-  // Model spend per agent and per peer group (detectors/spend.ts), remembered like the sightings.
-  const spending = createBoundedStore<SpendMemory>({
-    maxEntries: maxAgents,
-    idleMs: SEEN_MEMORY_MS,
-  });
-  let sightingKey = "";
-  let peerSightingKey = "";
-  let sightingMs = 0;
-  // Credentials Warden revoked, with the event time it did: a later use means it did not hold.
-  const revoked = createBoundedStore<number>({
-    maxEntries: maxAgents,
-    idleMs: REVOKED_MEMORY_MS,
-  });
-  const input: Mutable<DetectorInput> = {
+/** Everything the engine remembers, each store bounded (state-store.ts). */
+interface EngineMemory {
+  readonly agents: BoundedStore<AgentState>;
+  /** Agents per credential within the tenant, with the time each last used it. */
+  readonly credentialUsers: BoundedStore<Map<string, number>>;
+  /** Counterparties and user agents seen, per agent, remembered for weeks of event time. */
+  readonly sightings: BoundedStore<SeenSets>;
+  /** The same per peer group (tenant and agent kind): a few per tenant, kept as long. */
+  readonly peerSightings: BoundedStore<SeenSets>;
+  /** Action transitions per peer group (tenant and kind), remembered like the sightings. */
+  readonly peerTransitions: BoundedStore<TransitionMemory>;
+  readonly calibration: GroupCalibration;
+  /** Model spend per agent and per peer group (detectors/spend.ts), remembered like the sightings. */
+  readonly spending: BoundedStore<SpendMemory>;
+  /** Credentials Warden revoked, with the event time it did: a later use means it did not hold. */
+  readonly revoked: BoundedStore<number>;
+}
+
+function createEngineMemory(options: EngineOptions): EngineMemory {
+  const { maxAgents, idleEvictMs } = options;
+  const perTenant = options.maxAgentsPerTenant ?? maxAgents;
+  const longMemory = <V>() =>
+    createBoundedStore<V>({ maxEntries: maxAgents, idleMs: SEEN_MEMORY_MS });
+  return {
+    agents: createBoundedStore<AgentState>({
+      maxEntries: maxAgents,
+      idleMs: idleEvictMs,
+      maxEntriesPerGroup: perTenant,
+      groupOf: tenantOfKey,
+    }),
+    credentialUsers: createBoundedStore<Map<string, number>>({
+      maxEntries: maxAgents,
+      idleMs: HOUR_MS,
+      maxEntriesPerGroup: perTenant,
+      groupOf: tenantOfKey,
+    }),
+    sightings: longMemory<SeenSets>(),
+    peerSightings: longMemory<SeenSets>(),
+    peerTransitions: longMemory<TransitionMemory>(),
+    calibration: createGroupCalibration({
+      maxEntries: maxAgents,
+      idleMs: SEEN_MEMORY_MS,
+    }),
+    spending: longMemory<SpendMemory>(),
+    revoked: createBoundedStore<number>({
+      maxEntries: maxAgents,
+      idleMs: REVOKED_MEMORY_MS,
+    }),
+  };
+}
+
+/**
+ * One input object per engine, refilled per event (`fillInput`): scoring is synchronous, and
+ * not allocating it (nor the memory look-ups' closures) per event is measurable at 10⁵ events/s.
+ */
+function createDetectorInput(
+  memory: EngineMemory,
+  limits: DetectorLimits,
+  layout: WindowLayout,
+  baselines: BaselineIndex,
+  policy: Policy,
+): Mutable<DetectorInput> & { agentKey: string } {
+  const input: Mutable<DetectorInput> & { agentKey: string } = {
     event: undefined as unknown as CanonicalEvent,
     state: undefined as unknown as AgentState,
+    agentKey: "",
     layout,
     baseline: undefined,
     limits,
@@ -290,25 +307,174 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
     denyRules: policy.denyRules,
     baselines,
     revokedAtMs: undefined,
+    // Peer memories are keyed by the peer baseline's key (never equal to an agent key).
     seen: (scope) =>
       scope === "peer"
-        ? peerSightings.touch(peerSightingKey, sightingMs, createSeenSets)
-        : sightings.touch(sightingKey, sightingMs, createSeenSets),
-    // Peer memories are keyed by the peer baseline's key (never equal to an agent key).
+        ? memory.peerSightings.touch(
+            input.state.baselineKeys.peer,
+            input.event.time_ms,
+            createSeenSets,
+          )
+        : memory.sightings.touch(
+            input.agentKey,
+            input.event.time_ms,
+            createSeenSets,
+          ),
     spend: (scope) =>
-      spending.touch(
-        scope === "peer" ? peerSightingKey : sightingKey,
-        sightingMs,
+      memory.spending.touch(
+        scope === "peer" ? input.state.baselineKeys.peer : input.agentKey,
+        input.event.time_ms,
         createSpendMemory,
       ),
     // Keyed by the peer baseline's key: tenant and kind, already built per agent.
     peerTransitions: () =>
-      peerTransitions.touch(
+      memory.peerTransitions.touch(
         input.state.baselineKeys.peer,
-        sightingMs,
+        input.event.time_ms,
         createPeerTransitions,
       ),
   };
+  return input;
+}
+
+/**
+ * Distinct agents that used the event's credential in the last hour, this one included. Who
+ * shares a credential is counted within the tenant (issue 16): another tenant's gateway
+ * reporting this credential id must not make it look shared here (framing).
+ */
+function countCredentialAgents(
+  memory: EngineMemory,
+  event: CanonicalEvent,
+  credentialKey: string,
+): number {
+  const t = event.time_ms;
+  const users = memory.credentialUsers.touch(
+    `${event.tenant}\u0000${credentialKey}`,
+    t,
+    () => new Map(),
+  );
+  rememberBounded(users, event.agent.id, t, AGENTS_PER_CREDENTIAL);
+  return forgetBefore(users, t - HOUR_MS);
+}
+
+/** Every detector's result, weighted by the tenant's policy; undefined when none fired. */
+function runDetectors(
+  input: DetectorInput,
+  tenantPolicy: Policy,
+): DetectorResult[] | undefined {
+  let raw: DetectorResult[] | undefined;
+  for (const detector of DETECTORS) {
+    const result = detector(input);
+    if (!result || !(result.bits > 0)) continue;
+    const weight = tenantPolicy.detectors[result.detector]?.weight ?? 1;
+    if (weight <= 0) continue;
+    (raw ??= []).push(
+      weight === 1 ? result : { ...result, bits: result.bits * weight },
+    );
+  }
+  return raw;
+}
+
+/** What scoring needs beyond the event and its state, prepared in observe. */
+interface Scoring {
+  readonly memory: EngineMemory;
+  readonly tenantPolicy: Policy;
+  readonly cutoffs: Cutoffs;
+  readonly halfLifeMs: number;
+  readonly baselineAgeMs: number | undefined;
+}
+
+/** The common case, nothing fired: evidence decays and the incident clock still runs. */
+function scoreQuiet(state: AgentState, t: number, s: Scoring): ScoredEvent {
+  const evidence = accumulateEvidence(state, t, [], s.halfLifeMs);
+  if (evidence === 0) state.notes = undefined;
+  s.memory.calibration.follow(state, t, evidence);
+  admitDecision(state, t, evidence, s.cutoffs.alert, undefined, s.tenantPolicy);
+  return s.baselineAgeMs === undefined
+    ? QUIET
+    : { ...QUIET, baselineAgeMs: s.baselineAgeMs };
+}
+
+/** Evidence, action and admission for an event some detector spoke on; the decision if due. */
+function scoreResults(
+  event: CanonicalEvent,
+  state: AgentState,
+  raw: readonly DetectorResult[],
+  s: Scoring,
+  decidedAt: string,
+): ScoredEvent {
+  const t = event.time_ms;
+  const { tenantPolicy } = s;
+  const { kept, firedRules } = muteDetectors(raw, event, tenantPolicy);
+  const evidence = accumulateEvidence(state, t, kept, s.halfLifeMs);
+  s.memory.calibration.follow(state, t, evidence);
+  const notes = noteResults(state, kept);
+  const effective = effectiveCutoffs(
+    tenantPolicy,
+    s.cutoffs,
+    impactBits(event, kept),
+  );
+  const action = chooseAction(evidence, effective, kept, tenantPolicy);
+  // A revoke is all the way up the ladder, also when a rule (not the evidence) put it there.
+  const risk = action === "revoke" ? 1 : riskOf(evidence, effective);
+  const base = {
+    results: kept,
+    risk,
+    evidence,
+    ...(s.baselineAgeMs !== undefined
+      ? { baselineAgeMs: s.baselineAgeMs }
+      : {}),
+  };
+  const admission = admitDecision(
+    state,
+    t,
+    evidence,
+    effective.alert,
+    action,
+    tenantPolicy,
+  );
+  if (admission !== "decide" || !action)
+    return { ...base, suppressedBy: firedRules, held: admission === "held" };
+  // Suppressed after admission: the incident stays open, so it is counted once, not per event.
+  const rule = suppressingRule(action, event, tenantPolicy);
+  if (rule)
+    return { ...base, suppressedBy: [...firedRules, rule], held: false };
+  const decision = buildDecision(
+    event,
+    state,
+    action,
+    risk,
+    notes,
+    effective,
+    decidedAt,
+  );
+  if (action === "revoke")
+    rememberRevocation(s.memory, event, decision.credential_ids ?? []);
+  return { ...base, suppressedBy: firedRules, held: false, decision };
+}
+
+/** The revoked credentials, so a later use shows the revocation did not hold. */
+function rememberRevocation(
+  memory: EngineMemory,
+  event: CanonicalEvent,
+  credentialIds: readonly string[],
+): void {
+  const t = event.time_ms;
+  for (const id of credentialIds) {
+    const key = `${event.credential.type}\u0000${id}`;
+    if (!memory.revoked.get(key)) memory.revoked.touch(key, t, () => t);
+  }
+}
+
+/** The pure scoring core: per-agent state, detectors, risk, policy. No I/O. */
+export function createScoringEngine(options: EngineOptions): ScoringEngine {
+  const { limits } = options;
+  let policy = options.policy;
+  const layout = createWindowLayout(limits.burstWindowMs);
+  const baselines = createBaselineIndex();
+  const memory = createEngineMemory(options);
+  const { agents, revoked, calibration } = memory;
+  const input = createDetectorInput(memory, limits, layout, baselines, policy);
   return {
     baselines,
     setPolicy: (next) => void (policy = next),
@@ -328,42 +494,20 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
       const state = agents.touch(key, t, () => createAgentState(layout, event));
       recordEvent(layout, state, event);
       const credentialKey = `${event.credential.type}\u0000${event.credential.id}`;
-      // Who shares a credential is counted within the tenant (issue 16): another tenant's
-      // gateway reporting this credential id must not make it look shared here (framing).
-      const users = credentialUsers.touch(
-        `${event.tenant}\u0000${credentialKey}`,
-        t,
-        () => new Map(),
-      );
-      rememberBounded(users, event.agent.id, t, AGENTS_PER_CREDENTIAL);
-      const credentialAgents = forgetBefore(users, t - HOUR_MS);
       const baseline = baselines.resolve(state.baselineKeys);
-      // One input object per engine, refilled per event: scoring is synchronous, and not
-      // allocating it per event is measurable at 10⁵ events/s.
       input.event = event;
       input.state = state;
+      input.agentKey = key;
       input.baseline = baseline;
-      input.credentialAgents = credentialAgents;
+      input.credentialAgents = countCredentialAgents(
+        memory,
+        event,
+        credentialKey,
+      );
       input.denyRules = policy.denyRules;
-      sightingKey = key;
-      peerSightingKey = state.baselineKeys.peer;
-      sightingMs = t;
       input.revokedAtMs =
         revoked.size === 0 ? undefined : revoked.get(credentialKey);
-      let raw: DetectorResult[] | undefined;
-      for (const detector of DETECTORS) {
-        const result = detector(input);
-        if (!result || !(result.bits > 0)) continue;
-        const weight = tenantPolicy.detectors[result.detector]?.weight ?? 1;
-        if (weight <= 0) continue;
-        (raw ??= []).push(
-          weight === 1 ? result : { ...result, bits: result.bits * weight },
-        );
-      }
-      const baselineAgeMs = baseline
-        ? t - baseline.model.computedAtMs
-        : undefined;
-      const halfLifeMs = tenantPolicy.evidenceHalfLifeSeconds * 1000;
+      const raw = runDetectors(input, tenantPolicy);
       // The group's own history is asked only where a cut-off is used: evidence or an incident.
       const cutoffs = calibration.cutoffs(
         tenantPolicy,
@@ -371,78 +515,16 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
         state,
         raw !== undefined || state.incident !== undefined,
       );
-      if (!raw) {
-        // The common case: nothing fired. Evidence decays and the incident clock still runs.
-        const evidence = accumulateEvidence(state, t, [], halfLifeMs);
-        if (evidence === 0) state.notes = undefined;
-        calibration.follow(state, t, evidence);
-        admitDecision(
-          state,
-          t,
-          evidence,
-          cutoffs.alert,
-          undefined,
-          tenantPolicy,
-        );
-        return baselineAgeMs === undefined
-          ? QUIET
-          : { ...QUIET, baselineAgeMs };
-      }
-      const { kept, firedRules } = muteDetectors(raw, event, tenantPolicy);
-      const evidence = accumulateEvidence(state, t, kept, halfLifeMs);
-      calibration.follow(state, t, evidence);
-      const notes = noteResults(state, kept);
-      const effective = effectiveCutoffs(
+      const scoring: Scoring = {
+        memory,
         tenantPolicy,
         cutoffs,
-        impactBits(event, kept),
-      );
-      const action = chooseAction(evidence, effective, kept, tenantPolicy);
-      // A revoke is all the way up the ladder, also when a rule (not the evidence) put it there.
-      const risk = action === "revoke" ? 1 : riskOf(evidence, effective);
-      const base = {
-        results: kept,
-        risk,
-        evidence,
-        ...(baselineAgeMs !== undefined ? { baselineAgeMs } : {}),
+        halfLifeMs: tenantPolicy.evidenceHalfLifeSeconds * 1000,
+        baselineAgeMs: baseline ? t - baseline.model.computedAtMs : undefined,
       };
-      const admission = admitDecision(
-        state,
-        t,
-        evidence,
-        effective.alert,
-        action,
-        tenantPolicy,
-      );
-      if (admission !== "decide" || !action)
-        return {
-          ...base,
-          suppressedBy: firedRules,
-          held: admission === "held",
-        };
-      // Suppressed after admission: the incident stays open, so it is counted once, not per event.
-      const rule = suppressingRule(action, event, tenantPolicy);
-      if (rule)
-        return { ...base, suppressedBy: [...firedRules, rule], held: false };
-      const decision = buildDecision(
-        event,
-        state,
-        action,
-        risk,
-        notes,
-        effective,
-        decidedAt,
-      );
-      if (action === "revoke")
-        for (const id of decision.credential_ids ?? [])
-          if (!revoked.get(`${event.credential.type}\u0000${id}`))
-            revoked.touch(`${event.credential.type}\u0000${id}`, t, () => t);
-      return {
-        ...base,
-        suppressedBy: firedRules,
-        held: false,
-        decision,
-      };
+      return raw
+        ? scoreResults(event, state, raw, scoring, decidedAt)
+        : scoreQuiet(state, t, scoring);
     },
   };
 }
