@@ -414,7 +414,13 @@ function scoreResults(
     s.cutoffs,
     impactBits(event, kept),
   );
-  const action = chooseAction(evidence, effective, kept, tenantPolicy);
+  const action = chooseAction(
+    evidence,
+    effective,
+    kept,
+    tenantPolicy,
+    state.evidence,
+  );
   // A revoke is all the way up the ladder, also when a rule (not the evidence) put it there.
   const risk = action === "revoke" ? 1 : riskOf(evidence, effective);
   const base = {

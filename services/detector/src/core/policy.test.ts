@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DETECTOR_NAMES, type DetectorResult } from "./detectors/types.js";
+import {
+  DETECTOR_INDEX,
+  DETECTOR_NAMES,
+  type DetectorName,
+  type DetectorResult,
+} from "./detectors/types.js";
 import {
   combineEvidence,
   noveltyBits,
@@ -15,6 +20,7 @@ import {
 } from "./policy.js";
 import { DETECTOR_TRAITS } from "./detectors/types.js";
 import {
+  ceilingOf,
   chooseAction,
   cutoffsFor,
   effectiveCutoffs,
@@ -166,6 +172,123 @@ describe("actions from evidence", () => {
   });
 });
 
+describe("detector ceilings", () => {
+  const incident = (entries: Partial<Record<DetectorName, number>>) => {
+    const evidence = new Float32Array(DETECTOR_NAMES.length);
+    for (const [name, bits] of Object.entries(entries))
+      evidence[DETECTOR_INDEX[name as DetectorName]] = bits;
+    return evidence;
+  };
+
+  it("a lone weak-signal detector holds at most; another family's evidence lifts the ceiling", () => {
+    const cutoffs = cutoffsFor(DEFAULT_POLICY, baseline());
+    const lone = [result("off_hours", cutoffs.revoke + 10)];
+    const alone = incident({ off_hours: cutoffs.revoke + 10 });
+    expect(ceilingOf(alone, DEFAULT_POLICY)).toBe("step_up");
+    expect(
+      chooseAction(combined(lone), cutoffs, lone, DEFAULT_POLICY, alone),
+    ).toBe("step_up");
+    // A stray bit of another family does not corroborate; evidence at corroborationBits does.
+    const stray = incident({ off_hours: 40, novel_resource: 2 });
+    expect(ceilingOf(stray, DEFAULT_POLICY)).toBe("step_up");
+    const corroborated = incident({
+      off_hours: 40,
+      novel_resource: DEFAULT_POLICY.corroborationBits,
+    });
+    expect(ceilingOf(corroborated, DEFAULT_POLICY)).toBe("revoke");
+    // Two detectors of one family are one signal: still capped.
+    expect(
+      ceilingOf(
+        incident({ off_hours: 30, dormant_identity: 20 }),
+        DEFAULT_POLICY,
+      ),
+    ).toBe("step_up");
+    // A detector without a ceiling that carries the incident alone is not capped.
+    expect(ceilingOf(incident({ volume_exfil: 40 }), DEFAULT_POLICY)).toBe(
+      "revoke",
+    );
+    expect(ceilingOf(undefined, DEFAULT_POLICY)).toBe("revoke");
+    // Below the ceiling nothing changes; an override still acts (burst revokes).
+    const weak = [result("denied_probing", cutoffs.step_up)];
+    expect(
+      chooseAction(
+        combined(weak),
+        cutoffs,
+        weak,
+        DEFAULT_POLICY,
+        incident({ denied_probing: cutoffs.step_up }),
+      ),
+    ).toBe("step_up");
+    const burst = [result("burst", 30)];
+    expect(
+      chooseAction(30, cutoffs, burst, DEFAULT_POLICY, incident({ burst: 30 })),
+    ).toBe("revoke");
+  });
+
+  it("never raises an action, and a ceiling of revoke changes nothing (property)", () => {
+    const cutoffs = cutoffsFor(DEFAULT_POLICY, baseline());
+    const none = parsePolicy({
+      version: 2,
+      detectors: Object.fromEntries(
+        DETECTOR_NAMES.map((name) => [name, { ceiling: "revoke" }]),
+      ),
+    });
+    fc.assert(
+      fc.property(arbitraryResults, (items) => {
+        const results = items.map((i) => result(i.detector, i.bits));
+        const evidence = incident(
+          Object.fromEntries(items.map((i) => [i.detector, i.bits])),
+        );
+        const total = combined(results);
+        const capped = chooseAction(
+          total,
+          cutoffs,
+          results,
+          DEFAULT_POLICY,
+          evidence,
+        );
+        const free = chooseAction(total, cutoffs, results, DEFAULT_POLICY);
+        const rank = (a: string | undefined) =>
+          a === undefined
+            ? 0
+            : ({ alert: 1, step_up: 2, revoke: 3 } as const)[a as "alert"];
+        expect(rank(capped)).toBeLessThanOrEqual(rank(free));
+        expect(chooseAction(total, cutoffs, results, none, evidence)).toBe(
+          chooseAction(total, cutoffs, results, none),
+        );
+      }),
+    );
+  });
+
+  it("rejects an override above the detector's ceiling, naming it", () => {
+    expect(() =>
+      parsePolicy({
+        version: 2,
+        detectors: { off_hours: { action: "revoke" } },
+      }),
+    ).toThrow(
+      /detectors\/off_hours: action revoke is above its ceiling step_up/,
+    );
+    expect(() =>
+      parsePolicy({
+        version: 2,
+        tenants: {
+          acme: { detectors: { denied_probing: { action: "revoke" } } },
+        },
+      }),
+    ).toThrow(/tenants\/acme\/detectors\/denied_probing/);
+    expect(
+      parsePolicy({
+        version: 2,
+        detectors: { off_hours: { ceiling: "revoke", action: "revoke" } },
+      }).detectors.off_hours,
+    ).toEqual({ ceiling: "revoke", action: "revoke" });
+    expect(() => parsePolicy({ version: 2, corroborationBits: -1 })).toThrow(
+      /corroborationBits/,
+    );
+  });
+});
+
 describe("parsePolicy", () => {
   it("fills defaults and merges detector entries field by field", () => {
     const policy = parsePolicy({
@@ -196,7 +319,7 @@ describe("parsePolicy", () => {
     });
     const acme = policyFor(policy, "acme");
     expect(acme.budgets).toEqual({ ...DEFAULT_POLICY.budgets, alert: 0.1 });
-    expect(acme.detectors.off_hours).toEqual({ weight: 0 });
+    expect(acme.detectors.off_hours).toEqual({ ceiling: "step_up", weight: 0 });
     expect(policyFor(policy, "acme")).toBe(acme);
     expect(policyFor(policy, "globex")).toBe(policy);
   });

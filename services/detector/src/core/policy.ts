@@ -17,6 +17,12 @@ export interface DetectorPolicy {
   /** At least this action whenever the detector's evidence reaches `minBits` (default 0). */
   readonly action?: Action;
   readonly minBits?: number;
+  /**
+   * The strongest action this detector's evidence can lead to while no other family corroborates
+   * it (risk.ts capAction): a weak, single-signal detector (an hour seldom worked, refused calls)
+   * holds or alerts alone and revokes only together with other evidence. Default: no ceiling.
+   */
+  readonly ceiling?: Action;
 }
 
 /** Scoped allow-list entry; every field given must match. */
@@ -67,6 +73,11 @@ export interface Policy {
   readonly dryRun: boolean;
   /** Per-tenant overrides, as given in the file (resolved by policyFor). */
   readonly tenants: Readonly<Record<string, TenantOverride>>;
+  /**
+   * Incident evidence (bits) another detector family needs before it lifts a detector's
+   * `ceiling`: one new fact's stray bit does not make a lone signal corroborated.
+   */
+  readonly corroborationBits: number;
 }
 
 /**
@@ -92,6 +103,15 @@ export const DEFAULT_POLICY: Policy = {
     // each pair counted as a new fact: benign decisions per 50 agent-days 0.16 → 0.62 (seed 3)
     // and 0.51 → 1.15 with 2 more false revocations (seed 5). A tenant can turn it on.
     transition_novelty: { weight: 0 },
+    // One signal about when, how often refused, how much over days or how long silent is not
+    // proof enough to cut an agent off: alone these hold (step-up) at most and revoke only with
+    // another family's evidence. Crossgen seed 1 and held-out seed 9001: off_hours alone revoked
+    // business-hours agents' late sessions, denied_probing alone a security scanner's full scan.
+    off_hours: { ceiling: "step_up" },
+    denied_probing: { ceiling: "step_up" },
+    slow_drift: { ceiling: "step_up" },
+    dormant_identity: { ceiling: "step_up" },
+    llm_spend: { ceiling: "step_up" },
   },
   suppressions: [],
   denyRules: [],
@@ -99,6 +119,7 @@ export const DEFAULT_POLICY: Policy = {
   hysteresis: 2,
   dryRun: false,
   tenants: {},
+  corroborationBits: 8,
 };
 
 const bits = { type: "number", minimum: 0, maximum: 256 } as const;
@@ -124,6 +145,7 @@ const detectorsSchema = {
       weight: { type: "number", minimum: 0, maximum: 16 },
       action: { enum: [...ACTIONS] },
       minBits: bits,
+      ceiling: { enum: [...ACTIONS] },
     },
   },
 } as const;
@@ -199,6 +221,7 @@ export const POLICY_SCHEMA = {
     cooldownSeconds: { type: "number", minimum: 0 },
     hysteresis: bits,
     dryRun: { type: "boolean" },
+    corroborationBits: bits,
   },
 } as const;
 
@@ -257,6 +280,16 @@ function orderProblems(path: string, policy: Policy): string[] {
   const floors = policy.minBits;
   if (!(floors.alert <= floors.step_up && floors.step_up <= floors.revoke))
     problems.push(`${path}/minBits must satisfy alert <= step_up <= revoke`);
+  // An override that acts above the detector's own ceiling would contradict it.
+  for (const [name, entry] of Object.entries(policy.detectors))
+    if (
+      entry?.ceiling &&
+      entry.action &&
+      ACTION_RANK[entry.action] > ACTION_RANK[entry.ceiling]
+    )
+      problems.push(
+        `${path}/detectors/${name}: action ${entry.action} is above its ceiling ${entry.ceiling}`,
+      );
   return problems;
 }
 

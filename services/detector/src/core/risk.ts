@@ -1,5 +1,9 @@
 import type { BaselineModel, CanonicalEvent } from "@warden/shared";
-import type { DetectorResult } from "./detectors/types.js";
+import {
+  DETECTOR_NAMES,
+  DETECTOR_TRAITS,
+  type DetectorResult,
+} from "./detectors/types.js";
 import { ACTION_RANK, ACTIONS, type Action, type Policy } from "./policy.js";
 
 /**
@@ -107,18 +111,56 @@ export function effectiveCutoffs(
 }
 
 /**
- * The action for the incident's evidence: the strongest whose cut-off it reaches, raised by any
- * detector override whose evidence reaches its `minBits` (a runaway loop revokes at once).
+ * The strongest action the incident's evidence may lead to, from the detectors' ceilings
+ * (policy.ts). A detector carries the incident when its evidence (decayed, per detector, indexed
+ * like DETECTOR_NAMES) reaches `corroborationBits`, and the strongest detector always does. Two
+ * carrying families corroborate each other: no ceiling. Otherwise the highest ceiling among the
+ * carrying detectors applies (none set: revoke), so off_hours alone holds at most, and off_hours
+ * with a new restricted resource may revoke.
+ */
+export function ceilingOf(
+  incident: ArrayLike<number> | undefined,
+  policy: Policy,
+): Action {
+  if (!incident) return "revoke";
+  let strongest = -1;
+  for (let i = 0; i < incident.length; i++)
+    if ((incident[i] ?? 0) > (incident[strongest] ?? 0)) strongest = i;
+  let family: string | undefined;
+  let ceiling = 0;
+  for (let i = 0; i < incident.length; i++) {
+    if (i !== strongest && !((incident[i] ?? 0) >= policy.corroborationBits))
+      continue;
+    const name = DETECTOR_NAMES[i];
+    if (!name) continue;
+    const traits = DETECTOR_TRAITS[name];
+    if (family !== undefined && traits.family !== family) return "revoke";
+    family = traits.family;
+    const own = policy.detectors[name]?.ceiling ?? "revoke";
+    ceiling = Math.max(ceiling, ACTION_RANK[own]);
+  }
+  return ACTIONS.find((action) => ACTION_RANK[action] === ceiling) ?? "revoke";
+}
+
+/**
+ * The action for the incident's evidence: the strongest whose cut-off it reaches, at most the
+ * incident's ceiling (ceilingOf), raised by any detector override whose evidence reaches its
+ * `minBits` (a runaway loop revokes at once).
  */
 export function chooseAction(
   evidence: number,
   cutoffs: Cutoffs,
   results: readonly DetectorResult[],
   policy: Policy,
+  incident?: ArrayLike<number>,
 ): Action | undefined {
   let chosen: Action | undefined;
   for (const action of ACTIONS)
     if (evidence >= cutoffs[action]) chosen = action;
+  if (chosen) {
+    const ceiling = ceilingOf(incident, policy);
+    if (ACTION_RANK[chosen] > ACTION_RANK[ceiling]) chosen = ceiling;
+  }
   for (const result of results) {
     const override = policy.detectors[result.detector];
     if (!override?.action || result.bits < (override.minBits ?? 0)) continue;
