@@ -27,6 +27,7 @@ const BROKER_FREE = [
   "test/otlp-agent.test.ts",
   "test/replay-equivalence.test.ts",
   "test/replay-ocsf.test.ts",
+  "test/what-if-baselines.test.ts",
 ];
 
 /**

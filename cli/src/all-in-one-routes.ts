@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
   registerQueryRoutes,
   type LocalBaselines,
+  type ModelSettings,
   type WhatIfDetector,
 } from "@warden/baseline";
 import {
@@ -35,6 +36,7 @@ export async function registerAllInOneReads(
     readonly database: string;
     readonly baselines: LocalBaselines;
     readonly detector: WhatIfDetector;
+    readonly settings: ModelSettings;
   },
 ): Promise<void> {
   const { tokens, decisions, revoker, deadLetters } = options;
@@ -123,6 +125,7 @@ export async function registerAllInOneReads(
       clickhouse: options.clickhouse,
       database: options.database,
       detector: options.detector,
+      settings: options.settings,
       baseline: (key) => Promise.resolve(options.baselines.model(key) ?? null),
     });
     done();

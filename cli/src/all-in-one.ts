@@ -345,10 +345,11 @@ export async function startAllInOne(
     options.logger,
   );
   // The baseline service's models over the embedded store, on the event-time watermark.
+  const settings = options.baselines ?? defaults.model;
   const baselines = await startLocalBaselines({
     clickhouse,
     database,
-    settings: options.baselines ?? defaults.model,
+    settings,
     index: engine.baselines,
     metrics: createRefreshMetrics(registry),
     logger: options.logger,
@@ -407,6 +408,7 @@ export async function startAllInOne(
     database,
     baselines,
     detector,
+    settings,
   });
   app.get("/metrics", async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),

@@ -93,6 +93,7 @@ async function main(): Promise<void> {
         kv,
         logger,
         detector: config.detector,
+        settings: config.model,
       })
     : undefined;
   if (!api) logger.info("query API off: BASELINE_API_TOKEN is not set");

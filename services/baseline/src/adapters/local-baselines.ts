@@ -2,16 +2,14 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import {
   baselineKey,
   describeError,
-  type BaselineLevel,
   type BaselineModel,
   type Logger,
 } from "@warden/shared";
 import type { ModelSettings } from "../config.js";
 import type { RefreshMetrics } from "../metrics.js";
-import { buildModel } from "../model/build-model.js";
 import type { ModelIndex } from "../model/event-time-baselines.js";
 import { refreshTick } from "../model/refresh-tick.js";
-import { queryAggregates } from "../store/baseline-queries.js";
+import { buildModelsAt } from "../store/models-at.js";
 import { loadModels, saveModels } from "../store/model-store.js";
 
 /**
@@ -25,8 +23,6 @@ import { loadModels, saveModels } from "../store/model-store.js";
  * wall time. Models persist in the `baselines` table, so a restart (even after kill -9) scores
  * with the last refresh's models at once and refreshes again only at the next tick.
  */
-
-const LEVELS: readonly BaselineLevel[] = ["agent", "peer", "tenant"];
 
 export interface LocalBaselineCounts {
   /** The tick of the last refresh (-Infinity before the first). */
@@ -77,24 +73,7 @@ export async function startLocalBaselines(options: {
 
   async function refreshAt(tick: number): Promise<void> {
     const endTimer = metrics.refreshSeconds.startTimer();
-    const window = { startMs: tick - settings.windowMs, endMs: tick };
-    const built: BaselineModel[] = [];
-    for (const level of LEVELS)
-      for (const aggregates of await queryAggregates(
-        clickhouse,
-        database,
-        level,
-        window,
-        { vocabularyTop: settings.vocabularyTop },
-      ))
-        built.push(
-          buildModel(aggregates, {
-            computedAtMs: tick,
-            windowStartMs: window.startMs,
-            windowEndMs: window.endMs,
-            settings,
-          }),
-        );
+    const built = await buildModelsAt(clickhouse, database, settings, tick);
     await saveModels(clickhouse, database, built);
     for (const model of built) {
       index.set(baselineKey(model.scope), model);

@@ -20,6 +20,8 @@ import {
 } from "./query-params.js";
 import { registerConsoleRoutes } from "./console-routes.js";
 import { registerWhatIfRoutes, type Detector } from "./what-if-route.js";
+import type { ModelSettings } from "../config.js";
+import { buildModelsAt } from "../store/models-at.js";
 
 /**
  * The read-only query API (bearer token): an agent's baselines, its events, decisions and
@@ -63,6 +65,8 @@ export async function startQueryApi(options: {
   readonly logger: Logger;
   /** The detector's settings, for POST /v1/what-if. */
   readonly detector: Detector;
+  /** The baseline models' settings, for what-if's refreshes. */
+  readonly settings: ModelSettings;
 }): Promise<QueryApi> {
   const app = fastify({ logger: false });
 
@@ -106,6 +110,7 @@ export async function startQueryApi(options: {
     clickhouse: options.clickhouse,
     database: options.database,
     detector: options.detector,
+    settings: options.settings,
     async baseline(key) {
       const entry = await options.kv.get(key);
       if (!entry || entry.value.length === 0) return null;
@@ -137,6 +142,8 @@ export function registerQueryRoutes(
     baseline(key: string): Promise<BaselineModel | null>;
     /** The detector's settings, for POST /v1/what-if. */
     readonly detector: Detector;
+    /** The baseline models' settings (window, refresh interval), for what-if's refreshes. */
+    readonly settings: ModelSettings;
   },
 ): void {
   const { clickhouse, database: db } = options;
@@ -260,6 +267,8 @@ export function registerQueryRoutes(
     rows,
     database: db,
     detector: options.detector,
-    baseline: (key) => options.baseline(key),
+    settings: options.settings,
+    modelsAt: (tickMs) =>
+      buildModelsAt(clickhouse, db, options.settings, tickMs),
   });
 }

@@ -2,13 +2,14 @@ import { readFileSync } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import type { BaselineModel, CanonicalEvent } from "@warden/shared";
 import {
-  baselineKeysOf,
   createWhatIf,
   parsePolicy,
   PolicyError,
   type DetectorConfig,
   type Policy,
 } from "@warden/detector";
+import type { ModelSettings } from "../config.js";
+import { scoreWindow, type StoredEvents } from "./what-if-window.js";
 
 /**
  * POST /v1/what-if (issue 19, console page 5): a proposed policy run over the last N hours of
@@ -18,10 +19,15 @@ import {
  *
  * The detector's settings (its policy file and limits) are the DETECTOR_* variables given to
  * this service too: the same loader, so both read them one way.
+ *
+ * Each event is scored against the baselines of its refresh tick, not today's
+ * (what-if-window.ts). Rebuilding them counts against the time limit.
  */
 export const WHAT_IF_MAX_HOURS = 24;
 export const WHAT_IF_MAX_EVENTS = 200_000;
 export const WHAT_IF_TIME_LIMIT_MS = 10_000;
+/** Stored history replayed in memory for the window's baselines at most (what-if-window.ts). */
+export const WHAT_IF_MAX_HISTORY_EVENTS = 200_000;
 /** Decisions listed per kind of difference (the counts are exact). */
 export const WHAT_IF_MAX_LISTED = 500;
 /** Request bodies above this are refused (a policy file is a few kilobytes). */
@@ -95,7 +101,10 @@ export function registerWhatIfRoutes(
     readonly rows: Rows;
     readonly database: string;
     readonly detector: Detector;
-    readonly baseline: (key: string) => Promise<BaselineModel | null>;
+    /** The baseline models' settings (window, refresh interval). */
+    readonly settings: ModelSettings;
+    /** Every model as the refresh at `tickMs` built it (store/models-at.ts). */
+    readonly modelsAt: (tickMs: number) => Promise<readonly BaselineModel[]>;
   },
 ): void {
   const { rows, database: db, detector } = options;
@@ -114,25 +123,44 @@ export function registerWhatIfRoutes(
     }
   });
 
-  /** The baselines an agent may be scored against, fetched the first time it is seen. */
-  async function loadBaselines(
-    events: readonly CanonicalEvent[],
-    seen: Set<string>,
-    set: (key: string, model: BaselineModel) => void,
-  ): Promise<void> {
-    for (const event of events) {
-      const keys = baselineKeysOf(
-        event.tenant,
-        event.agent.id,
-        event.agent.kind ?? "",
-      );
-      for (const key of [keys.agent, keys.peer, keys.tenant]) {
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const model = await options.baseline(key);
-        if (model) set(key, model);
-      }
-    }
+  /** The stored events of one run (one tenant's, or all), read in keyset pages. */
+  function storedEvents(tenant: string): StoredEvents {
+    const ofTenant = tenant ? "AND tenant = {tenant:String}" : "";
+    return {
+      async *pages(fromMs, toMs) {
+        let after = { timeMs: fromMs, id: "" };
+        for (;;) {
+          const page = await rows<{ raw: string; t: string; id: string }>(
+            `SELECT raw, toUnixTimestamp64Milli(time) AS t, event_id AS id
+            FROM ${db}.events FINAL
+            WHERE (time, event_id) > (fromUnixTimestamp64Milli({after_time:Int64}), {after_id:String})
+              AND time < fromUnixTimestamp64Milli({to:Int64}) ${ofTenant}
+            ORDER BY time, event_id LIMIT {limit:UInt32}`,
+            {
+              after_time: after.timeMs,
+              after_id: after.id,
+              to: toMs,
+              tenant,
+              limit: PAGE_ROWS,
+            },
+          );
+          yield page.map((row) => JSON.parse(row.raw) as CanonicalEvent);
+          const last = page[page.length - 1];
+          if (!last || page.length < PAGE_ROWS) return;
+          after = { timeMs: Number(last.t), id: last.id };
+        }
+      },
+      async count(fromMs, toMs) {
+        const [row] = await rows<{ n: string }>(
+          `SELECT count() AS n FROM ${db}.events
+          WHERE time >= fromUnixTimestamp64Milli({from:Int64})
+            AND time < fromUnixTimestamp64Milli({to:Int64}) ${ofTenant}`,
+          { from: fromMs, to: toMs, tenant },
+        );
+        return Number(row?.n ?? 0);
+      },
+      modelsAt: options.modelsAt,
+    };
   }
 
   app.post<{ Body: WhatIfBody }>(
@@ -170,42 +198,14 @@ export function registerWhatIfRoutes(
           maxListed: WHAT_IF_MAX_LISTED,
           matchWindowMs: WHAT_IF_MATCH_WINDOW_MS,
         });
-        const deadline = Date.now() + WHAT_IF_TIME_LIMIT_MS;
-        const seen = new Set<string>();
-        let stopped: "max_events" | "time_limit" | undefined;
-        let after = { timeMs: fromMs, id: "" };
-        let read = 0;
-        for (;;) {
-          const page = await rows<{ raw: string; t: string; id: string }>(
-            `SELECT raw, toUnixTimestamp64Milli(time) AS t, event_id AS id
-            FROM ${db}.events FINAL
-            WHERE (time, event_id) > (fromUnixTimestamp64Milli({after_time:Int64}), {after_id:String})
-              AND time < fromUnixTimestamp64Milli({to:Int64})
-              ${parsed.tenant ? "AND tenant = {tenant:String}" : ""}
-            ORDER BY time, event_id LIMIT {limit:UInt32}`,
-            {
-              after_time: after.timeMs,
-              after_id: after.id,
-              to: toMs,
-              tenant: parsed.tenant,
-              limit: Math.min(PAGE_ROWS, WHAT_IF_MAX_EVENTS - read),
-            },
-          );
-          const events = page.map(
-            (row) => JSON.parse(row.raw) as CanonicalEvent,
-          );
-          await loadBaselines(events, seen, (key, model) =>
-            run.setBaseline(key, model),
-          );
-          for (const event of events) run.observe(event);
-          read += page.length;
-          const last = page[page.length - 1];
-          if (!last || page.length < PAGE_ROWS) break;
-          if (read >= WHAT_IF_MAX_EVENTS) stopped = "max_events";
-          else if (Date.now() > deadline) stopped = "time_limit";
-          if (stopped) break;
-          after = { timeMs: Number(last.t), id: last.id };
-        }
+        const stopped = await scoreWindow(run, storedEvents(parsed.tenant), {
+          fromMs,
+          toMs,
+          settings: options.settings,
+          deadlineMs: Date.now() + WHAT_IF_TIME_LIMIT_MS,
+          maxEvents: WHAT_IF_MAX_EVENTS,
+          maxHistoryEvents: WHAT_IF_MAX_HISTORY_EVENTS,
+        });
         return {
           from: new Date(fromMs).toISOString(),
           to: new Date(toMs).toISOString(),

@@ -7,7 +7,9 @@ import type { Policy } from "./policy.js";
  * engine, once under the policy in force and once under a proposed one, and the decisions
  * compared. No I/O: the host reads the stored events and the baselines and bounds the run.
  *
- * Both runs see the same baselines (the ones given), so every difference is the policy's.
+ * Both runs see the same baselines, so every difference is the policy's. The host gives the
+ * models each event was scored against (the refresh of its tick, before it is observed), not
+ * today's, which would hold the window's own traffic and let it excuse itself.
  * Decisions are matched per agent: on the same trigger event, else the nearest in event time
  * within `matchWindowMs` (a policy change often moves a decision by a few events, and the
  * credential and delegation detectors carry one agent's revocation over to its peers). One
