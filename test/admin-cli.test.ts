@@ -7,6 +7,7 @@ import {
   parseKillSwitchMessage,
   revokedAgentKey,
 } from "@warden/shared";
+import { eventually } from "./support/service.js";
 import { natsConfig, testLogger, uniqueNames } from "./support/stack.js";
 import {
   cleanUpNats,
@@ -19,7 +20,7 @@ import {
 const run = promisify(execFile);
 const SOC_TOKEN = "soc-admin-token-41b7";
 
-// `warden revoke | reinstate | approvals` against a running revoker over the real stack.
+// `warden revoke | reinstate | approvals | dead-decisions | redrive` against a running revoker over the real stack.
 describe("warden admin commands", () => {
   const names = uniqueNames("admincli");
   let connection: NatsConnection;
@@ -97,6 +98,59 @@ describe("warden admin commands", () => {
       "false positive",
     );
     expect((await kv.get(key))?.operation).not.toBe("PUT");
+  });
+
+  it("lists the dead decisions and re-drives one (warden dead-decisions, warden redrive)", async () => {
+    // A decision the revoker can never parse is dead-lettered at once, as `invalid`.
+    await connection
+      .jetstream()
+      .publish(names.decisionSubject("acme", "bot-9"), '{"schema":"nope"}');
+    const listed = async () =>
+      (await warden(SOC_TOKEN, "dead-decisions", "--json")).stdout
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => JSON.parse(line) as { seq: number; reason: string });
+    const [entry] = await eventually("the dead decision", async () => {
+      const entries = await listed();
+      return entries.length > 0 ? entries : undefined;
+    });
+    expect(entry).toMatchObject({ reason: "invalid" });
+    const human = await warden(SOC_TOKEN, "dead-decisions");
+    expect(human.stdout).toMatch(
+      new RegExp(
+        `^1 dead\n${entry?.seq}\t-\t-\t-\tinvalid\t1 deliveries\t`,
+        "u",
+      ),
+    );
+
+    const redriven = await warden(SOC_TOKEN, "redrive", String(entry?.seq));
+    expect(redriven.stdout).toBe(`redriven 1: ${entry?.seq}\n`);
+    // Re-driven, it ran the whole path again: still unparseable, dead-lettered anew.
+    const [again] = await eventually(
+      "the re-driven decision back",
+      async () => {
+        const entries = await listed();
+        return entries.length > 0 && entries[0]?.seq !== entry?.seq
+          ? entries
+          : undefined;
+      },
+    );
+    expect(again).toMatchObject({ reason: "invalid" });
+
+    await expect(warden(SOC_TOKEN, "redrive")).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("--all") as string,
+    });
+    await expect(warden(SOC_TOKEN, "redrive", "x1")).rejects.toMatchObject({
+      code: 2,
+    });
+    await expect(warden(SOC_TOKEN, "redrive", "999999")).rejects.toMatchObject({
+      code: 3,
+    });
+    // --all takes every dead decision of the caller's tenant, the re-driven one's new entry too.
+    const all = (await warden(SOC_TOKEN, "redrive", "--all")).stdout;
+    expect(all).toMatch(/^redriven [1-9]\d*: \d+( \d+)*\n$/u);
+    expect(all.trim().split(/[: ]+/u)).toContain(String(again?.seq));
   });
 
   it("fails with the revoker's reason, never echoing the token", async () => {
