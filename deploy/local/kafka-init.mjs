@@ -1,24 +1,29 @@
-// Called by deploy/local/stack once the broker logs that it started: waits until the
-// cluster answers, creates Warden's topics, and waits until the group coordinator
-// answers (asking for it makes the broker create __consumer_offsets), so the first
-// test that joins a group does not race the coordinator's start.
+// Called by deploy/local/stack once the broker logs that it started (and by compose's
+// kafka-init and the Kubernetes Job warden-kafka-acls): waits until the cluster answers,
+// creates Warden's topics, with --acls the ACLs of deploy/local/kafka-acls.mjs, and waits until
+// the group coordinator answers (asking for it makes the broker create __consumer_offsets), so
+// the first test that joins a group does not race the coordinator's start. Connects with the
+// KAFKA_SASL_* / KAFKA_SSL* variables of the environment (a super user for --acls).
+//   node deploy/local/kafka-init.mjs <broker host:port> [--acls]
 import {
   connectAdmin,
   createKafka,
   createLogger,
   createNames,
   ensureTopics,
+  readKafkaConfig,
   retry,
 } from "@warden/shared";
+import { aclEntries } from "./kafka-acls.mjs";
 
 const broker = process.argv[2] ?? "127.0.0.1:9092";
-const config = {
-  brokers: [broker],
-  clientId: "warden-stack",
-  ssl: false,
-  sslCaFile: undefined,
-  sasl: undefined,
-};
+const withAcls = process.argv.includes("--acls");
+const config = readKafkaConfig({
+  ...process.env,
+  KAFKA_BROKERS: broker,
+  KAFKA_CLIENT_ID: "warden-stack",
+});
+const names = createNames(process.env.WARDEN_NAMESPACE ?? "");
 const logger = createLogger({ level: "fatal", service: "stack" });
 const kafka = createKafka({ config, logger });
 
@@ -29,11 +34,12 @@ const admin = await retry(() => connectAdmin(kafka, config), {
 });
 // A broker that has just started can answer metadata before it hosts the new
 // partitions (UNKNOWN_TOPIC_OR_PARTITION, retriable); creating topics is idempotent.
-await retry(() => ensureTopics(admin, createNames("")), {
+await retry(() => ensureTopics(admin, names), {
   attempts: 20,
   initialMs: 250,
   maxDelayMs: 2_000,
 });
+if (withAcls) await admin.createAcls({ acl: aclEntries(names) });
 await retry(() => admin.describeGroups(["warden-stack-probe"]), {
   attempts: 40,
   initialMs: 250,

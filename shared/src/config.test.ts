@@ -69,6 +69,7 @@ describe("defaults", () => {
   it("readNatsConfig", () => {
     expect(readNatsConfig({})).toEqual({
       servers: [DEFAULT_NATS_URL],
+      inboxPrefix: "_INBOX",
       token: undefined,
       user: undefined,
       password: undefined,
@@ -145,7 +146,51 @@ describe("explicit values", () => {
       token: undefined,
       user: "u",
       password: "p",
+      inboxPrefix: "_INBOX_u",
     });
+    expect(readNatsConfig({}).inboxPrefix).toBe("_INBOX");
+  });
+
+  it.each([
+    [{ NATS_USER: "warden-revoker" }, ["NATS_PASSWORD"]],
+    [{ NATS_PASSWORD: "secret-value" }, ["NATS_USER"]],
+    [{ NATS_USER: "a.b", NATS_PASSWORD: "secret-value" }, ["NATS_USER"]],
+  ])("rejects NATS credentials that do not go together: %j", (env, named) => {
+    const error = configError(() => readNatsConfig(env));
+    expect(variables(error)).toEqual(named);
+    expect(error.message).not.toContain("secret-value");
+  });
+
+  it("rejects Kafka credentials without a mechanism, never echoing the password", () => {
+    const error = configError(() =>
+      readKafkaConfig({ KAFKA_SASL_PASSWORD: "secret-value" }),
+    );
+    expect(variables(error)).toEqual(["KAFKA_SASL_MECHANISM"]);
+    expect(error.message).not.toContain("secret-value");
+  });
+
+  it("refuses PLAIN without TLS to a broker off this host, allows it on loopback", () => {
+    const plain = {
+      KAFKA_SASL_MECHANISM: "plain",
+      KAFKA_SASL_USERNAME: "warden-ingest",
+      KAFKA_SASL_PASSWORD: "secret-value",
+    };
+    const error = configError(() =>
+      readKafkaConfig({ ...plain, KAFKA_BROKERS: "kafka:9092" }),
+    );
+    expect(variables(error)).toEqual(["KAFKA_SASL_MECHANISM"]);
+    expect(error.message).not.toContain("secret-value");
+    expect(
+      readKafkaConfig({
+        ...plain,
+        KAFKA_BROKERS: "kafka:9092",
+        KAFKA_SSL: "true",
+      }).sasl?.mechanism,
+    ).toBe("plain");
+    expect(
+      readKafkaConfig({ ...plain, KAFKA_BROKERS: "127.0.0.1:9092" }).sasl
+        ?.mechanism,
+    ).toBe("plain");
   });
 
   it("reads a ClickHouse URL", () => {
@@ -294,6 +339,7 @@ describe("errors", () => {
           KAFKA_SASL_MECHANISM: "plain",
           NATS_TOKEN: "t",
           NATS_USER: "u",
+          NATS_PASSWORD: "p",
           CLICKHOUSE_DATABASE: "1db",
         },
         {

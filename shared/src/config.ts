@@ -226,8 +226,11 @@ export const kafkaSpecs = {
     choices: ["none", "plain", "scram-sha-256", "scram-sha-512"],
     default: "none",
   }),
-  KAFKA_SASL_USERNAME: str({ default: "" }),
-  KAFKA_SASL_PASSWORD: str({ default: "" }),
+  KAFKA_SASL_USERNAME: str({
+    default: "",
+    desc: "SASL user (the shipped ACLs name warden-<service>)",
+  }),
+  KAFKA_SASL_PASSWORD: str({ default: "", desc: "SASL password" }),
   KAFKA_SESSION_TIMEOUT: durationMs({
     default: 30_000,
     desc: "how long a consumer group waits for a silent member before handing its partitions on",
@@ -248,9 +251,22 @@ export const natsSpecs = {
     desc: "comma-separated nats:// URLs",
   }),
   NATS_TOKEN: str({ default: "", desc: "auth token (empty: none)" }),
-  NATS_USER: str({ default: "" }),
-  NATS_PASSWORD: str({ default: "" }),
+  NATS_USER: matching(
+    /^$|^[A-Za-z0-9_-]{1,64}$/,
+    "a user name of letters, digits, _ and - (it names the inbox prefix _INBOX_<user>)",
+  )({ default: "" }),
+  NATS_PASSWORD: str({ default: "", desc: "password of NATS_USER" }),
 };
+
+/**
+ * With a user, replies come on `_INBOX_<user>.>`, the one inbox subject that user's NATS
+ * permissions let it subscribe to (deploy/nats/warden-auth.conf): on the shared `_INBOX.>`
+ * any user could read every other's replies — JetStream deliveries of decisions, KV reads.
+ */
+const DEFAULT_INBOX_PREFIX = "_INBOX";
+
+/** Loopback brokers, where a PLAIN password without TLS never leaves the host. */
+const LOOPBACK_BROKER = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+$/u;
 
 export const clickhouseSpecs = {
   CLICKHOUSE_URL: url({
@@ -311,6 +327,8 @@ export interface NatsConfig {
   readonly token: string | undefined;
   readonly user: string | undefined;
   readonly password: string | undefined;
+  /** Subject prefix of this client's reply inboxes: `_INBOX_<user>` with a user, else `_INBOX`. */
+  readonly inboxPrefix: string;
 }
 
 export interface ClickHouseConfig {
@@ -344,17 +362,37 @@ export function readKafkaConfig(
 ): KafkaConfig {
   const raw = readEnv(env, kafkaSpecs);
   const mechanism = raw.KAFKA_SASL_MECHANISM;
+  const problems: { variable: string; expected: string }[] = [];
   if (
     mechanism !== "none" &&
     (raw.KAFKA_SASL_USERNAME === "" || raw.KAFKA_SASL_PASSWORD === "")
-  ) {
-    throw new ConfigError([
-      {
-        variable: "KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD",
-        expected: `both set when KAFKA_SASL_MECHANISM=${mechanism}`,
-      },
-    ]);
-  }
+  )
+    problems.push({
+      variable: "KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD",
+      expected: `both set when KAFKA_SASL_MECHANISM=${mechanism}`,
+    });
+  // Credentials that would be silently ignored: the client would connect anonymously.
+  if (
+    mechanism === "none" &&
+    (raw.KAFKA_SASL_USERNAME !== "" || raw.KAFKA_SASL_PASSWORD !== "")
+  )
+    problems.push({
+      variable: "KAFKA_SASL_MECHANISM",
+      expected:
+        "plain, scram-sha-256 or scram-sha-512 when KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is set",
+    });
+  // PLAIN sends the password as it is: only over TLS, or to a broker on this host.
+  if (
+    mechanism === "plain" &&
+    !raw.KAFKA_SSL &&
+    !raw.KAFKA_BROKERS.every((broker) => LOOPBACK_BROKER.test(broker))
+  )
+    problems.push({
+      variable: "KAFKA_SASL_MECHANISM",
+      expected:
+        "scram-sha-256 or scram-sha-512, or KAFKA_SSL=true: plain would send the password unencrypted to a broker off this host",
+    });
+  if (problems.length > 0) throw new ConfigError(problems);
   if (
     raw.KAFKA_SESSION_TIMEOUT < SESSION_TIMEOUT_MIN_MS ||
     raw.KAFKA_SESSION_TIMEOUT > SESSION_TIMEOUT_MAX_MS
@@ -387,19 +425,31 @@ export function readNatsConfig(
   env: Record<string, string | undefined>,
 ): NatsConfig {
   const raw = readEnv(env, natsSpecs);
-  if (raw.NATS_TOKEN !== "" && raw.NATS_USER !== "") {
-    throw new ConfigError([
-      {
-        variable: "NATS_TOKEN/NATS_USER",
-        expected: "a token or a user and password, not both",
-      },
-    ]);
-  }
+  const problems: { variable: string; expected: string }[] = [];
+  if (raw.NATS_TOKEN !== "" && raw.NATS_USER !== "")
+    problems.push({
+      variable: "NATS_TOKEN/NATS_USER",
+      expected: "a token or a user and password, not both",
+    });
+  if (raw.NATS_USER !== "" && raw.NATS_PASSWORD === "")
+    problems.push({
+      variable: "NATS_PASSWORD",
+      expected: "set with NATS_USER",
+    });
+  if (raw.NATS_USER === "" && raw.NATS_PASSWORD !== "")
+    problems.push({
+      variable: "NATS_USER",
+      expected: "set with NATS_PASSWORD",
+    });
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     servers: raw.NATS_URL,
     token: raw.NATS_TOKEN || undefined,
     user: raw.NATS_USER || undefined,
     password: raw.NATS_PASSWORD || undefined,
+    inboxPrefix: raw.NATS_USER
+      ? `${DEFAULT_INBOX_PREFIX}_${raw.NATS_USER}`
+      : DEFAULT_INBOX_PREFIX,
   };
 }
 

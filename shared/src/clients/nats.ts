@@ -30,6 +30,7 @@ export async function connectNats(options: {
       ...(config.user
         ? { user: config.user, pass: config.password ?? "" }
         : {}),
+      inboxPrefix: config.inboxPrefix,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
     });
