@@ -146,7 +146,12 @@ describe("warden agents / warden agent <id>", () => {
   });
 
   it("ranks agents by recent risk, as a table and as JSON lines", async () => {
-    const json = await warden(["agents", "--since", "2d", "--json"]);
+    // Read-only queries, run at once.
+    const [json, text, other] = await Promise.all([
+      warden(["agents", "--since", "2d", "--json"]),
+      warden(["agents", "--tenant", "acme", "--since", "2d", "--limit", "1"]),
+      warden(["agents", "--tenant", "globex", "--since", "2d"]),
+    ]);
     expect(json.code, json.stderr).toBe(0);
     const agents = json.stdout
       .trim()
@@ -166,28 +171,12 @@ describe("warden agents / warden agent <id>", () => {
     expect(agents[0]?.revokes).toBe(1);
     expect(agents.reduce((sum, a) => sum + a.calls, 0)).toBe(events.length);
 
-    const text = await warden([
-      "agents",
-      "--tenant",
-      "acme",
-      "--since",
-      "2d",
-      "--limit",
-      "1",
-    ]);
     expect(text.code, text.stderr).toBe(0);
     const lines = text.stdout.trim().split("\n");
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(
       /^1\s+acme\s+agent:risky\/2\s+0\.87\s+1\s+1\s+\d+$/,
     );
-    const other = await warden([
-      "agents",
-      "--tenant",
-      "globex",
-      "--since",
-      "2d",
-    ]);
     expect(other.stdout.trim()).toBe("no agents with events in the range");
   });
 
@@ -266,39 +255,35 @@ describe("warden agents / warden agent <id>", () => {
   });
 
   it("fails clearly: unknown agent, bad usage, missing or wrong token, no service", async () => {
-    const unknown = await warden([
-      "agent",
-      "agent:nobody/9",
-      "--tenant",
-      "acme",
-    ]);
+    const wrong = "wrong-token-never-printed";
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    // Independent read-only invocations: run at once, as each CLI process spends most of
+    // its time starting up.
+    const [unknown, badLimit, badSince, noToken, refused, down] =
+      await Promise.all([
+        warden(["agent", "agent:nobody/9", "--tenant", "acme"]),
+        warden(["agents", "--limit", "0"]),
+        warden(["agent", "x", "--since", "yesterday"]),
+        warden(["agents"], { WARDEN_BASELINE_TOKEN: "" }),
+        warden(["agents"], { WARDEN_BASELINE_TOKEN: wrong }),
+        warden(["agents"], { WARDEN_BASELINE_URL: closed }),
+      ]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(
       /no agent "agent:nobody\/9" in tenant "acme"/,
     );
-
-    const badLimit = await warden(["agents", "--limit", "0"]);
     expect(badLimit.code).toBe(2);
     expect(badLimit.stderr).toMatch(
       /--limit takes a whole number from 1 to 1000/,
     );
-    const badSince = await warden(["agent", "x", "--since", "yesterday"]);
     expect(badSince.code).toBe(2);
     expect(badSince.stderr).toMatch(/--since takes a duration/);
-
-    const noToken = await warden(["agents"], { WARDEN_BASELINE_TOKEN: "" });
     expect(noToken.code).toBe(2);
     expect(noToken.stderr).toContain("WARDEN_BASELINE_TOKEN");
-
-    const wrong = "wrong-token-never-printed";
-    const refused = await warden(["agents"], { WARDEN_BASELINE_TOKEN: wrong });
     expect(refused.code).toBe(4);
     expect(refused.stderr).toMatch(/refused the token \(401\)/);
     expect(refused.stderr + refused.stdout).not.toContain(wrong);
     expect(refused.stderr + refused.stdout).not.toContain(TOKEN);
-
-    const closed = `http://127.0.0.1:${await freePort()}`;
-    const down = await warden(["agents"], { WARDEN_BASELINE_URL: closed });
     expect(down.code).toBe(1);
     expect(down.stderr).toContain(
       `cannot reach the baseline query API at ${closed}`,
@@ -306,8 +291,10 @@ describe("warden agents / warden agent <id>", () => {
   });
 
   it("explains itself with --help and an example", async () => {
-    for (const command of ["agents", "agent"]) {
-      const help = await warden([command, "--help"]);
+    const helps = await Promise.all(
+      ["agents", "agent"].map((command) => warden([command, "--help"])),
+    );
+    for (const help of helps) {
       expect(help.code).toBe(0);
       expect(help.stdout).toContain("Example:");
       expect(help.stdout).toContain("WARDEN_BASELINE_TOKEN");

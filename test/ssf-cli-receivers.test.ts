@@ -337,22 +337,7 @@ describe("warden receivers", () => {
   });
 
   it("exits 4 for a refused token or a missing scope, 2 for bad usage, 1 when the revoker is down", async () => {
-    const wrong = await as("not-a-token", "receivers", "list");
-    expect(wrong.code).toBe(4);
-    expect(wrong.stderr).toMatch(/revoker answered 401/);
-    expect(wrong.stderr).not.toContain("not-a-token");
-
-    const viewer = await as("viewer-token", "receivers", "list");
-    expect(viewer).toMatchObject({ code: 0, stdout: "no streams\n" });
-    const readOnly = await as("viewer-token", "receivers", "add", "--poll");
-    expect(readOnly.code).toBe(4);
-    expect(readOnly.stderr).toMatch(/403/);
-    // Another receiver's stream is answered exactly like a missing one.
-    expect(
-      (await as("viewer-token", "receivers", "show", pushStream)).code,
-    ).toBe(3);
-
-    for (const args of [
+    const usageErrors = [
       ["receivers", "add"],
       ["receivers", "status", "set", pushStream, "on"],
       ["receivers", "update", pushStream],
@@ -366,16 +351,37 @@ describe("warden receivers", () => {
         "--authorization-env",
         "UNSET_VARIABLE_9",
       ],
-    ])
-      expect((await idp(...args)).code, args.join(" ")).toBe(2);
-
-    const down = await runWarden(
-      {
-        WARDEN_REVOKER_URL: `http://127.0.0.1:${await freePort()}`,
-        WARDEN_SSF_TOKEN: IDP_TOKEN,
-      },
-      "receivers",
-      "list",
+    ];
+    // Independent invocations, none of which changes the revoker's state: run at once, as
+    // each CLI process spends most of its time starting up.
+    const [wrong, viewer, readOnly, foreign, down, ...usage] =
+      await Promise.all([
+        as("not-a-token", "receivers", "list"),
+        as("viewer-token", "receivers", "list"),
+        as("viewer-token", "receivers", "add", "--poll"),
+        // Another receiver's stream is answered exactly like a missing one.
+        as("viewer-token", "receivers", "show", pushStream),
+        freePort().then((port) =>
+          runWarden(
+            {
+              WARDEN_REVOKER_URL: `http://127.0.0.1:${port}`,
+              WARDEN_SSF_TOKEN: IDP_TOKEN,
+            },
+            "receivers",
+            "list",
+          ),
+        ),
+        ...usageErrors.map((args) => idp(...args)),
+      ]);
+    expect(wrong.code).toBe(4);
+    expect(wrong.stderr).toMatch(/revoker answered 401/);
+    expect(wrong.stderr).not.toContain("not-a-token");
+    expect(viewer).toMatchObject({ code: 0, stdout: "no streams\n" });
+    expect(readOnly.code).toBe(4);
+    expect(readOnly.stderr).toMatch(/403/);
+    expect(foreign.code).toBe(3);
+    usageErrors.forEach((args, index) =>
+      expect(usage[index]?.code, args.join(" ")).toBe(2),
     );
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/cannot reach the revoker/);

@@ -39,7 +39,11 @@ const PINO_LEVEL_BY_KAFKA_LEVEL: Record<
  * without leaving (kill -9, a lost host) holds its partitions until then. kafkajs heartbeats
  * from its fetch loop, so the interval is a tenth of the timeout, as Kafka's own advice of at
  * most a third allows several misses before the member is dropped.
+ * A fetch waits at most 500 ms for data (the Java client's fetch.max.wait.ms), not kafkajs's
+ * 5 s: a graceful stop waits for the fetch in flight, so an idle consumer took 5 s to stop.
  */
+const FETCH_MAX_WAIT_MS = 500;
+
 class WardenKafka extends Kafka {
   constructor(
     config: ConstructorParameters<typeof Kafka>[0],
@@ -59,6 +63,7 @@ class WardenKafka extends Kafka {
     return super.consumer({
       sessionTimeout: this.sessionTimeoutMs,
       heartbeatInterval: Math.min(3_000, this.sessionTimeoutMs / 10),
+      maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
       ...config,
     });
   }
