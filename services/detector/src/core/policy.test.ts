@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
-  DETECTOR_INDEX,
   DETECTOR_NAMES,
   type DetectorName,
   type DetectorResult,
@@ -27,6 +26,8 @@ import {
   eventsPerAgentDay,
 } from "./risk.js";
 import { baseline } from "./fixtures.test-support.js";
+import type { AgentState } from "./agent-state.js";
+import { accumulateEvidence } from "./incident.js";
 
 const result = (
   detector: DetectorResult["detector"],
@@ -173,11 +174,21 @@ describe("actions from evidence", () => {
 });
 
 describe("detector ceilings", () => {
+  // The incident's array as the engine builds it (incident.ts), one fact per detector.
   const incident = (entries: Partial<Record<DetectorName, number>>) => {
-    const evidence = new Float32Array(DETECTOR_NAMES.length);
-    for (const [name, bits] of Object.entries(entries))
-      evidence[DETECTOR_INDEX[name as DetectorName]] = bits;
-    return evidence;
+    const state = {
+      evidence: undefined,
+      evidenceAtMs: 0,
+    } as unknown as AgentState;
+    accumulateEvidence(
+      state,
+      0,
+      Object.entries(entries).map(([name, bits]) =>
+        result(name as DetectorName, bits),
+      ),
+      600_000,
+    );
+    return state.evidence;
   };
 
   it("a lone weak-signal detector holds at most; another family's evidence lifts the ceiling", () => {

@@ -4,6 +4,7 @@ import {
   DETECTOR_TRAITS,
   type DetectorResult,
 } from "./detectors/types.js";
+import { detectorBits } from "./incident.js";
 import { ACTION_RANK, ACTIONS, type Action, type Policy } from "./policy.js";
 
 /**
@@ -112,8 +113,8 @@ export function effectiveCutoffs(
 
 /**
  * The strongest action the incident's evidence may lead to, from the detectors' ceilings
- * (policy.ts). A detector carries the incident when its evidence (decayed, per detector, indexed
- * like DETECTOR_NAMES) reaches `corroborationBits`, and the strongest detector always does. Two
+ * (policy.ts). A detector carries the incident when its evidence (the incident's array,
+ * incident.ts detectorBits) reaches `corroborationBits`, and the strongest detector always does. Two
  * carrying families corroborate each other: no ceiling. Otherwise the highest ceiling among the
  * carrying detectors applies (none set: revoke), so off_hours alone holds at most, and off_hours
  * with a new restricted resource may revoke.
@@ -124,12 +125,18 @@ export function ceilingOf(
 ): Action {
   if (!incident) return "revoke";
   let strongest = -1;
-  for (let i = 0; i < incident.length; i++)
-    if ((incident[i] ?? 0) > (incident[strongest] ?? 0)) strongest = i;
+  let most = 0;
+  for (let i = 0; i < DETECTOR_NAMES.length; i++) {
+    const bits = detectorBits(incident, i);
+    if (bits > most) [strongest, most] = [i, bits];
+  }
   let family: string | undefined;
   let ceiling = 0;
-  for (let i = 0; i < incident.length; i++) {
-    if (i !== strongest && !((incident[i] ?? 0) >= policy.corroborationBits))
+  for (let i = 0; i < DETECTOR_NAMES.length; i++) {
+    if (
+      i !== strongest &&
+      !(detectorBits(incident, i) >= policy.corroborationBits)
+    )
       continue;
     const name = DETECTOR_NAMES[i];
     if (!name) continue;
