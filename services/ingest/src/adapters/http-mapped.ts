@@ -124,17 +124,19 @@ export async function ingestMapped(
     messages.push({
       event: outcome.event,
       bytes: Buffer.from(JSON.stringify(outcome.event), "utf8"),
+      conforms: outcome.conforms === true,
     });
     return messages.length - 1;
   });
   await ports.deadLetter(letters, binding);
   ports.metrics.countMapped(format, records, letters.length);
   const sunk = messages.length > 0 ? await ports.sink(messages, binding) : [];
-  return results.map((result, index) =>
-    typeof result === "number"
-      ? { ...(sunk[result] as LineResult), line: index + 1 }
-      : result,
-  );
+  return results.map((result, index) => {
+    if (typeof result !== "number") return result;
+    const line = sunk[result] as LineResult;
+    // The sink numbers events from 1; they keep their record's number (no copy while equal).
+    return line.line === index + 1 ? line : { ...line, line: index + 1 };
+  });
 }
 
 /**

@@ -25,7 +25,12 @@ export const SKIP_KIND = {
 export type SkipKind = (typeof SKIP_KIND)[keyof typeof SKIP_KIND];
 
 export type MapOutcome =
-  | { readonly kind: "event"; readonly event: AuditEventV1 }
+  | {
+      readonly kind: "event";
+      readonly event: AuditEventV1;
+      /** Inside the v1 schema by construction; see `BuiltEvent.conforms` for what that skips. */
+      readonly conforms?: true;
+    }
   | { readonly kind: "skipped"; readonly skip: SkipKind }
   | {
       readonly kind: "unmappable";

@@ -1,6 +1,12 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { validateAuditEvent } from "@warden/shared";
-import { otlpDocumentMapper, parseSensitivityRules } from "./otlp-genai.js";
+import { acceptAuditMessage, type AcceptOptions } from "../accept.js";
+import {
+  isoOf,
+  otlpDocumentMapper,
+  parseSensitivityRules,
+} from "./otlp-genai.js";
 import type { MapOutcome } from "./mapper.js";
 
 const TRACE = "5b8efff798038103d269b633813fc60c";
@@ -216,5 +222,197 @@ describe("OTLP GenAI / MCP mapper", () => {
     ).toBe(false);
     expect(mapper.decode(Buffer.from("[]"), "application/json").ok).toBe(false);
     expect(() => parseSensitivityRules("tool:*=secret")).toThrow(/entry 1/);
+  });
+});
+
+describe("OTLP mapper under hostile spans", () => {
+  // Text as an attacker would send it: control characters, lone surrogates, astral characters
+  // (two UTF-16 units, one code point for the schema's maxLength), blanks, and runs far
+  // beyond every field's limit.
+  const hostileText = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 40 }),
+    fc.constantFrom("", " ", "\t\n", "\u0000", "\u2028", "\ud800", "\u{1f600}"),
+    fc
+      .tuple(
+        fc.constantFrom("a", "\u0001", "\u{1f600}", "é", '"'),
+        // Every field limit of the schema (64 … 2048), just under, at and just past it.
+        fc.oneof(
+          fc.nat(3000),
+          fc
+            .constantFrom(64, 128, 256, 512, 2048)
+            .chain((limit) => fc.integer({ min: limit - 1, max: limit + 2 })),
+        ),
+      )
+      .map(([unit, n]) => unit.repeat(n)),
+    // Blank once clipped: white space up to and past a field's limit, then text.
+    fc
+      .tuple(
+        fc.constantFrom(" ", "\t", "\u3000"),
+        fc.integer({ min: 60, max: 600 }),
+      )
+      .map(([blank, n]) => `${blank.repeat(n)}x`),
+  );
+  const hostileValue = fc.oneof(
+    hostileText.map((stringValue) => ({ stringValue })),
+    fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }).map((n) => ({
+      intValue: String(n),
+    })),
+    fc.double().map((doubleValue) => ({ doubleValue })),
+    fc.constantFrom("NaN", "Infinity", "-Infinity").map((doubleValue) => ({
+      doubleValue,
+    })),
+    fc.boolean().map((boolValue) => ({ boolValue })),
+  );
+  const KEYS = [
+    "gen_ai.operation.name",
+    "gen_ai.tool.name",
+    "gen_ai.agent.id",
+    "gen_ai.agent.name",
+    "gen_ai.conversation.id",
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.output_tokens",
+    "gen_ai.request.model",
+    "gen_ai.tool.call.id",
+    "mcp.method.name",
+    "mcp.resource.uri",
+    "mcp.session.id",
+    "error.type",
+    "http.response.status_code",
+    "enduser.id",
+    "client.address",
+    "user_agent.original",
+    "server.address",
+    "warden.credential",
+  ];
+  const attributes = fc.array(
+    fc.record({ key: fc.constantFrom(...KEYS), value: hostileValue }),
+    { maxLength: 14 },
+  );
+  // Mostly valid execute_tool spans, so the hostile values reach the event rather than stop
+  // at the first missing attribute.
+  const toolSpan = fc.record({
+    attributes,
+    operation: fc.constantFrom("execute_tool", "chat", "invoke_agent"),
+    tool: hostileText,
+    agent: hostileText,
+    name: hostileText,
+    traceId: fc.oneof(
+      fc.constant(TRACE),
+      fc.string({ maxLength: 40 }),
+      fc.constant(TRACE.toUpperCase()),
+    ),
+    spanId: fc.oneof(
+      fc.stringMatching(/^[0-9a-f]{16}$/),
+      fc.string({ maxLength: 20 }),
+    ),
+    start: fc.oneof(
+      fc.constant(NS),
+      fc.bigInt({ min: 0n, max: (1n << 64n) + 5n }).map(String),
+      fc.constantFrom("-1", "1e30", "x", ""),
+    ),
+  });
+  const options: AcceptOptions = {
+    maxEventBytes: 1 << 20,
+    maxFutureSkewMs: Number.MAX_SAFE_INTEGER,
+    lateAfterMs: Number.MAX_SAFE_INTEGER,
+    nowMs: 0,
+  };
+
+  it("makes only events that meet the v1 contract, or says why it cannot", () => {
+    const mapper = otlpDocumentMapper({
+      credentialAttribute: "warden.credential",
+      tenantAttribute: "warden.tenant",
+      sensitivity: [],
+    });
+    let events = 0;
+    fc.assert(
+      fc.property(
+        fc.array(toolSpan, { minLength: 1, maxLength: 40 }),
+        hostileText,
+        (spans, tenant) => {
+          const body = Buffer.from(
+            JSON.stringify({
+              resourceSpans: [
+                {
+                  resource: {
+                    attributes: [
+                      { key: "warden.tenant", value: { stringValue: tenant } },
+                      { key: "service.name", value: { stringValue: tenant } },
+                    ],
+                  },
+                  scopeSpans: [
+                    {
+                      scope: { name: tenant },
+                      // Each span the parent of the next: delegation chains up to 40 deep.
+                      spans: spans.map((hostile, index) => ({
+                        traceId: hostile.traceId,
+                        spanId: hostile.spanId,
+                        parentSpanId: spans[index + 1]?.spanId ?? "",
+                        name: hostile.name,
+                        startTimeUnixNano: hostile.start,
+                        endTimeUnixNano: hostile.start,
+                        attributes: [
+                          ...kv({
+                            "gen_ai.operation.name": hostile.operation,
+                            "gen_ai.tool.name": hostile.tool,
+                            "gen_ai.agent.id": hostile.agent,
+                          }),
+                          ...hostile.attributes,
+                        ],
+                      })),
+                    },
+                  ],
+                },
+              ],
+            }),
+          );
+          const decoded = mapper.decode(body, "application/json");
+          if (!decoded.ok) throw new Error(decoded.detail);
+          for (const { outcome } of decoded.records) {
+            if (outcome.kind !== "event") {
+              expect(outcome.kind === "skipped" || outcome.detail !== "").toBe(
+                true,
+              );
+              continue;
+            }
+            const bytes = Buffer.from(JSON.stringify(outcome.event));
+            // The mapper claims its events conform by construction, so acceptance skips
+            // the schema and the depth walk for them: the verdict must be the same with
+            // every check (and ok, except an id that clipping left blank).
+            expect(outcome.conforms).toBe(true);
+            const full = acceptAuditMessage(
+              { event: outcome.event, bytes },
+              options,
+            );
+            expect(
+              acceptAuditMessage(
+                { event: outcome.event, bytes, conforms: true },
+                options,
+              ),
+            ).toEqual(full);
+            if (full.ok) events++;
+            else expect(full.detail).toMatch(/must not be blank$/);
+            // The one serialisation is the event: what Kafka carries parses back to it.
+            expect(JSON.parse(bytes.toString("utf8"))).toEqual(outcome.event);
+          }
+        },
+      ),
+      { numRuns: 120 },
+    );
+    // Not vacuous: many hostile spans still become accepted events.
+    expect(events).toBeGreaterThan(50);
+  });
+
+  it("writes every time as toISOString would, across the Date range", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8.64e15 }), (ms) => {
+        expect(isoOf(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 2000 },
+    );
+    for (const ms of [1, 86_399_999, 86_400_000, 253_402_300_800_000, 8.64e15])
+      expect(isoOf(ms)).toBe(new Date(ms).toISOString());
+    expect(isoOf(0)).toBeUndefined();
+    expect(isoOf(8.64e15 + 1)).toBeUndefined();
   });
 });
