@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignJWT, UnsecuredJWT, decodeJwt } from "jose";
 import { pino } from "pino";
+import { Registry } from "prom-client";
 import type { NatsConnection } from "nats";
 import { connectNats, type KillSwitchMessage } from "@warden/shared";
 import {
@@ -31,6 +32,18 @@ const EXPORT = { verb: "export", sensitivity: "confidential" } as const;
 const READ = { verb: "read", sensitivity: "internal" } as const;
 const SET_TYPE = "application/secevent+jwt";
 
+/** warden_gateway_ssf_sets_refused_total{reason} in a receiver's registry. */
+async function refusedSets(
+  registry: Registry,
+  reason: string,
+): Promise<number> {
+  const metric = registry.getSingleMetric(
+    "warden_gateway_ssf_sets_refused_total",
+  );
+  const values = (await metric?.get())?.values ?? [];
+  return values.find((value) => value.labels["reason"] === reason)?.value ?? 0;
+}
+
 // Issue 16: the SDK's SSF push path enforces a step-up's hold like the NATS path, an admin's
 // reinstate settles a pending step-up (no escalation at its deadline), and the receiver takes
 // only asymmetric, fresh, never-seen SETs. The real revoker signs and pushes; the SDK receiver
@@ -46,6 +59,7 @@ describe("the SDK's SSF receiver: holds, replays and algorithms", () => {
   let pushUrl: string;
   const bodies: string[] = [];
   const applied: KillSwitchMessage[] = [];
+  const registry = new Registry();
   const txnOf = (jwt: string) => String(decodeJwt(jwt)["txn"]);
 
   beforeAll(async () => {
@@ -105,6 +119,7 @@ describe("the SDK's SSF receiver: holds, replays and algorithms", () => {
         enforcer.apply(message);
       },
       logger: pino({ level: "silent" }),
+      registry,
     });
   });
   afterAll(async () => {
@@ -220,9 +235,13 @@ describe("the SDK's SSF receiver: holds, replays and algorithms", () => {
     });
     expect(again.status).toBe(202);
     expect(applied.length).toBe(before);
+    // Counted, not only logged: the replays are what a gateway's operator alerts on.
+    expect(await refusedSets(registry, "replayed")).toBe(1);
 
     // A receiver whose window is 1 s takes none of these real, seconds-old SETs.
+    const strictRegistry = new Registry();
     const strict = createSsfPushReceiver({
+      registry: strictRegistry,
       issuer: revoker.base,
       audience: pushUrl,
       jwksUrl: `${revoker.base}/jwks.json`,
@@ -244,6 +263,8 @@ describe("the SDK's SSF receiver: holds, replays and algorithms", () => {
         authorization: undefined,
       }),
     ).toMatchObject({ status: 400, body: { err: "invalid_request" } });
+    expect(await refusedSets(strictRegistry, "stale")).toBe(1);
+    expect(await refusedSets(strictRegistry, "replayed")).toBe(0);
   });
 
   it("refuses HS256 and unsigned SETs, and refuses to be configured for them", async () => {
@@ -273,6 +294,7 @@ describe("the SDK's SSF receiver: holds, replays and algorithms", () => {
         }),
       ).toMatchObject({ status: 400 });
     expect(applied.length).toBe(before);
+    expect(await refusedSets(registry, "unverified")).toBe(2);
     for (const algorithms of [["HS256"], ["none"], ["RS256", "hs512"], []])
       expect(() =>
         createSsfPushReceiver({

@@ -22,6 +22,24 @@ export interface EnforcerMetrics {
   readonly heldCalls: Counter;
 }
 
+/** Why the SSF push receiver did not apply a SET (a fixed set: the label's only values). */
+export const SSF_REFUSAL_REASONS = [
+  "unauthenticated",
+  "content_type",
+  "unverified",
+  "stale",
+  "future",
+  "no_jti",
+  "replayed",
+  "replay_memory_full",
+] as const;
+export type SsfRefusalReason = (typeof SSF_REFUSAL_REASONS)[number];
+
+export interface SsfReceiverMetrics {
+  /** One bound label handle per reason. */
+  readonly refused: Readonly<Record<SsfRefusalReason, { inc(): void }>>;
+}
+
 export interface ShipperGauges {
   queueEvents(): number;
   spoolBytes(): number;
@@ -220,6 +238,28 @@ export function createEnforcerMetrics(
           registers,
         }),
     ),
+  };
+}
+
+export function createSsfReceiverMetrics(
+  registry: Registry,
+): SsfReceiverMetrics {
+  const registers = [registry];
+  const refused = once(
+    registry,
+    "warden_gateway_ssf_sets_refused_total",
+    () =>
+      new Counter({
+        name: "warden_gateway_ssf_sets_refused_total",
+        help: "SETs the SSF push receiver did not apply, by reason: unauthenticated, content_type, unverified (signature, iss, aud, typ, alg), stale (iat older than the replay window), future (iat more than 5 min ahead), no_jti, replayed (a jti already taken: 202, not applied), replay_memory_full (503)",
+        labelNames: ["reason"] as const,
+        registers,
+      }),
+  );
+  return {
+    refused: Object.fromEntries(
+      SSF_REFUSAL_REASONS.map((reason) => [reason, refused.labels(reason)]),
+    ) as Record<SsfRefusalReason, { inc(): void }>,
   };
 }
 

@@ -1,6 +1,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createRemoteJWKSet, errors, jwtVerify } from "jose";
 import { pino, type Logger } from "pino";
+import {
+  createSsfReceiverMetrics,
+  Registry,
+  type SsfRefusalReason,
+} from "./metrics.js";
 import type { HoldClass, KillSwitchMessage } from "@warden/shared/kill-switch";
 import { describeError } from "@warden/shared/errors";
 import { DEFAULT_TENANT } from "./enforcer.js";
@@ -57,6 +62,8 @@ export interface SsfPushReceiverOptions {
   /** What a step-up holds (default every hold class; the revoker's REVOKER_HOLD_ACTIONS). */
   readonly holdActions?: readonly HoldClass[];
   readonly logger?: Logger;
+  /** Where `warden_gateway_ssf_sets_refused_total` goes: the gateway's `/metrics` registry. */
+  readonly registry?: Registry;
 }
 
 export interface SsfPushRequest {
@@ -144,6 +151,9 @@ export function createSsfPushReceiver(
     component: "warden-ssf-receiver",
   });
   const lastByAgent = new Map<string, KillSwitchMessage>();
+  const refusedBy = createSsfReceiverMetrics(
+    options.registry ?? new Registry(),
+  ).refused;
 
   // Warden sends one SET per event: session-revoked, then a credential-change per credential,
   // under one `txn`. Merged, they make one revocation holding every credential.
@@ -178,19 +188,11 @@ export function createSsfPushReceiver(
 
   return {
     async receive(request) {
-      if (expected) {
-        const given = digest(request.authorization ?? "");
-        if (!timingSafeEqual(given, expected))
-          return refusal(
-            "authentication_failed",
-            "wrong or missing Authorization header",
-          );
+      const envelope = refusedEnvelope(request, expected);
+      if (envelope) {
+        refusedBy[envelope.reason].inc();
+        return envelope.answer;
       }
-      if (request.contentType?.split(";")[0]?.trim() !== SET_CONTENT_TYPE)
-        return refusal(
-          "invalid_request",
-          `content-type must be ${SET_CONTENT_TYPE}`,
-        );
       let claims: Record<string, unknown>;
       try {
         ({ payload: claims } = await jwtVerify(request.body.trim(), keys, {
@@ -201,39 +203,21 @@ export function createSsfPushReceiver(
         }));
       } catch (error) {
         const answer = verificationRefusal(error);
+        refusedBy.unverified.inc();
         log.warn(
           { error: describeError(error), status: answer.status },
           "SET refused",
         );
         return answer;
       }
-      const nowMs = Date.now();
-      // A SET carries no exp (RFC 8417): its age is judged on iat, here rather than by jose,
-      // whose clock tolerance would stretch the window too.
-      const iat = claims["iat"];
-      if (
-        typeof iat !== "number" ||
-        nowMs - iat * 1000 > windowMs ||
-        iat * 1000 - nowMs > CLOCK_SKEW_MS
-      )
-        return refusal(
-          "invalid_request",
-          "iat is missing, older than the replay window or in the future",
+      const stale = refusedAsStale(claims, Date.now(), windowMs, replays);
+      if (stale) {
+        refusedBy[stale.reason].inc();
+        log.warn(
+          { jti: claims["jti"], reason: stale.reason },
+          "SET not applied",
         );
-      const seen = replays.check(claims["jti"], nowMs);
-      if (seen === "missing")
-        return refusal("invalid_request", "a SET needs a jti (RFC 8417)");
-      if (seen === "full")
-        return refusal(
-          "temporarily_unavailable",
-          "too many SETs inside the replay window; retry later",
-          503,
-        );
-      if (seen === "replayed") {
-        // Taken before: 202 so the transmitter neither retries nor dead-letters it, but
-        // nothing is applied a second time.
-        log.warn({ jti: claims["jti"] }, "replayed SET not applied");
-        return { status: 202 };
+        return stale.answer;
       }
       const outcome = killSwitchFromSet(
         claims,
@@ -291,6 +275,79 @@ export function createSsfPushReceiver(
       return { status: 202 };
     },
   };
+}
+
+interface Refusal {
+  readonly reason: SsfRefusalReason;
+  readonly answer: SsfPushAnswer;
+}
+
+/** The push request's Authorization and content type, before any byte of the SET is read. */
+function refusedEnvelope(
+  request: SsfPushRequest,
+  expected: Buffer | undefined,
+): Refusal | undefined {
+  if (
+    expected &&
+    !timingSafeEqual(digest(request.authorization ?? ""), expected)
+  )
+    return {
+      reason: "unauthenticated",
+      answer: refusal(
+        "authentication_failed",
+        "wrong or missing Authorization header",
+      ),
+    };
+  if (request.contentType?.split(";")[0]?.trim() !== SET_CONTENT_TYPE)
+    return {
+      reason: "content_type",
+      answer: refusal(
+        "invalid_request",
+        `content-type must be ${SET_CONTENT_TYPE}`,
+      ),
+    };
+  return undefined;
+}
+
+/**
+ * A verified SET's age and jti. A SET carries no exp (RFC 8417): its age is judged on iat,
+ * here rather than by jose, whose clock tolerance would stretch the window too. A replay is
+ * answered 202 so the transmitter neither retries nor dead-letters it, but is not applied.
+ */
+function refusedAsStale(
+  claims: Record<string, unknown>,
+  nowMs: number,
+  windowMs: number,
+  replays: ReturnType<typeof createReplayGuard>,
+): Refusal | undefined {
+  const iat = claims["iat"];
+  const future = typeof iat === "number" && iat * 1000 - nowMs > CLOCK_SKEW_MS;
+  if (typeof iat !== "number" || nowMs - iat * 1000 > windowMs || future)
+    return {
+      reason: future ? "future" : "stale",
+      answer: refusal(
+        "invalid_request",
+        "iat is missing, older than the replay window or in the future",
+      ),
+    };
+  const seen = replays.check(claims["jti"], nowMs);
+  if (seen === "missing")
+    return {
+      reason: "no_jti",
+      answer: refusal("invalid_request", "a SET needs a jti (RFC 8417)"),
+    };
+  if (seen === "full")
+    return {
+      reason: "replay_memory_full",
+      answer: refusal(
+        "temporarily_unavailable",
+        "too many SETs inside the replay window; retry later",
+        503,
+      ),
+    };
+  if (seen === "replayed")
+    return { reason: "replayed", answer: { status: 202 } };
+  return undefined;
 }
 
 /**

@@ -95,6 +95,7 @@ export async function serveExample(
       tenant: config.tenant,
       apply: (message) => warden.enforcer.apply(message),
       logger,
+      registry,
     });
     app.addContentTypeParser(
       SET_CONTENT_TYPE,
