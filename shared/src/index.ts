@@ -97,6 +97,7 @@ export {
   connectNats,
   ensureDecisionsStream,
   openBaselinesBucket,
+  openCredentialsBucket,
 } from "./clients/nats.js";
 export {
   AUDIT_RECORD_HEADER,

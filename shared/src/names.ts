@@ -63,6 +63,8 @@ export interface WardenNames {
   readonly decisionsStream: string;
   readonly decisionsConsumer: string;
   readonly baselinesBucket: string;
+  /** KV of the credential facts detector instances share (uses and revocations; issue 20). */
+  readonly credentialsBucket: string;
   /** KV of currently revoked agents, `revokedAgentKey` → kill-switch message (see kill-switch.ts). */
   readonly revokedAgentsBucket: string;
   /** `warden.decisions.<tenant>.<agent>` for one agent. */
@@ -98,6 +100,7 @@ export function createNames(namespace = ""): WardenNames {
     decisionsStream: `${upper}WARDEN_DECISIONS`,
     decisionsConsumer: `${dashed}warden-revoker`,
     baselinesBucket: `${dashed}warden-baselines`,
+    credentialsBucket: `${dashed}warden-credentials`,
     revokedAgentsBucket: `${dashed}warden-revoked`,
     decisionSubject: (tenant: string, agentId: string) =>
       `${dotted}warden.decisions.${subjectToken(tenant)}.${subjectToken(agentId)}`,

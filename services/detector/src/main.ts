@@ -9,11 +9,13 @@ import {
   runService,
   ensureDecisionsStream,
   openBaselinesBucket,
+  openCredentialsBucket,
   startOpsServer,
   consumerReadiness,
   stopOnFatalCrash,
 } from "@warden/shared";
 import { watchBaselines } from "./adapters/baseline-watcher.js";
+import { shareCredentialFacts } from "./adapters/credential-index.js";
 import { startDecisionPipeline } from "./adapters/decision-pipeline.js";
 import { watchPolicyFile } from "./adapters/policy-watcher.js";
 import { createScoringEngine } from "./core/engine.js";
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
     maxAgents: config.maxAgents,
     maxAgentsPerTenant: config.maxAgentsPerTenant,
     idleEvictMs: config.idleEvictMs,
+    shareFacts: true,
   });
   metrics.observe({
     agents: () => engine.agents,
@@ -65,6 +68,12 @@ async function main(): Promise<void> {
     logger,
     metrics,
   });
+  const credentials = await shareCredentialFacts({
+    bucket: await openCredentialsBucket(nats, names),
+    engine,
+    logger,
+    metrics,
+  });
   const pipeline = await startDecisionPipeline({
     kafka: createKafka({ config: config.kafka, logger }),
     jetstream: nats.jetstream(),
@@ -73,6 +82,7 @@ async function main(): Promise<void> {
     logger,
     metrics,
     engine,
+    credentials,
   });
   const kafkaReady = consumerReadiness(pipeline.consumer);
   stopOnFatalCrash(pipeline.consumer, {
@@ -87,12 +97,14 @@ async function main(): Promise<void> {
       kafkaReady,
       { name: "nats", check: () => !nats.isClosed() },
       { name: "baselines", check: () => baselines.watching },
+      { name: "credential facts", check: () => credentials.watching },
     ],
     logger,
   });
   shutdown.add("policy watcher", () => policyWatcher?.stop());
   shutdown.add("decision pipeline", () => pipeline.stop());
   shutdown.add("baseline watcher", () => baselines.stop());
+  shutdown.add("credential facts", () => credentials.stop());
   shutdown.add("nats", () => nats.drain());
   shutdown.add("ops server", () => ops.stop());
   shutdown.installSignalHandlers();

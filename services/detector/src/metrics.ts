@@ -31,6 +31,7 @@ export interface DetectorMetrics {
   readonly policyReloads: Counter<"result">;
   readonly restoredEvents: Counter;
   readonly publishRetries: Counter;
+  readonly credentialFacts: Counter<"kind" | "outcome">;
   observe(sources: DetectorGaugeSources): void;
 }
 
@@ -90,8 +91,20 @@ export function createDetectorMetrics(
       this.set(sources?.baselines() ?? 0);
     },
   });
+  const credentialFacts = new Counter({
+    name: "warden_detector_credential_facts_total",
+    help: "Credential facts (kind use or revoked) shared with the other detector instances or applied from them; kind any: rejected (undecodable bucket value) or dropped (over the engine's bound of waiting facts)",
+    labelNames: ["kind", "outcome"] as const,
+    registers,
+  });
+  for (const kind of ["use", "revoked"])
+    for (const outcome of ["shared", "applied"])
+      credentialFacts.labels(kind, outcome).inc(0);
+  for (const outcome of ["rejected", "dropped"])
+    credentialFacts.labels("any", outcome).inc(0);
   return {
     registry,
+    credentialFacts,
     events: new Counter({
       name: "warden_detector_events_total",
       help: "Canonical events scored",

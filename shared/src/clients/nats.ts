@@ -86,3 +86,20 @@ export async function openBaselinesBucket(
 ): Promise<KV> {
   return connection.jetstream().views.kv(names.baselinesBucket, { history: 1 });
 }
+
+/** How long a shared credential fact is kept: a revocation is watched for a day (detector). */
+const CREDENTIAL_FACTS_TTL_MS = 24 * 3_600_000;
+/** Bound of the credential facts bucket; the oldest go first when it is full. */
+const CREDENTIAL_FACTS_MAX_BYTES = 512 * 1024 * 1024;
+
+/** Opens (creating if needed) the detectors' shared credential facts bucket. */
+export async function openCredentialsBucket(
+  connection: NatsConnection,
+  names: WardenNames,
+): Promise<KV> {
+  return connection.jetstream().views.kv(names.credentialsBucket, {
+    history: 1,
+    ttl: CREDENTIAL_FACTS_TTL_MS,
+    max_bytes: CREDENTIAL_FACTS_MAX_BYTES,
+  });
+}

@@ -11,6 +11,7 @@ import { createDetectorStage, type DecisionPorts } from "../core/stage.js";
 
 import type { DetectorConfig } from "../config.js";
 import type { DetectorMetrics } from "../metrics.js";
+import type { CredentialIndex } from "./credential-index.js";
 import { planRestore, type RestoreRange } from "./state-restore.js";
 
 const PUBLISH_RETRY_MAX_DELAY_MS = 5_000;
@@ -90,8 +91,11 @@ export async function startDecisionPipeline(options: {
   readonly logger: Logger;
   readonly metrics: DetectorMetrics;
   readonly engine: ScoringEngine;
+  /** The credential facts shared with the other instances (credential-index.ts). */
+  readonly credentials?: CredentialIndex;
 }): Promise<{ consumer: Consumer; producer: Producer; stop(): Promise<void> }> {
-  const { kafka, jetstream, config, names, metrics, engine } = options;
+  const { kafka, jetstream, config, names, metrics, engine, credentials } =
+    options;
   const log = options.logger.child({ component: "decision-pipeline" });
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const consumer = kafka.consumer({ groupId: names.groups.detector });
@@ -182,6 +186,8 @@ export async function startDecisionPipeline(options: {
       if (!payload.isRunning() || payload.isStale()) return;
       const restore = restoring.get(batch.partition);
       heartbeat = () => payload.heartbeat();
+      // What the other instances committed about credentials is known before this batch.
+      await credentials?.caughtUp();
       const decisions = await stage.run(
         batch.messages.map((message) => ({
           bytes: message.value,
@@ -190,6 +196,8 @@ export async function startDecisionPipeline(options: {
             restore !== undefined && Number(message.offset) < restore.until,
         })),
       );
+      // Shared before the commit: a committed batch's facts reach every instance's next batch.
+      await credentials?.publish(stopping.signal);
       const next = Number(batch.lastOffset()) + 1;
       // While restoring, the committed offset is ahead: never move it back.
       if (restore && next >= restore.until) restoring.delete(batch.partition);

@@ -426,3 +426,96 @@ describe("tenancy of detector state (issue 16)", () => {
     expect(scoring.evictedAgents).toBe(10_000 - 100);
   });
 });
+
+describe("credential facts shared between instances (issue 20)", () => {
+  const credential = { id: "key-owner", type: "api_key" as const };
+  /** Two engines that hand each other their facts, as the bucket does. */
+  function pair() {
+    const a = engine({ shareFacts: true });
+    const b = engine({ shareFacts: true });
+    const exchange = () => {
+      for (const fact of a.takeFacts()) b.learnFact(fact);
+      for (const fact of b.takeFacts()) a.learnFact(fact);
+    };
+    return { a, b, exchange };
+  }
+  const sharedBits = (
+    scored: ReturnType<ReturnType<typeof engine>["observe"]>,
+  ) =>
+    scored.results.find(
+      (r) => r.detector === "credential_misuse" && r.expected === 1,
+    )?.bits;
+
+  it("counts another instance's agents among a credential's users", () => {
+    const one = engine();
+    const { a, b, exchange } = pair();
+    const owner = event("owner", T0, { credential });
+    const borrower = event("borrower", T0 + 60_000, { credential });
+    one.observe(owner, DECIDED_AT);
+    a.observe(owner, DECIDED_AT);
+    exchange();
+    expect(sharedBits(b.observe(borrower, DECIDED_AT))).toBe(
+      sharedBits(one.observe(borrower, DECIDED_AT)),
+    );
+    expect(sharedBits(one.observe(borrower, DECIDED_AT))).toBeGreaterThan(0);
+  });
+
+  it("without the exchange the other instance sees one agent (what the facts are for)", () => {
+    const { a, b } = pair();
+    a.observe(event("owner", T0, { credential }), DECIDED_AT);
+    const scored = b.observe(
+      event("borrower", T0 + 60_000, { credential }),
+      DECIDED_AT,
+    );
+    expect(sharedBits(scored)).toBeUndefined();
+  });
+
+  it("a credential revoked on one instance is known to be revoked on the other", () => {
+    const { a, b, exchange } = pair();
+    const loop = burst("loop", 30, T0, { credential });
+    const decisions = loop.flatMap(
+      (e) => a.observe(e, DECIDED_AT).decision ?? [],
+    );
+    expect(decisions.map((d) => d.action)).toContain("revoke");
+    exchange();
+    const reuse = b.observe(
+      event("reuser", T0 + 10 * 60_000, { credential }),
+      DECIDED_AT,
+    );
+    expect(reuse.results.map((r) => r.detector)).toContain(
+      "credential_lifetime",
+    );
+  });
+
+  it("shares a use once per agent, credential and slot, and nothing without shareFacts", () => {
+    const { a } = pair();
+    const uses = () => a.takeFacts().filter((fact) => fact.kind === "use");
+    for (let i = 0; i < 50; i++)
+      a.observe(event("owner", T0 + i * 1000, { credential }), DECIDED_AT);
+    expect(uses()).toHaveLength(1);
+    a.observe(event("owner", T0 + 11 * 60_000, { credential }), DECIDED_AT);
+    expect(uses()).toHaveLength(1);
+    const plain = engine();
+    plain.observe(event("owner", T0, { credential }), DECIDED_AT);
+    expect(plain.takeFacts()).toEqual([]);
+  });
+
+  it("an echo of an older use never moves a user's last use back", () => {
+    const { a, b, exchange } = pair();
+    a.observe(event("owner", T0, { credential }), DECIDED_AT);
+    exchange();
+    b.learnFact({
+      kind: "use",
+      tenant: "acme",
+      type: "api_key",
+      id: credential.id,
+      agent: "owner",
+      atMs: T0 - 2 * 3_600_000,
+    });
+    const scored = b.observe(
+      event("borrower", T0 + 60_000, { credential }),
+      DECIDED_AT,
+    );
+    expect(sharedBits(scored)).toBeGreaterThan(0);
+  });
+});

@@ -65,6 +65,7 @@ import {
   riskOf,
   type Cutoffs,
 } from "./risk.js";
+import { USE_SLOT_MS, type CredentialFact } from "./credential-facts.js";
 import { createSeenSets, type SeenSets } from "./seen.js";
 import { createBoundedStore, type BoundedStore } from "./state-store.js";
 import {
@@ -134,7 +135,15 @@ export interface EngineOptions {
   readonly maxAgentsPerTenant?: number;
   /** Agents without events for this long (event time) are dropped. */
   readonly idleEvictMs: number;
+  /**
+   * Keep the credential facts other instances need (credential-facts.ts) for `takeFacts`: only
+   * in a host that shares them, since nobody else drains them.
+   */
+  readonly shareFacts?: boolean;
 }
+
+/** Facts kept for `takeFacts` at most; past it they are counted, not kept (a credential flood). */
+export const MAX_PENDING_FACTS = 10_000;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -171,6 +180,12 @@ export interface ScoringEngine {
   readonly policy: Policy;
   readonly agents: number;
   readonly evictedAgents: number;
+  /** The credential facts for other instances since the last call (with `shareFacts`). */
+  takeFacts(): CredentialFact[];
+  /** Facts not kept because `MAX_PENDING_FACTS` were waiting. */
+  readonly droppedFacts: number;
+  /** Another instance's fact: its agent's use of a credential, or a revocation. */
+  learnFact(fact: CredentialFact): void;
 }
 
 /** Same trigger and action → same id, so a replay is dropped downstream as a duplicate. */
@@ -250,6 +265,8 @@ interface EngineMemory {
   readonly spending: BoundedStore<SpendMemory>;
   /** Credentials Warden revoked, with the event time it did: a later use means it did not hold. */
   readonly revoked: BoundedStore<number>;
+  /** Facts for other instances, when shared (EngineOptions.shareFacts). */
+  readonly outbox: { facts: CredentialFact[]; dropped: number } | undefined;
 }
 
 function createEngineMemory(options: EngineOptions): EngineMemory {
@@ -282,7 +299,62 @@ function createEngineMemory(options: EngineOptions): EngineMemory {
       maxEntries: maxAgents,
       idleMs: REVOKED_MEMORY_MS,
     }),
+    outbox: options.shareFacts ? { facts: [], dropped: 0 } : undefined,
   };
+}
+
+function share(memory: EngineMemory, fact: CredentialFact): void {
+  const { outbox } = memory;
+  if (!outbox) return;
+  if (outbox.facts.length < MAX_PENDING_FACTS) outbox.facts.push(fact);
+  else outbox.dropped++;
+}
+
+/**
+ * The agent's first call with this credential in a slot of event time is shared (`previousMs`:
+ * its last call with it before this one), so other instances count it among the credential's
+ * users.
+ */
+function shareUse(
+  memory: EngineMemory,
+  event: CanonicalEvent,
+  previousMs: number | undefined,
+): void {
+  const t = event.time_ms;
+  if (
+    previousMs !== undefined &&
+    Math.floor(previousMs / USE_SLOT_MS) === Math.floor(t / USE_SLOT_MS)
+  )
+    return;
+  share(memory, {
+    kind: "use",
+    tenant: event.tenant,
+    type: event.credential.type,
+    id: event.credential.id,
+    agent: event.agent.id,
+    atMs: t,
+  });
+}
+
+/**
+ * Another instance's fact, folded in as if this instance had seen it: a use moves the agent's
+ * last use of the credential forward (never back), a revocation is kept unless one is.
+ */
+function learnFact(memory: EngineMemory, fact: CredentialFact): void {
+  const credentialKey = `${fact.type}\u0000${fact.id}`;
+  if (fact.kind === "revoked") {
+    if (!memory.revoked.get(credentialKey))
+      memory.revoked.touch(credentialKey, fact.atMs, () => fact.atMs);
+    return;
+  }
+  const users = memory.credentialUsers.touch(
+    `${fact.tenant}\u0000${credentialKey}`,
+    fact.atMs,
+    () => new Map(),
+  );
+  const known = users.get(fact.agent);
+  if (known === undefined || known < fact.atMs)
+    rememberBounded(users, fact.agent, fact.atMs, AGENTS_PER_CREDENTIAL);
 }
 
 /**
@@ -345,11 +417,10 @@ function createDetectorInput(
 function countCredentialAgents(
   memory: EngineMemory,
   event: CanonicalEvent,
-  credentialKey: string,
 ): number {
   const t = event.time_ms;
   const users = memory.credentialUsers.touch(
-    `${event.tenant}\u0000${credentialKey}`,
+    `${event.tenant}\u0000${event.credential.type}\u0000${event.credential.id}`,
     t,
     () => new Map(),
   );
@@ -468,7 +539,14 @@ function rememberRevocation(
   const t = event.time_ms;
   for (const id of credentialIds) {
     const key = `${event.credential.type}\u0000${id}`;
-    if (!memory.revoked.get(key)) memory.revoked.touch(key, t, () => t);
+    if (memory.revoked.get(key)) continue;
+    memory.revoked.touch(key, t, () => t);
+    share(memory, {
+      kind: "revoked",
+      type: event.credential.type,
+      id,
+      atMs: t,
+    });
   }
 }
 
@@ -493,26 +571,36 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
     get evictedAgents() {
       return agents.evicted;
     },
+    takeFacts() {
+      const { outbox } = memory;
+      if (!outbox || outbox.facts.length === 0) return [];
+      const facts = outbox.facts;
+      outbox.facts = [];
+      return facts;
+    },
+    get droppedFacts() {
+      return memory.outbox?.dropped ?? 0;
+    },
+    learnFact: (fact) => learnFact(memory, fact),
     observe(event, decidedAt) {
       const t = event.time_ms;
       const tenantPolicy = policyFor(policy, event.tenant);
       const key = `${event.tenant}\u0000${event.agent.id}`;
       const state = agents.touch(key, t, () => createAgentState(layout, event));
+      if (memory.outbox)
+        shareUse(memory, event, state.credentials.get(event.credential.id));
       recordEvent(layout, state, event);
-      const credentialKey = `${event.credential.type}\u0000${event.credential.id}`;
       const baseline = baselines.resolve(state.baselineKeys);
       input.event = event;
       input.state = state;
       input.agentKey = key;
       input.baseline = baseline;
-      input.credentialAgents = countCredentialAgents(
-        memory,
-        event,
-        credentialKey,
-      );
+      input.credentialAgents = countCredentialAgents(memory, event);
       input.denyRules = policy.denyRules;
       input.revokedAtMs =
-        revoked.size === 0 ? undefined : revoked.get(credentialKey);
+        revoked.size === 0
+          ? undefined
+          : revoked.get(`${event.credential.type}\u0000${event.credential.id}`);
       const raw = runDetectors(input, tenantPolicy);
       // The group's own history is asked only where a cut-off is used: evidence or an incident.
       const cutoffs = calibration.cutoffs(
