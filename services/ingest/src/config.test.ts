@@ -29,3 +29,34 @@ describe("ingest config: OTLP mapping", () => {
     ).toThrow(/INGEST_OTLP_TENANT_ATTRIBUTE/);
   });
 });
+
+describe("ingest config: OTLP/gRPC", () => {
+  it("is off by default and listens where it is told", () => {
+    expect(loadIngestConfig({}).otlpGrpcListen).toBeUndefined();
+    expect(
+      loadIngestConfig({
+        INGEST_OTLP_GRPC_ENABLED: "true",
+        INGEST_OTLP_GRPC_PORT: "0",
+      }).otlpGrpcListen,
+    ).toEqual({ host: "127.0.0.1", port: 0 });
+  });
+
+  it("names the variable of a bad port, an open non-loopback host or a shared port", () => {
+    expect(() => loadIngestConfig({ INGEST_OTLP_GRPC_PORT: "70000" })).toThrow(
+      /INGEST_OTLP_GRPC_PORT/,
+    );
+    expect(() =>
+      loadIngestConfig({
+        INGEST_OTLP_GRPC_ENABLED: "true",
+        INGEST_OTLP_GRPC_HOST: "0.0.0.0",
+      }),
+    ).toThrow(/INGEST_GATEWAY_TOKENS.*INGEST_OTLP_GRPC_HOST/s);
+    expect(() =>
+      loadIngestConfig({
+        INGEST_HTTP_ENABLED: "true",
+        INGEST_OTLP_GRPC_ENABLED: "true",
+        INGEST_HTTP_PORT: "4317",
+      }),
+    ).toThrow(/INGEST_OTLP_GRPC_PORT/);
+  });
+});

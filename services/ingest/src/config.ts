@@ -45,6 +45,8 @@ import {
 
 export const DEFAULT_INGEST_OPS_PORT = 9101;
 export const DEFAULT_INGEST_HTTP_PORT = 8081;
+/** OTLP/gRPC's registered port, so an exporter's default endpoint needs only the host. */
+export const DEFAULT_INGEST_OTLP_GRPC_PORT = 4317;
 
 export interface IngestConfig {
   readonly common: CommonConfig;
@@ -67,6 +69,9 @@ export interface IngestConfig {
   readonly otlp: OtlpMappingConfig;
   /** Where HTTP ingest listens; undefined when it is off. */
   readonly httpListen:
+    { readonly host: string; readonly port: number } | undefined;
+  /** Where OTLP/gRPC (TraceService/Export) listens; undefined when it is off. */
+  readonly otlpGrpcListen:
     { readonly host: string; readonly port: number } | undefined;
 }
 
@@ -173,6 +178,20 @@ export function loadIngestConfig(
           default: "",
           desc: "resource attribute naming the tenant; a bound credential's tenant must match",
         }),
+        INGEST_OTLP_GRPC_ENABLED: flag({
+          default: false,
+          desc: "serve OTLP/gRPC TraceService/Export",
+        }),
+        INGEST_OTLP_GRPC_HOST: matching(
+          /^\S{1,255}$/u,
+          "a host name or address",
+        )({
+          default: "127.0.0.1",
+        }),
+        INGEST_OTLP_GRPC_PORT: portNumber({
+          default: DEFAULT_INGEST_OTLP_GRPC_PORT,
+          desc: "OTLP/gRPC port (0 = any)",
+        }),
         INGEST_OTLP_SENSITIVITY: sensitivityRules({
           default: [],
           desc: OTLP_SENSITIVITY_FORMAT,
@@ -187,15 +206,35 @@ export function loadIngestConfig(
         expected: `nothing: it became INGEST_GATEWAY_TOKENS, whose entries also bind a tenant (${GATEWAY_TOKENS_FORMAT})`,
       },
     ]);
+  for (const [enabled, variable, host] of [
+    [ingest.INGEST_HTTP_ENABLED, "INGEST_HTTP_HOST", ingest.INGEST_HTTP_HOST],
+    [
+      ingest.INGEST_OTLP_GRPC_ENABLED,
+      "INGEST_OTLP_GRPC_HOST",
+      ingest.INGEST_OTLP_GRPC_HOST,
+    ],
+  ] as const)
+    if (
+      enabled &&
+      ingest.INGEST_GATEWAY_TOKENS.length === 0 &&
+      !isLoopback(host)
+    )
+      throw new ConfigError([
+        {
+          variable: "INGEST_GATEWAY_TOKENS",
+          expected: `at least one gateway token when ${variable} (${host}) is not loopback; unauthenticated ingest is served on loopback only`,
+        },
+      ]);
   if (
     ingest.INGEST_HTTP_ENABLED &&
-    ingest.INGEST_GATEWAY_TOKENS.length === 0 &&
-    !isLoopback(ingest.INGEST_HTTP_HOST)
+    ingest.INGEST_OTLP_GRPC_ENABLED &&
+    ingest.INGEST_HTTP_PORT !== 0 &&
+    ingest.INGEST_HTTP_PORT === ingest.INGEST_OTLP_GRPC_PORT
   )
     throw new ConfigError([
       {
-        variable: "INGEST_GATEWAY_TOKENS",
-        expected: `at least one gateway token when INGEST_HTTP_HOST (${ingest.INGEST_HTTP_HOST}) is not loopback; unauthenticated ingest is served on loopback only`,
+        variable: "INGEST_OTLP_GRPC_PORT",
+        expected: `a port other than INGEST_HTTP_PORT (${ingest.INGEST_HTTP_PORT}): each listens on its own`,
       },
     ]);
   return Object.freeze({
@@ -222,6 +261,12 @@ export function loadIngestConfig(
     }),
     httpListen: ingest.INGEST_HTTP_ENABLED
       ? { host: ingest.INGEST_HTTP_HOST, port: ingest.INGEST_HTTP_PORT }
+      : undefined,
+    otlpGrpcListen: ingest.INGEST_OTLP_GRPC_ENABLED
+      ? {
+          host: ingest.INGEST_OTLP_GRPC_HOST,
+          port: ingest.INGEST_OTLP_GRPC_PORT,
+        }
       : undefined,
   });
 }

@@ -1,4 +1,4 @@
-// The ingest service: config → logger → metrics → Kafka → pipeline (+ HTTP ingest) → ops server → shutdown.
+// The ingest service: config → logger → metrics → Kafka → pipeline (+ HTTP and OTLP/gRPC ingest) → ops server → shutdown.
 import { fastify } from "fastify";
 import {
   createKafka,
@@ -20,6 +20,7 @@ import {
 } from "./adapters/http-to-kafka.js";
 import { registerMappedIngest } from "./adapters/http-mapped.js";
 import { createMappedRoutes } from "./adapters/mapped-routes.js";
+import { startOtlpGrpcServer } from "./adapters/grpc-otlp.js";
 import { createDeduplicator } from "./core/dedup.js";
 import { loadIngestConfig } from "./config.js";
 import { createIngestMetrics } from "./metrics.js";
@@ -48,8 +49,7 @@ async function main(): Promise<void> {
       maxEntries: config.dedupMaxEntries,
     }),
   });
-  if (config.httpListen) {
-    const http = config.httpListen;
+  if (config.httpListen || config.otlpGrpcListen) {
     const producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -57,34 +57,66 @@ async function main(): Promise<void> {
     await producer.connect().catch((error: unknown) => {
       throw kafkaUnreachable(config.kafka, error);
     });
-    const app = fastify({ logger: false });
-    const sink = kafkaIngestSink({
-      producer,
-      names,
-      acceptOptions: () => ({ ...config, nowMs: Date.now() }),
-    });
     const guard = {
       tokens: config.httpTokens,
       limits: config.httpLimits,
       metrics,
-      sink,
+      sink: kafkaIngestSink({
+        producer,
+        names,
+        acceptOptions: () => ({ ...config, nowMs: Date.now() }),
+      }),
     };
-    await registerHttpIngest(app, guard);
-    await registerMappedIngest(app, {
-      ...guard,
-      deadLetter: kafkaDeadLetterSink({ producer, names }),
-      routes: createMappedRoutes(config.otlp),
-    });
-    const port = await listenOn(app, http.host, http.port, "INGEST_HTTP_PORT");
-    // Steps run in registration order: posts stop before the consumer drains.
-    shutdown.add("http ingest", async () => {
-      await app.close();
+    const deadLetter = kafkaDeadLetterSink({ producer, names });
+    // Steps run in registration order: the doors close, then the producer, then the consumer drains.
+    const doors: (() => Promise<void>)[] = [];
+    if (config.httpListen) {
+      const http = config.httpListen;
+      const app = fastify({ logger: false });
+      await registerHttpIngest(app, guard);
+      await registerMappedIngest(app, {
+        ...guard,
+        deadLetter,
+        routes: createMappedRoutes(config.otlp),
+      });
+      const port = await listenOn(
+        app,
+        http.host,
+        http.port,
+        "INGEST_HTTP_PORT",
+      );
+      doors.push(() => app.close());
+      logger.info(
+        { host: http.host, port, gateways: config.httpTokens.length },
+        "http ingest listening",
+      );
+    }
+    if (config.otlpGrpcListen) {
+      const grpc = config.otlpGrpcListen;
+      const server = await startOtlpGrpcServer({
+        ...guard,
+        ...grpc,
+        deadLetter,
+        mapping: config.otlp,
+      }).catch((error: unknown) => {
+        throw new Error(
+          `INGEST_OTLP_GRPC_PORT: cannot listen on ${grpc.host}:${grpc.port}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
+      doors.push(() => server.stop());
+      logger.info(
+        {
+          host: grpc.host,
+          port: server.port,
+          gateways: config.httpTokens.length,
+        },
+        "otlp grpc ingest listening",
+      );
+    }
+    shutdown.add("ingest doors", async () => {
+      await Promise.all(doors.map((close) => close()));
       await producer.disconnect();
     });
-    logger.info(
-      { host: http.host, port, gateways: config.httpTokens.length },
-      "http ingest listening",
-    );
   }
   shutdown.add("kafka pipeline", () => pipeline.stop());
   stopOnFatalCrash(pipeline.consumer, {

@@ -101,6 +101,19 @@ export function createIngestMetrics(
     registers: [registry],
   });
   for (const reason of HTTP_REFUSAL_REASONS) httpRefused.labels(reason).inc(0);
+  const grpcRequests = new Counter({
+    name: "warden_ingest_otlp_grpc_requests_total",
+    help: "OTLP/gRPC TraceService/Export calls, by gRPC status: OK, UNAUTHENTICATED, INVALID_ARGUMENT (not OTLP, too many spans), UNAVAILABLE (rate limit, in-flight budget, a failed sink); grpc-js refuses bodies over the size cap itself",
+    labelNames: ["code"] as const,
+    registers: [registry],
+  });
+  for (const code of [
+    "OK",
+    "UNAUTHENTICATED",
+    "INVALID_ARGUMENT",
+    "UNAVAILABLE",
+  ])
+    grpcRequests.labels(code).inc(0);
 
   const mappedRecords = new Counter({
     name: "warden_ingest_mapped_records_total",
@@ -164,5 +177,6 @@ export function createIngestMetrics(
     dedupEntries,
     httpRequests,
     httpRefused,
+    grpcRequests,
   };
 }

@@ -29,11 +29,14 @@ export const MAPPED_PATH = {
 } as const;
 
 /**
- * OTLP/HTTP answers 200 with an ExportTraceServiceResponse; spans Warden could not take are
+ * OTLP answers an export with an ExportTraceServiceResponse; spans Warden could not take are
  * reported as a partial success (the count, and the first reasons), never as a failure the
- * exporter would retry forever.
+ * exporter would retry forever. Shared by OTLP/HTTP and OTLP/gRPC.
  */
-function otlpReply(results: readonly RecordResult[], contentType: string) {
+export function partialSuccess(results: readonly RecordResult[]): {
+  readonly rejected: number;
+  readonly message: string;
+} {
   const rejected = results.filter((result) => result.status === "rejected");
   const reasons = [
     ...new Set(
@@ -42,10 +45,15 @@ function otlpReply(results: readonly RecordResult[], contentType: string) {
       ),
     ),
   ].slice(0, 3);
+  return { rejected: rejected.length, message: reasons.join("; ") };
+}
+
+function otlpReply(results: readonly RecordResult[], contentType: string) {
+  const { rejected, message } = partialSuccess(results);
   return {
     status: 200,
     contentType: isProtobuf(contentType) ? OTLP_PROTOBUF : OTLP_JSON,
-    body: encodeTraceResponse(rejected.length, reasons.join("; "), contentType),
+    body: encodeTraceResponse(rejected, message, contentType),
   };
 }
 

@@ -316,7 +316,9 @@ let cachedDay = NaN;
 let cachedDayPrefix = "";
 
 // "00".."999" once, so a time of day is four look-ups and one template.
-const PADDED2 = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, "0"));
+const PADDED2 = Array.from({ length: 60 }, (_, n) =>
+  String(n).padStart(2, "0"),
+);
 const PADDED3 = Array.from({ length: 1000 }, (_, n) =>
   String(n).padStart(3, "0"),
 );

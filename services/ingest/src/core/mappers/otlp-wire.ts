@@ -461,8 +461,7 @@ function readSpan(
     } else if (number === 8 && wireType === WIRE.fixed64) {
       endLow = reader.fixed32();
       endHigh = reader.fixed32();
-    }
-    else skip(reader, wireType);
+    } else skip(reader, wireType);
   }
   atEnd(reader, end);
   const out: OtlpSpan = {
