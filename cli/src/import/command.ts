@@ -31,7 +31,10 @@ const HISTORY = {
   nowMs: 0,
 } as const;
 
-async function write(stream: WriteStream, line: string): Promise<void> {
+async function write(
+  stream: WriteStream,
+  line: string | Buffer,
+): Promise<void> {
   if (!stream.write(line)) await once(stream, "drain");
 }
 
@@ -59,14 +62,14 @@ export async function importCloudTrail(
     options.deadLetters ?? `${options.output}.dead-letters.ndjson`,
   );
   const mapper = createCloudTrailMapper();
-  const reorder = createReorderBuffer<string>(window);
+  const reorder = createReorderBuffer<Buffer>(window);
   const summary = createImportSummary();
   const deadLetter = (entry: Record<string, unknown>) => {
     summary.deadLettered[String(entry["reason"])] =
       (summary.deadLettered[String(entry["reason"])] ?? 0) + 1;
     return write(deadLetters, `${JSON.stringify(entry)}\n`);
   };
-  const emit = async (lines: string[]) => {
+  const emit = async (lines: Buffer[]) => {
     for (const line of lines) await write(output, line);
     summary.events += lines.length;
   };
@@ -108,9 +111,14 @@ export async function importCloudTrail(
         const event = options.tenant
           ? { ...outcome.event, tenant: options.tenant }
           : outcome.event;
-        const line = JSON.stringify(event);
-        // The same acceptance checks replay and ingest apply, so what is written replays whole.
-        const accepted = acceptAuditMessage(Buffer.from(line, "utf8"), HISTORY);
+        // Serialised and encoded once: the line written is the bytes the checks measured, and the
+        // checks take the event as built (no parse back). The same acceptance checks replay and
+        // ingest apply, so what is written replays whole.
+        const line = Buffer.from(`${JSON.stringify(event)}\n`, "utf8");
+        const accepted = acceptAuditMessage(
+          { event, bytes: line.subarray(0, line.length - 1) },
+          HISTORY,
+        );
         if (!accepted.ok) {
           await deadLetter({
             file,
@@ -121,7 +129,7 @@ export async function importCloudTrail(
           });
           continue;
         }
-        await emit(reorder.push(accepted.event.time_ms, `${line}\n`));
+        await emit(reorder.push(accepted.event.time_ms, line));
       }
     } catch (error) {
       summary.unreadableFiles++;
