@@ -321,4 +321,48 @@ describe("acceptAuditMessage on an event a mapper built (issue 17)", () => {
       detail: "no credential",
     });
   });
+
+  it("keeps every data-dependent check for an event its mapper says conforms", () => {
+    // What `conforms` skips is the schema and the depth walk only; blank ids, size, time and
+    // the credential's tenant are judged as for any other event.
+    const base = JSON.parse(examples[0] ?? "{}") as AuditEventV1;
+    const conforming = (event: AuditEventV1) => ({
+      ...built(event),
+      conforms: true,
+    });
+    expect(
+      acceptAuditMessage(
+        conforming({ ...base, agent: { ...base.agent, id: "   " } }),
+        options,
+      ),
+    ).toMatchObject({ ok: false, detail: "/agent/id must not be blank" });
+    expect(
+      acceptAuditMessage(
+        conforming({ ...base, time: "2099-01-01T00:00:00Z" }),
+        options,
+      ),
+    ).toMatchObject({ ok: false, reason: REJECTION.timeInFuture });
+    expect(
+      acceptAuditMessage(conforming(base), { ...options, maxEventBytes: 10 }),
+    ).toMatchObject({ ok: false, reason: REJECTION.tooLarge });
+    const bound = {
+      kind: "gateway",
+      credential: {
+        gateway: "edge-1",
+        sha256: Buffer.alloc(32),
+        tenant: "acme",
+        agentPrefixes: [] as string[],
+      },
+    } as const;
+    expect(
+      acceptAuditMessage(
+        conforming({ ...base, tenant: "globex" }),
+        options,
+        bound,
+      ),
+    ).toMatchObject({ ok: false, reason: REJECTION.tenantMismatch });
+    expect(acceptAuditMessage(conforming(base), options)).toEqual(
+      acceptAuditMessage(built(base), options),
+    );
+  });
 });
