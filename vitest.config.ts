@@ -1,14 +1,14 @@
 import { configDefaults, defineConfig } from "vitest/config";
+import { faultsStackEnv } from "./test/support/faults-stack.js";
 
-// The fault drills restart the broker they run against (deploy/local/stack restart), so no
-// other file may use it meanwhile: they run alone, one after the other, after everything else.
+// The fault drills restart the broker they run against (deploy/local/stack restart): they run
+// on a stack of their own (test/support/faults-stack.ts), one after the other.
 const BROKER_RESTARTS = [
   "test/faults/**/*.test.ts",
   "test/ingest-faults.test.ts",
 ];
 
-// Integration files that use neither broker (the all-in-one, replay and their peers): they
-// run beside the drills, in the worker the drills leave idle, instead of before them.
+// Integration files that use neither broker (the all-in-one, replay and their peers).
 const BROKER_FREE = [
   "test/all-in-one.test.ts",
   "test/all-in-one-baselines.test.ts",
@@ -32,7 +32,7 @@ const BROKER_FREE = [
 
 /**
  * Brokers nothing listens on: a broker-free file that reached for Kafka or NATS after all
- * fails at once instead of flaking while a drill restarts the real ones.
+ * fails at once instead of passing by luck on a stack it does not declare.
  */
 const NO_BROKERS = {
   KAFKA_BROKERS: "127.0.0.1:1",
@@ -47,8 +47,8 @@ const integration = {
 
 // Four projects: `unit` runs the pure cores beside their code with no network;
 // `integration` runs test/ against the real local stack (deploy/local/stack up);
-// `faults` runs the broker-restarting drills once both are done, and `broker-free` the
-// integration files that need no broker, beside them.
+// `broker-free` the integration files that need no broker; `faults` the broker-restarting
+// drills on their own stack, beside all the others.
 export default defineConfig({
   test: {
     // vitest's default on this 2-core machine is cores - 1: one file at a time. Integration
@@ -98,7 +98,6 @@ export default defineConfig({
           include: BROKER_FREE,
           ...integration,
           env: NO_BROKERS,
-          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -106,8 +105,15 @@ export default defineConfig({
           name: "faults",
           include: BROKER_RESTARTS,
           ...integration,
-          sequence: { groupOrder: 1 },
-          poolOptions: { forks: { singleFork: true } },
+          env: faultsStackEnv,
+          globalSetup: ["test/support/faults-stack.ts"],
+          // One drill at a time, as both restart the same stack. In a pool of their own:
+          // vitest runs a forks pool's single-fork files only after its other files, but
+          // runs different pools at once, so this thread runs the drills from the start
+          // beside the two forks of the other projects. The drills' test code only drives
+          // child processes and clients, which work the same in a worker thread.
+          pool: "threads",
+          poolOptions: { threads: { singleThread: true } },
         },
       },
     ],

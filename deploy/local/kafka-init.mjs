@@ -2,7 +2,10 @@
 // kafka-init and the Kubernetes Job warden-kafka-acls): waits until the cluster answers,
 // creates Warden's topics, with --acls the ACLs of deploy/local/kafka-acls.mjs, and waits until
 // the group coordinator answers (asking for it makes the broker create __consumer_offsets), so
-// the first test that joins a group does not race the coordinator's start. Connects with the
+// the first test that joins a group does not race the coordinator's start; likewise it waits
+// until an idempotent producer is given its producer id (a fresh broker answers "coordinator
+// loading" until it has one), so a first service's producer does not hold up its consumer's
+// batch past the session timeout. Connects with the
 // KAFKA_SASL_* / KAFKA_SSL* variables of the environment (a super user for --acls).
 //   node deploy/local/kafka-init.mjs <broker host:port> [--acls]
 import {
@@ -47,3 +50,11 @@ await retry(() => admin.describeGroups(["warden-stack-probe"]), {
   shouldRetry: () => true,
 });
 await admin.disconnect();
+const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+await retry(() => producer.connect(), {
+  attempts: 40,
+  initialMs: 250,
+  maxDelayMs: 1_000,
+  shouldRetry: () => true,
+});
+await producer.disconnect();

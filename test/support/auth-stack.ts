@@ -39,7 +39,7 @@ export interface AuthStack {
  * The Kafka jars are resolved once per stack dir by Maven; a new dir links the shared stack's
  * copy when there is one (WARDEN_STACK_DIR or the default .warden/stack) instead.
  */
-function linkKafkaJars(dir: string): void {
+export function linkKafkaJars(dir: string): void {
   const shared = resolve(
     process.env["WARDEN_STACK_DIR"] ?? ".warden/stack",
     "kafka",

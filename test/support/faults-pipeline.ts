@@ -167,11 +167,13 @@ export async function startPipeline(
   const common = { WARDEN_NAMESPACE: namespace };
   // A killed consumer's partitions wait out its session before the restarted one gets them, so
   // a kill -9 round with the 30 s default is mostly waiting; what is checked (nothing lost,
-  // nothing twice) does not depend on how long. The broker's least (6 s) for ingest and the
-  // detector, whose batches heartbeat within a second; 15 s for the baseline, whose batch holds
-  // a chDB insert that took over 6 s on a loaded machine and had it dropped from its group.
-  const quickSession = { KAFKA_SESSION_TIMEOUT: "6s" };
-  const chdbSession = { KAFKA_SESSION_TIMEOUT: "15s" };
+  // nothing twice) does not depend on how long. 15 s for ingest and the detector, whose
+  // batches heartbeat within a second; 30 s (the default) for the baseline, whose batch holds a
+  // chDB insert. Not the broker's least (6 s): the drills run beside the integration files,
+  // and at load ~10-25 a 6 s ingest and a 15 s baseline were dropped from their groups (a
+  // first batch waiting on a fresh broker's producer id, a slow chDB insert), and exited.
+  const quickSession = { KAFKA_SESSION_TIMEOUT: "15s" };
+  const chdbSession = { KAFKA_SESSION_TIMEOUT: "30s" };
   const chdbPath = join(dir, "chdb");
   const services = {
     ingest: manage("ingest", await freePort(), { ...common, ...quickSession }),
