@@ -13,7 +13,7 @@ import {
   type LocalDeadLetters,
 } from "@warden/ingest";
 import type { LocalRevoker } from "@warden/revoker";
-import { readDecisionLimit, type DecisionLog } from "./decision-log.js";
+import { readDecisionLimit, type DecisionLog } from "@warden/detector";
 
 /**
  * The all-in-one's read routes: its own (decisions, kill switch, dead letters, event count)

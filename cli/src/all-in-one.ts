@@ -31,6 +31,7 @@ import {
   type WhatIfDetector,
 } from "@warden/baseline";
 import {
+  createDecisionLog,
   createDetectorMetrics,
   createScoringEngine,
   watchPolicyFile,
@@ -65,7 +66,6 @@ import {
 import { registerConsole } from "@warden/console";
 import { registerAllInOneReads } from "./all-in-one-routes.js";
 import { createAuditCopy, type AuditCopy } from "./audit-copy.js";
-import { createDecisionLog } from "./decision-log.js";
 
 /**
  * The all-in-one mode: ingest, store, detect and revoke in one process, with embedded chDB and

@@ -58,7 +58,8 @@ export function exitCodeOf(error: unknown): ExitCode {
 export interface ApiConnection {
   /** The API's base URL, without a trailing slash. */
   readonly url: string;
-  readonly token: string;
+  /** Left out for an open API (an all-in-one on loopback without gateway tokens). */
+  readonly token: string | undefined;
 }
 
 const httpUrl = makeValidator<string>((input) => {
@@ -102,7 +103,7 @@ export function readApiConnection(
     });
     return {
       url: values[variables.urlVariable] as string,
-      token: values[variables.tokenVariable] as string,
+      token: values[variables.tokenVariable],
     };
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
@@ -120,6 +121,8 @@ export interface ApiRequest {
   readonly path: string;
   readonly query?: Readonly<Record<string, string | number | undefined>>;
   readonly body?: unknown;
+  /** Sent as it is instead of a JSON body (the ingest's NDJSON). */
+  readonly text?: { readonly contentType: string; readonly body: string };
   /** Said after "cannot reach …" so the person knows what to check. */
   readonly unreachableHint?: string;
 }
@@ -155,17 +158,26 @@ export async function apiRequest(
     );
   for (const [name, value] of Object.entries(request.query ?? {}))
     if (value !== undefined) target.searchParams.set(name, String(value));
-  const { body } = request;
+  const sent =
+    request.text ??
+    (request.body === undefined
+      ? undefined
+      : {
+          contentType: "application/json",
+          body: JSON.stringify(request.body),
+        });
   let response: Response;
   try {
     response = await fetch(target, {
       method: request.method,
       headers: {
-        authorization: `Bearer ${connection.token}`,
+        ...(connection.token === undefined
+          ? {}
+          : { authorization: `Bearer ${connection.token}` }),
         accept: "application/json",
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...(sent ? { "content-type": sent.contentType } : {}),
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(sent ? { body: sent.body } : {}),
       redirect: "error",
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });

@@ -1,7 +1,10 @@
 import type { Command } from "commander";
 import { ExitCode } from "../api-client.js";
 import { printable } from "../terminal-text.js";
-import { callRevoker, readRevokerAdminConnection } from "./revoker-client.js";
+import {
+  readRevokerAdminConnection,
+  revokerRequest,
+} from "../ssf/ssf-client.js";
 
 interface Pending {
   readonly decision_id: string;
@@ -63,14 +66,21 @@ export function registerAdminCommands(program: Command): void {
           },
         ) => {
           const config = readRevokerAdminConnection(process.env);
-          const answer = (await callRevoker(config, "POST", `/admin/${kind}`, {
-            tenant: options.tenant,
-            agent_id: agent,
-            reason: options.reason,
-            ...(options.credential
-              ? { credential_ids: options.credential }
-              : {}),
-          })) as { txn: string };
+          const answer = (await revokerRequest(
+            config,
+            "POST",
+            `/admin/${kind}`,
+            {
+              body: {
+                tenant: options.tenant,
+                agent_id: agent,
+                reason: options.reason,
+                ...(options.credential
+                  ? { credential_ids: options.credential }
+                  : {}),
+              },
+            },
+          )) as { txn: string };
           print(
             options.json,
             answer,
@@ -88,7 +98,7 @@ export function registerAdminCommands(program: Command): void {
     .option("--json", "one JSON object per line", false)
     .addHelpText("after", `\nExample:\n  warden approvals\n${ENV_HELP}`)
     .action(async (options: { json: boolean }) => {
-      const pending = (await callRevoker(
+      const pending = (await revokerRequest(
         readRevokerAdminConnection(process.env),
         "GET",
         "/admin/approvals",
@@ -124,7 +134,7 @@ export function registerAdminCommands(program: Command): void {
         `\nExample:\n  warden ${verdict} 3f9c2a…\n${ENV_HELP}`,
       )
       .action(async (decision: string) => {
-        await callRevoker(
+        await revokerRequest(
           readRevokerAdminConnection(process.env),
           "POST",
           `/admin/approvals/${encodeURIComponent(decision)}/${verdict}`,
@@ -152,7 +162,7 @@ function registerDeadDecisionCommands(program: Command): void {
         const query = new URLSearchParams();
         if (options.limit !== undefined) query.set("limit", options.limit);
         if (options.from !== undefined) query.set("from", options.from);
-        const page = (await callRevoker(
+        const page = (await revokerRequest(
           readRevokerAdminConnection(process.env),
           "GET",
           `/admin/dead-decisions${query.size > 0 ? `?${query.toString()}` : ""}`,
@@ -204,11 +214,11 @@ function registerDeadDecisionCommands(program: Command): void {
         program.error(`error: ${printable(seq)} is not a sequence number`, {
           exitCode: ExitCode.usage,
         });
-      const answer = (await callRevoker(
+      const answer = (await revokerRequest(
         readRevokerAdminConnection(process.env),
         "POST",
         "/admin/dead-decisions/redrive",
-        options.all ? { all: true } : { seq: Number(seq) },
+        { body: options.all ? { all: true } : { seq: Number(seq) } },
       )) as { redriven: number[] };
       process.stdout.write(
         `redriven ${answer.redriven.length}: ${answer.redriven.join(" ") || "-"}\n`,

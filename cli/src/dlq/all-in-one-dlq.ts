@@ -1,15 +1,16 @@
-import { fromDeadLetterJson, type DeadLetterJson } from "@warden/ingest";
+import {
+  fromDeadLetterJson,
+  toDeadLetter,
+  type DeadLetter,
+  type DeadLetterJson,
+} from "@warden/ingest";
 import { ConfigError, makeValidator, readEnv } from "@warden/shared";
-import { ApiAnswerError, UsageError } from "../api-client.js";
-import { toDeadLetter, type DeadLetter } from "./dead-letters.js";
+import { UsageError, apiRequest, type ApiConnection } from "../api-client.js";
 
 /** The most the all-in-one hands out in one answer (GET /v1/dead-letters?limit=). */
 const MAX_LETTERS = 10_000;
 
-export interface AllInOneDlq {
-  readonly url: string;
-  readonly token: string | undefined;
-}
+export type AllInOneDlq = ApiConnection;
 
 /**
  * `WARDEN_DLQ_URL` points `warden dlq` at an all-in-one (`warden start`) instead of Kafka's
@@ -57,43 +58,20 @@ export function readAllInOneDlq(
   }
 }
 
-async function call(
-  dlq: AllInOneDlq,
-  path: string,
-  init: RequestInit = {},
-): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetch(`${dlq.url}${path}`, {
-      ...init,
-      headers: {
-        ...(init.headers as Record<string, string> | undefined),
-        ...(dlq.token ? { authorization: `Bearer ${dlq.token}` } : {}),
-      },
-      redirect: "error",
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (cause) {
-    throw new Error(
-      `cannot reach the all-in-one at ${dlq.url} (WARDEN_DLQ_URL)`,
-      { cause },
-    );
-  }
-  if (!response.ok)
-    throw new ApiAnswerError(
-      response.status,
-      undefined,
-      `the all-in-one answered ${response.status} to ${init.method ?? "GET"} ${path}`,
-    );
-  return response;
-}
+const UNREACHABLE_HINT =
+  "is warden start running, and is WARDEN_DLQ_URL right?";
 
 /** The all-in-one's dead letters (the newest 10,000), in the shape `warden dlq` shows. */
 export async function readAllInOneDeadLetters(
   dlq: AllInOneDlq,
 ): Promise<DeadLetter[]> {
-  const response = await call(dlq, `/v1/dead-letters?limit=${MAX_LETTERS}`);
-  const records = (await response.json()) as DeadLetterJson[];
+  const records = (await apiRequest(dlq, {
+    service: "all-in-one",
+    method: "GET",
+    path: "/v1/dead-letters",
+    query: { limit: MAX_LETTERS },
+    unreachableHint: UNREACHABLE_HINT,
+  })) as DeadLetterJson[];
   return records.map((json) => toDeadLetter(fromDeadLetterJson(json)));
 }
 
@@ -103,9 +81,14 @@ export async function resubmitToAllInOne(
   letters: readonly DeadLetter[],
 ): Promise<void> {
   if (letters.length === 0) return;
-  await call(dlq, "/v1/events", {
+  await apiRequest(dlq, {
+    service: "all-in-one",
     method: "POST",
-    headers: { "content-type": "application/x-ndjson" },
-    body: letters.map((letter) => letter.value.toString("utf8")).join("\n"),
+    path: "/v1/events",
+    text: {
+      contentType: "application/x-ndjson",
+      body: letters.map((letter) => letter.value.toString("utf8")).join("\n"),
+    },
+    unreachableHint: UNREACHABLE_HINT,
   });
 }

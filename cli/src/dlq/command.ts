@@ -10,11 +10,12 @@ import {
 import {
   countByReason,
   deadLetterJson,
-  formatDeadLetter,
+  readDeadLetters,
+  resubmitDeadLetters,
   selectDeadLetters,
   type DeadLetter,
-} from "./dead-letters.js";
-import { readDeadLetters, resubmitDeadLetters } from "./kafka-dlq.js";
+} from "@warden/ingest";
+import { formatDeadLetter } from "./dead-letters.js";
 import {
   readAllInOneDeadLetters,
   readAllInOneDlq,

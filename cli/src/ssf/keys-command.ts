@@ -4,7 +4,7 @@ import {
   formatRotation,
   type KeyDescription,
 } from "./format.js";
-import { readRevokerConnection, revokerRequest } from "./ssf-client.js";
+import { readRevokerAdminConnection, revokerRequest } from "./ssf-client.js";
 
 const ENV_HELP = `
 Environment:
@@ -13,13 +13,7 @@ Environment:
 
 Exit codes: 0 done, 1 failed, 2 bad usage, 4 token refused or lacking the scope.`;
 
-function connection() {
-  return readRevokerConnection(
-    process.env,
-    "WARDEN_ADMIN_TOKEN",
-    "bearer token of a revoker receiver with scope warden.admin",
-  );
-}
+const connection = () => readRevokerAdminConnection(process.env);
 
 /** `warden keys list|rotate`: the revoker's SET signing keys (admin API). */
 export function registerKeys(program: Command): void {

@@ -27,6 +27,17 @@ export function readRevokerConnection(
   });
 }
 
+/** WARDEN_REVOKER_URL and WARDEN_ADMIN_TOKEN (a revoker receiver token with scope warden.admin). */
+export function readRevokerAdminConnection(
+  env: Record<string, string | undefined>,
+): ApiConnection {
+  return readRevokerConnection(
+    env,
+    "WARDEN_ADMIN_TOKEN",
+    "bearer token of a revoker receiver with scope warden.admin",
+  );
+}
+
 /** One JSON request to the revoker (a path, or an absolute URL on its origin). */
 export function revokerRequest(
   connection: ApiConnection,

@@ -41,5 +41,11 @@ export type {
   WhatIfResult,
 } from "./core/what-if.js";
 export { createWhatIf } from "./core/what-if.js";
+export type { DecisionLog } from "./core/decision-log.js";
+export {
+  DECISIONS_KEPT,
+  createDecisionLog,
+  readDecisionLimit,
+} from "./core/decision-log.js";
 export type { PolicyWatcher } from "./adapters/policy-watcher.js";
 export { watchPolicyFile } from "./adapters/policy-watcher.js";

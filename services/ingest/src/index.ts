@@ -120,6 +120,19 @@ export type {
   DeadLetterRecord,
   LocalDeadLetters,
 } from "./adapters/local-dead-letters.js";
+export type { DeadLetter, Selection } from "./core/dead-letter-view.js";
+export {
+  countByReason,
+  deadLetterJson,
+  selectDeadLetters,
+  toDeadLetter,
+} from "./core/dead-letter-view.js";
+export { createLocalIngest } from "./adapters/local-ingest.js";
+export {
+  RESUBMITTED_FROM_HEADER,
+  readDeadLetters,
+  resubmitDeadLetters,
+} from "./adapters/kafka-dead-letters.js";
 export {
   LOCAL_DEAD_LETTER_RETENTION_DAYS,
   deadLetterJsonRecord,

@@ -1,6 +1,9 @@
 import type { DecisionV1 } from "@warden/shared";
 
-/** Decisions the all-in-one keeps for GET /v1/decisions; older ones are in the log. */
+/**
+ * The newest decisions a host keeps for `GET /v1/decisions?limit=N` (the all-in-one; issue 14
+ * item 3): bounded, newest last. Older ones are in the decisions table and the log.
+ */
 export const DECISIONS_KEPT = 10_000;
 export const DEFAULT_DECISION_LIMIT = 100;
 

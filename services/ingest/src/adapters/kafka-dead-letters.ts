@@ -1,8 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { Admin, Kafka } from "kafkajs";
-import { chunkBySize } from "@warden/ingest";
+import { chunkBySize } from "../core/chunk.js";
 import { retry, type WardenNames } from "@warden/shared";
-import { toDeadLetter, type DeadLetter } from "./dead-letters.js";
+import { toDeadLetter, type DeadLetter } from "../core/dead-letter-view.js";
+
+/**
+ * `warden dlq` against the cluster: agent.audit.dlq read to its end and chosen records
+ * produced back to agent.audit.v1, byte for byte.
+ */
 
 /** Marks re-submitted messages, so a loop of re-submissions is traceable. */
 export const RESUBMITTED_FROM_HEADER = "warden-resubmitted-from";
