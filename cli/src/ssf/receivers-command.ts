@@ -115,21 +115,8 @@ function withStatus(
   };
 }
 
-/** `warden receivers …`: SSF 1.0 stream management (§8.1) against the revoker. */
-export function registerReceivers(program: Command): void {
-  const receivers = program
-    .command("receivers")
-    .description(
-      "manage SSF event streams at the revoker: list, show, add, update, remove, status, subjects, verify",
-    )
-    .addHelpText(
-      "after",
-      example(
-        "warden receivers list",
-        "warden receivers add --push https://idp.example/ssf/events --authorization-env IDP_PUSH_AUTH --events session-revoked,account-disabled",
-      ),
-    );
-
+/** `list` and `show`: the streams of the caller's receiver and their status. */
+function registerStreamReads(receivers: Command): void {
   receivers
     .command("list")
     .description("the streams of your receiver, with their status")
@@ -169,7 +156,10 @@ export function registerReceivers(program: Command): void {
         formatStreamDetails(config, status),
       );
     });
+}
 
+/** `add`, `update` (PATCH, or PUT with --replace) and `remove`. */
+function registerStreamChanges(receivers: Command): void {
   withStreamOptions(
     receivers
       .command("add")
@@ -239,7 +229,10 @@ export function registerReceivers(program: Command): void {
       await (await connect()).remove(checkStreamId(streamId));
       process.stdout.write(`removed stream ${streamId}\n`);
     });
+}
 
+/** `status get|set`: enabled, paused, disabled (SSF 1.0 §8.1.2). */
+function registerStreamStatus(receivers: Command): void {
   const status = receivers
     .command("status")
     .description("read or change a stream's status: enabled, paused, disabled")
@@ -292,7 +285,10 @@ export function registerReceivers(program: Command): void {
         print(options.json, answer, formatStatus(answer));
       },
     );
+}
 
+/** `subjects add|remove` (SSF 1.0 §8.1.3). */
+function registerStreamSubjects(receivers: Command): void {
   const subjects = receivers
     .command("subjects")
     .description(
@@ -335,7 +331,10 @@ export function registerReceivers(program: Command): void {
         );
       });
   }
+}
 
+/** `verify`: a verification event on the stream (SSF 1.0 §8.1.4). */
+function registerStreamVerify(receivers: Command): void {
   receivers
     .command("verify <stream-id>")
     .description(
@@ -352,4 +351,25 @@ export function registerReceivers(program: Command): void {
       await (await connect()).verify(checkStreamId(streamId), options.state);
       process.stdout.write(`verification requested for stream ${streamId}\n`);
     });
+}
+
+/** `warden receivers …`: SSF 1.0 stream management (§8.1) against the revoker. */
+export function registerReceivers(program: Command): void {
+  const receivers = program
+    .command("receivers")
+    .description(
+      "manage SSF event streams at the revoker: list, show, add, update, remove, status, subjects, verify",
+    )
+    .addHelpText(
+      "after",
+      example(
+        "warden receivers list",
+        "warden receivers add --push https://idp.example/ssf/events --authorization-env IDP_PUSH_AUTH --events session-revoked,account-disabled",
+      ),
+    );
+  registerStreamReads(receivers);
+  registerStreamChanges(receivers);
+  registerStreamStatus(receivers);
+  registerStreamSubjects(receivers);
+  registerStreamVerify(receivers);
 }
