@@ -56,6 +56,17 @@ describe("warden start --demo", () => {
         "m",
       ),
     );
+    // After learning, an agent with two days of history exports restricted data it never
+    // touched: no absolute limit objects, its own baseline does, and the sentence says so.
+    expect(output).toContain(
+      "behavioural case: agent:payroll-reporter (tenant finance) has 2 days of history",
+    );
+    expect(output).toMatch(
+      /^decision revoke {2}agent:payroll-reporter \(tenant finance\) {2}risk \d\.\d\d {2}.*restricted data.*the agent baseline/m,
+    );
+    expect(output).toMatch(
+      /^SET verified {2}session-revoked {2}subject agent:payroll-reporter {2}/m,
+    );
     expect(output).not.toContain("SET REFUSED");
     expect(output).toMatch(
       new RegExp(`^summary: runaway agent ${escaped} revoked — `, "m"),

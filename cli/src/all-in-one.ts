@@ -40,6 +40,7 @@ import {
   PortInUseError,
   createClickHouse,
   createRegistry,
+  type CanonicalEvent,
   type ClickHouseConfig,
   type DecisionV1,
   type Logger,
@@ -86,6 +87,11 @@ export interface AllInOne {
   readonly revoker: LocalRevoker;
   /** The HTTP ingest's own path, for an in-process feed (the demo): same checks, same counts. */
   ingest(messages: readonly Buffer[]): Promise<LineResult[]>;
+  /**
+   * Stores checked events as history, unscored (the demo's backfill): the baselines hold them
+   * from the next refresh tick on.
+   */
+  history(events: readonly CanonicalEvent[]): Promise<void>;
   stats(): AllInOneStats;
   stop(): Promise<void>;
 }
@@ -431,6 +437,7 @@ export async function startAllInOne(
     revoker,
     // In-process callers (the demo's own traffic) are this process, not a gateway.
     ingest: (messages) => sink(messages, OPEN_BINDING),
+    history: (events) => insertEvents(clickhouse, database, events),
     stats: () => ({
       ...counts,
       agents: engine.agents,

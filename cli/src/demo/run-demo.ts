@@ -13,11 +13,17 @@ import { planDemoTraffic, type DemoTraffic } from "./plan.js";
 import { startDemoReceiver } from "./receiver.js";
 import { createDemoStats, type DemoStats } from "./stats.js";
 import { createGatewaySink } from "./gateway-sink.js";
+import {
+  BEHAVIOURAL_AGENT,
+  backfillBehaviouralHistory,
+  runBehaviouralExports,
+} from "./behavioural.js";
 
 /**
  * `warden start --demo`: the all-in-one, a demo SSF receiver registered as a push stream, and
  * the simulator in live mode feeding the all-in-one's ingest in process; after the learning
- * phase one agent loops, is revoked, and the receiver prints the SETs it verified.
+ * phase one agent loops and another exports data its baseline never saw (behavioural.ts),
+ * both are revoked, and the receiver prints the SETs it verified.
  */
 export interface DemoOptions {
   readonly host: string;
@@ -74,6 +80,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     },
   });
   try {
+    // Before any traffic, so the first refresh tick builds the behavioural agent's model.
+    const history = await backfillBehaviouralHistory(warden, Date.now());
     const traffic = planDemoTraffic({
       seed: options.seed,
       agents: options.agents,
@@ -138,6 +146,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         `traffic: ${options.agents} simulated agents, ${options.rate} events/s on average over a simulated day, more in business hours (seed ${options.seed}); ` +
           `after ${Math.round(options.learningMs / 1000)} s of learning, ${runaway.agentId} (tenant ${runaway.tenant}) goes into a runaway loop`,
       );
+      print(
+        `behavioural case: ${BEHAVIOURAL_AGENT.agentId} (tenant ${BEHAVIOURAL_AGENT.tenant}) has 2 days of history (${history} calls reading CRM contacts); after learning it exports restricted payroll data, which only its baseline can judge`,
+      );
       await driveTraffic({ options, warden, traffic, stats, output });
     } finally {
       await receiver.close();
@@ -178,6 +189,21 @@ async function driveTraffic(run: {
     columns: options.columns,
   });
   output.log = (line) => view.log(line);
+  // At the end of learning, beside the loop (sleep rejects once the demo stops).
+  const exports = sleep(
+    Math.max(0, run.traffic.runaway.startMs - Date.now()),
+    simulation.signal,
+  )
+    .then(() =>
+      runBehaviouralExports(
+        warden,
+        (ms) => sleep(ms, simulation.signal),
+        (calls) => stats.blocked(calls),
+      ),
+    )
+    .catch((error: unknown) => {
+      if (!simulation.signal.aborted) throw error;
+    });
   try {
     await runSimulation({
       plan: run.traffic.plan,
@@ -189,6 +215,9 @@ async function driveTraffic(run: {
     });
   } finally {
     clearTimeout(timer);
+    // The traffic is over (or failed): the exports stop too, then are waited for.
+    stopSimulation();
+    await exports;
     options.signal.removeEventListener("abort", stopSimulation);
     // SETs already signed still reach the receiver before it closes (a failing push is not waited out).
     const settling = new AbortController();
