@@ -120,6 +120,10 @@ export interface AgentState {
   driftLong: number;
   /** Its peak evidence today, packed with the day (calibration.ts): the learning period scored. */
   dayPeak: number;
+  /** Its credential-users key (engine.ts) and the credential id and type it was built for. */
+  usersKey: string;
+  usersKeyOf: string | undefined;
+  usersKeyType: string | undefined;
 }
 
 export function createAgentState(
@@ -157,6 +161,9 @@ export function createAgentState(
     driftShort: 0,
     driftLong: 0,
     dayPeak: -1,
+    usersKey: "",
+    usersKeyOf: undefined,
+    usersKeyType: undefined,
   };
 }
 

@@ -44,27 +44,37 @@ export interface BaselineIndex {
   readonly size: number;
 }
 
+/** A model and, made on first use, what `resolve` returns for it (one object, not one per event). */
+interface Entry {
+  readonly model: BaselineModel;
+  resolved: ResolvedBaseline | undefined;
+}
+
 export function createBaselineIndex(): BaselineIndex {
-  const models = new Map<string, BaselineModel>();
-  function trusted(key: string): BaselineModel | undefined {
-    const model = models.get(key);
-    return model?.trusted ? model : undefined;
+  const entries = new Map<string, Entry>();
+  // A key is only ever an agent's, a peer group's or a tenant's, so one level per entry.
+  function trusted(
+    key: string,
+    level: BaselineLevel,
+  ): ResolvedBaseline | undefined {
+    const entry = entries.get(key);
+    if (!entry?.model.trusted) return undefined;
+    return (entry.resolved ??= { model: entry.model, level });
   }
   return {
-    set: (key, model) => void models.set(key, model),
-    delete: (key) => void models.delete(key),
-    get: (key) => models.get(key),
+    set: (key, model) => void entries.set(key, { model, resolved: undefined }),
+    delete: (key) => void entries.delete(key),
+    get: (key) => entries.get(key)?.model,
     resolve(keys) {
-      if (models.size === 0) return undefined;
-      const own = trusted(keys.agent);
-      if (own) return { model: own, level: "agent" };
-      const peer = trusted(keys.peer);
-      if (peer) return { model: peer, level: "peer" };
-      const whole = trusted(keys.tenant);
-      return whole ? { model: whole, level: "tenant" } : undefined;
+      if (entries.size === 0) return undefined;
+      return (
+        trusted(keys.agent, "agent") ??
+        trusted(keys.peer, "peer") ??
+        trusted(keys.tenant, "tenant")
+      );
     },
     get size() {
-      return models.size;
+      return entries.size;
     },
   };
 }

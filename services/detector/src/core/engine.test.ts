@@ -115,7 +115,7 @@ describe("scoring engine", () => {
     const peer = burst("newcomer", 1).map((e) =>
       scoring.observe(e, DECIDED_AT),
     );
-    expect(peer[0]?.baselineAgeMs).toBe(3_600_000);
+    expect((peer[0]?.baselineComputedAtMs ?? 0) + 3_600_000).toBe(T0);
   });
 
   it("drops suppressed decisions and mutes detector-scoped rules, naming the rule", () => {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { CanonicalEvent, DecisionV1 } from "@warden/shared";
+import type { BaselineModel, CanonicalEvent, DecisionV1 } from "@warden/shared";
 import {
   createAgentState,
   createWindowLayout,
@@ -9,7 +9,11 @@ import {
   type AgentState,
   type WindowLayout,
 } from "./agent-state.js";
-import { createBaselineIndex, type BaselineIndex } from "./baseline-index.js";
+import {
+  createBaselineIndex,
+  type BaselineIndex,
+  type ResolvedBaseline,
+} from "./baseline-index.js";
 import { forgetBefore, rememberBounded } from "./bounded.js";
 import {
   burstDetector,
@@ -160,8 +164,11 @@ export interface ScoredEvent {
   readonly suppressedBy: readonly string[];
   /** An action was due but the open incident already had one at least as strong. */
   readonly held: boolean;
-  /** Event time minus the baseline's computation time, when a baseline was used. */
-  readonly baselineAgeMs?: number;
+  /**
+   * The used baseline's computation time, when one was used (its age is the event's time minus
+   * this): a per-baseline constant, so a quiet event's result is one shared object.
+   */
+  readonly baselineComputedAtMs?: number;
 }
 
 const QUIET: ScoredEvent = Object.freeze({
@@ -358,7 +365,16 @@ function learnFact(memory: EngineMemory, fact: CredentialFact): void {
 }
 
 /**
- * One input object per engine, refilled per event (`fillInput`): scoring is synchronous, and
+ * The detector input with what observe refills per event: the agent's state key, and its seen
+ * sets once a detector asked (several do per event; one store look-up serves them all).
+ */
+type ReusedInput = Mutable<DetectorInput> & {
+  agentKey: string;
+  agentSeen: SeenSets | undefined;
+};
+
+/**
+ * One input object per engine, refilled per event (in observe): scoring is synchronous, and
  * not allocating it (nor the memory look-ups' closures) per event is measurable at 10⁵ events/s.
  */
 function createDetectorInput(
@@ -367,11 +383,12 @@ function createDetectorInput(
   layout: WindowLayout,
   baselines: BaselineIndex,
   policy: Policy,
-): Mutable<DetectorInput> & { agentKey: string } {
-  const input: Mutable<DetectorInput> & { agentKey: string } = {
+): ReusedInput {
+  const input: ReusedInput = {
     event: undefined as unknown as CanonicalEvent,
     state: undefined as unknown as AgentState,
     agentKey: "",
+    agentSeen: undefined,
     layout,
     baseline: undefined,
     limits,
@@ -387,11 +404,11 @@ function createDetectorInput(
             input.event.time_ms,
             createSeenSets,
           )
-        : memory.sightings.touch(
+        : (input.agentSeen ??= memory.sightings.touch(
             input.agentKey,
             input.event.time_ms,
             createSeenSets,
-          ),
+          )),
     spend: (scope) =>
       memory.spending.touch(
         scope === "peer" ? input.state.baselineKeys.peer : input.agentKey,
@@ -417,10 +434,22 @@ function createDetectorInput(
 function countCredentialAgents(
   memory: EngineMemory,
   event: CanonicalEvent,
+  state: AgentState,
 ): number {
   const t = event.time_ms;
+  const { credential } = event;
+  // The key is kept while the agent's credential stays the same: building and hashing a fresh
+  // string per event is a measurable share of scoring.
+  if (
+    state.usersKeyOf !== credential.id ||
+    state.usersKeyType !== credential.type
+  ) {
+    state.usersKeyOf = credential.id;
+    state.usersKeyType = credential.type;
+    state.usersKey = `${event.tenant}\u0000${credential.type}\u0000${credential.id}`;
+  }
   const users = memory.credentialUsers.touch(
-    `${event.tenant}\u0000${event.credential.type}\u0000${event.credential.id}`,
+    state.usersKey,
     t,
     () => new Map(),
   );
@@ -446,13 +475,15 @@ function runDetectors(
   return raw;
 }
 
-/** What scoring needs beyond the event and its state, prepared in observe. */
+/** What scoring needs beyond the event and its state: one object per engine, refilled per event. */
 interface Scoring {
   readonly memory: EngineMemory;
-  readonly tenantPolicy: Policy;
-  readonly cutoffs: Cutoffs;
-  readonly halfLifeMs: number;
-  readonly baselineAgeMs: number | undefined;
+  tenantPolicy: Policy;
+  cutoffs: Cutoffs;
+  halfLifeMs: number;
+  baseline: ResolvedBaseline | undefined;
+  /** QUIET with each baseline's computation time, made once per baseline model. */
+  readonly quiet: WeakMap<BaselineModel, ScoredEvent>;
 }
 
 /** The common case, nothing fired: evidence decays and the incident clock still runs. */
@@ -461,9 +492,17 @@ function scoreQuiet(state: AgentState, t: number, s: Scoring): ScoredEvent {
   if (evidence === 0) state.notes = undefined;
   s.memory.calibration.follow(state, t, evidence);
   admitDecision(state, t, evidence, s.cutoffs.alert, undefined, s.tenantPolicy);
-  return s.baselineAgeMs === undefined
-    ? QUIET
-    : { ...QUIET, baselineAgeMs: s.baselineAgeMs };
+  const model = s.baseline?.model;
+  if (!model) return QUIET;
+  let quiet = s.quiet.get(model);
+  if (!quiet) {
+    quiet = Object.freeze({
+      ...QUIET,
+      baselineComputedAtMs: model.computedAtMs,
+    });
+    s.quiet.set(model, quiet);
+  }
+  return quiet;
 }
 
 /** Evidence, action and admission for an event some detector spoke on; the decision if due. */
@@ -498,8 +537,8 @@ function scoreResults(
     results: kept,
     risk,
     evidence,
-    ...(s.baselineAgeMs !== undefined
-      ? { baselineAgeMs: s.baselineAgeMs }
+    ...(s.baseline
+      ? { baselineComputedAtMs: s.baseline.model.computedAtMs }
       : {}),
   };
   const admission = admitDecision(
@@ -559,6 +598,14 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
   const memory = createEngineMemory(options);
   const { agents, revoked, calibration } = memory;
   const input = createDetectorInput(memory, limits, layout, baselines, policy);
+  const scoring: Scoring = {
+    memory,
+    tenantPolicy: policy,
+    cutoffs: undefined as unknown as Cutoffs,
+    halfLifeMs: 0,
+    baseline: undefined,
+    quiet: new WeakMap(),
+  };
   return {
     baselines,
     setPolicy: (next) => void (policy = next),
@@ -594,8 +641,9 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
       input.event = event;
       input.state = state;
       input.agentKey = key;
+      input.agentSeen = undefined;
       input.baseline = baseline;
-      input.credentialAgents = countCredentialAgents(memory, event);
+      input.credentialAgents = countCredentialAgents(memory, event, state);
       input.denyRules = policy.denyRules;
       input.revokedAtMs =
         revoked.size === 0
@@ -609,13 +657,10 @@ export function createScoringEngine(options: EngineOptions): ScoringEngine {
         state,
         raw !== undefined || state.incident !== undefined,
       );
-      const scoring: Scoring = {
-        memory,
-        tenantPolicy,
-        cutoffs,
-        halfLifeMs: tenantPolicy.evidenceHalfLifeSeconds * 1000,
-        baselineAgeMs: baseline ? t - baseline.model.computedAtMs : undefined,
-      };
+      scoring.tenantPolicy = tenantPolicy;
+      scoring.cutoffs = cutoffs;
+      scoring.halfLifeMs = tenantPolicy.evidenceHalfLifeSeconds * 1000;
+      scoring.baseline = baseline;
       return raw
         ? scoreResults(event, state, raw, scoring, decidedAt)
         : scoreQuiet(state, t, scoring);

@@ -58,12 +58,21 @@ export function createSeenSets(): SeenSets {
 
 /** FNV-1a, 32 bits, never 0 (0 marks an empty slot). */
 export function hash32(text: string): number {
-  let h = 0x811c9dc5;
+  return fnv(0x811c9dc5, text) >>> 0 || 1;
+}
+
+/** hash32 of `${first}\u0000${second}`, without building that string (once per call scored). */
+export function hash32Pair(first: string, second: string): number {
+  return fnv(Math.imul(fnv(0x811c9dc5, first), 0x01000193), second) >>> 0 || 1;
+}
+
+function fnv(seed: number, text: string): number {
+  let h = seed;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return h >>> 0 || 1;
+  return h;
 }
 
 export interface Sighting {

@@ -104,8 +104,10 @@ export function createDetectorStage(options: {
     const scored = engine.observe(event, options.decidedAt(event));
     options.baselines?.record?.(event);
     metrics.scoringSeconds.observe((performance.now() - started) / 1000);
-    if (scored.baselineAgeMs !== undefined)
-      metrics.baselineAgeSeconds.observe(scored.baselineAgeMs / 1000);
+    if (scored.baselineComputedAtMs !== undefined)
+      metrics.baselineAgeSeconds.observe(
+        (event.time_ms - scored.baselineComputedAtMs) / 1000,
+      );
     for (const rule of scored.suppressedBy)
       metrics.suppressed.labels(rule).inc();
     if (scored.held) metrics.held.inc();

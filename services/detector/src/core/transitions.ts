@@ -7,7 +7,7 @@
  * 1/65,536, a missed novelty now and then, never a false one. O(1) per call.
  */
 
-import { hash32 } from "./seen.js";
+import { hash32Pair } from "./seen.js";
 
 export interface TransitionMemory {
   readonly prints: Uint16Array;
@@ -34,7 +34,7 @@ export function createTransitionMemory(slots: number): TransitionMemory {
 
 /** The pair's fingerprint: 16 bits of FNV-1a, never 0 (0 marks an empty slot). */
 export function pairPrint(from: string, to: string): number {
-  return hash32(`${from}\u0000${to}`) & 0xffff || 1;
+  return hash32Pair(from, to) & 0xffff || 1;
 }
 
 function slotOf(prints: Uint16Array, print: number): number {
