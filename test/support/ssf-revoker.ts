@@ -77,6 +77,7 @@ export async function cleanUpNats(
     `KV_${names.revoker.approvalsBucket}`,
     `KV_${names.revoker.riskLevelsBucket}`,
     `KV_${names.revokedAgentsBucket}`,
+    `KV_${names.credentialsBucket}`,
   ])
     await manager.streams.delete(stream).catch(() => undefined);
 }

@@ -87,10 +87,12 @@ export async function openBaselinesBucket(
   return connection.jetstream().views.kv(names.baselinesBucket, { history: 1 });
 }
 
-/** How long a shared credential fact is kept: a revocation is watched for a day (detector). */
+/**
+ * How long a shared credential fact is kept: a revocation is watched for a day (detector). The
+ * bucket is bounded by this age alone (one key per agent and credential): a `max_bytes` would be
+ * reserved up front against the server's JetStream storage, for every namespace.
+ */
 const CREDENTIAL_FACTS_TTL_MS = 24 * 3_600_000;
-/** Bound of the credential facts bucket; the oldest go first when it is full. */
-const CREDENTIAL_FACTS_MAX_BYTES = 512 * 1024 * 1024;
 
 /** Opens (creating if needed) the detectors' shared credential facts bucket. */
 export async function openCredentialsBucket(
@@ -100,6 +102,5 @@ export async function openCredentialsBucket(
   return connection.jetstream().views.kv(names.credentialsBucket, {
     history: 1,
     ttl: CREDENTIAL_FACTS_TTL_MS,
-    max_bytes: CREDENTIAL_FACTS_MAX_BYTES,
   });
 }
