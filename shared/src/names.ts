@@ -23,9 +23,16 @@ export interface RevokerNames {
   readonly approvalsBucket: string;
   /** NATS KV bucket of the last CAEP risk level reported per agent (`previous_level`, recovery). */
   readonly riskLevelsBucket: string;
-  /** JetStream stream holding every SSF stream's queue of signed SETs. */
+  /** JetStream stream holding every SSF stream's queue of signed SETs (and connector jobs). */
   readonly setsStream: string;
-  readonly setsSubjects: string;
+  /** Its subjects: events, control and connector queues (not the dead letters). */
+  readonly setsSubjects: readonly string[];
+  /**
+   * JetStream stream of the SETs and connector jobs that could not be delivered: no max_age
+   * (REVOKER_QUEUE_MAX_AGE ages the queue, never a dead letter), kept for a person to take.
+   */
+  readonly deadSetsStream: string;
+  readonly deadSetSubjects: string;
   /** Agent events of one SSF stream (purged when the stream is disabled). */
   eventsSubject(streamId: string): string;
   /** SSF control events (verification, stream-updated) of one SSF stream: sent in every status. */
@@ -113,7 +120,13 @@ export function createNames(namespace = ""): WardenNames {
       approvalsBucket: `${dashed}warden-approvals`,
       riskLevelsBucket: `${dashed}warden-risk-levels`,
       setsStream: `${upper}WARDEN_SETS`,
-      setsSubjects: `${dotted}warden.sets.>`,
+      setsSubjects: Object.freeze([
+        `${dotted}warden.sets.events.>`,
+        `${dotted}warden.sets.control.>`,
+        `${dotted}warden.sets.connector.>`,
+      ]),
+      deadSetsStream: `${upper}WARDEN_SETS_DEAD`,
+      deadSetSubjects: `${dotted}warden.sets.dead.>`,
       eventsSubject: (id: string) =>
         `${dotted}warden.sets.events.${subjectToken(id)}`,
       controlSubject: (id: string) =>

@@ -72,6 +72,7 @@ export async function cleanUpNats(
   for (const stream of [
     names.decisionsStream,
     names.revoker.setsStream,
+    names.revoker.deadSetsStream,
     names.revoker.deadDecisionsStream,
     `KV_${names.revoker.streamsBucket}`,
     `KV_${names.revoker.approvalsBucket}`,

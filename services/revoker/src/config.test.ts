@@ -23,6 +23,16 @@ describe("loadRevokerConfig", () => {
     expect(config.sets.subjectIssuerTemplate).toBeUndefined();
   });
 
+  it("refuses a REVOKER_QUEUE_MAX_AGE inside the queue's 10 min duplicate window", () => {
+    expect(() => loadRevokerConfig({ REVOKER_QUEUE_MAX_AGE: "2s" })).toThrow(
+      /REVOKER_QUEUE_MAX_AGE: at least 10m/,
+    );
+    expect(
+      loadRevokerConfig({ REVOKER_QUEUE_MAX_AGE: "10m" }).delivery
+        .queueMaxAgeMs,
+    ).toBe(600_000);
+  });
+
   it("serves TLS only with both files and an https issuer; the all-in-one names its issuer itself", () => {
     const tls = {
       REVOKER_TLS_CERT_FILE: "cert.pem",

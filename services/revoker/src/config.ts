@@ -45,6 +45,8 @@ export const DEFAULT_RETRY_INITIAL_MS = 1_000;
 export const DEFAULT_RETRY_MAX_MS = 5 * 60_000;
 export const DEFAULT_DEAD_LETTER_AFTER_MS = 24 * 3_600_000;
 export const DEFAULT_QUEUE_MAX_AGE_MS = 7 * 86_400_000;
+/** The SET queue's de-duplication window (jti = message id); JetStream wants it inside max_age. */
+export const SET_QUEUE_DUPLICATE_WINDOW_MS = 10 * 60_000;
 /** Byte cap of the whole SET queue stream (JetStream max_bytes, discard new: a full queue refuses, never drops). */
 export const DEFAULT_QUEUE_MAX_BYTES = 2 * 1024 * 1024 * 1024;
 /** SETs one SSF stream may have queued per kind (max_msgs_per_subject): one receiver cannot fill the queue for all. */
@@ -429,6 +431,7 @@ export function loadRevokerConfig(
         }),
         REVOKER_QUEUE_MAX_AGE: durationMs({
           default: DEFAULT_QUEUE_MAX_AGE_MS,
+          desc: "how long queued SETs are kept (at least 10m, the queue's duplicate window); dead letters are kept until taken",
         }),
         REVOKER_QUEUE_MAX_BYTES: sizeBytes({
           default: DEFAULT_QUEUE_MAX_BYTES,
@@ -537,6 +540,10 @@ export function loadRevokerConfig(
   )
     problems.push(
       "REVOKER_ISSUER: must be https when the API serves TLS (every metadata URL is built from it)",
+    );
+  if (raw.REVOKER_QUEUE_MAX_AGE < SET_QUEUE_DUPLICATE_WINDOW_MS)
+    problems.push(
+      `REVOKER_QUEUE_MAX_AGE: at least 10m (the SET queue's duplicate window), got ${raw.REVOKER_QUEUE_MAX_AGE} ms`,
     );
   if (problems.length > 0)
     throw new Error(`invalid configuration: ${problems.join("; ")}`);

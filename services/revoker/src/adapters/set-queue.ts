@@ -9,8 +9,10 @@ import {
   type JetStreamManager,
   type JsMsg,
   type NatsConnection,
+  type StreamConfig,
 } from "nats";
 import type { RevokerNames } from "@warden/shared";
+import { SET_QUEUE_DUPLICATE_WINDOW_MS } from "../config.js";
 import type {
   QueueKind,
   QueuedSet,
@@ -55,7 +57,26 @@ function taken(
   };
 }
 
-export const DUPLICATE_WINDOW_MS = 10 * 60_000;
+/** Creates the stream, or brings an existing one to `config`. Idempotent. */
+async function ensureStream(
+  manager: JetStreamManager,
+  config: Partial<StreamConfig> & { name: string },
+): Promise<void> {
+  try {
+    await manager.streams.info(config.name);
+    await manager.streams.update(config.name, config);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "404") throw error;
+    await manager.streams.add(config);
+  }
+}
+
+export const DUPLICATE_WINDOW_MS = SET_QUEUE_DUPLICATE_WINDOW_MS;
+/**
+ * Byte cap of the dead SETs (WARDEN_SETS_DEAD), some 100,000 of them: each is alerted on
+ * (WardenRevocationDeadLettered) long before, and JetStream reserves a file stream's cap in full.
+ */
+export const DEAD_SETS_MAX_BYTES = 256 * 1024 * 1024;
 const AVAILABLE_TIMEOUT_MS = 5_000;
 
 /**
@@ -76,9 +97,9 @@ export async function openSetQueue(options: {
   const { connection, names } = options;
   const manager: JetStreamManager = await connection.jetstreamManager();
   const js: JetStreamClient = connection.jetstream();
-  const config = {
+  const config: Partial<StreamConfig> & { name: string } = {
     name: names.setsStream,
-    subjects: [names.setsSubjects],
+    subjects: [...names.setsSubjects],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     // How long a paused or unreachable stream's SETs are kept (REVOKER_QUEUE_MAX_AGE).
@@ -92,13 +113,19 @@ export async function openSetQueue(options: {
     discard: DiscardPolicy.New,
     discard_new_per_subject: true,
   };
-  try {
-    await manager.streams.info(names.setsStream);
-    await manager.streams.update(names.setsStream, config);
-  } catch (error) {
-    if ((error as { code?: string }).code !== "404") throw error;
-    await manager.streams.add(config);
-  }
+  // The queue first: before this version it claimed warden.sets.> and with it the dead letters'
+  // subjects, which a second stream may only take once the first has let go of them.
+  await ensureStream(manager, config);
+  // Dead letters are not aged out with the queue (issue 16): no max_age and a byte cap of their
+  // own; full, a dead letter is refused and its SET stays queued and retried.
+  await ensureStream(manager, {
+    name: names.deadSetsStream,
+    subjects: [names.deadSetSubjects],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_bytes: Math.min(options.maxBytes, DEAD_SETS_MAX_BYTES),
+    discard: DiscardPolicy.New,
+  });
   const subjectOf = (streamId: string, kind: QueueKind): string =>
     kind === "events"
       ? names.eventsSubject(streamId)
