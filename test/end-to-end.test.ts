@@ -27,6 +27,7 @@ import {
   startService,
   type RunningService,
 } from "./support/service.js";
+import { cleanUpNats } from "./support/ssf-revoker.js";
 
 // The walking skeleton: gateway → Kafka → ingest → baseline (chDB) and detector → JetStream →
 // revoker → a signed SET at an HTTP receiver. Every hop is a separate process on the real stack.
@@ -176,7 +177,8 @@ describe("end to end over the real stack", () => {
 
     for (const service of services)
       expect(await service.stop(), describeAll()).toBe(0);
-    await (await nats.jetstreamManager()).streams.delete(names.decisionsStream);
+    // The revoker's streams reserve their byte caps on the server: leave none behind.
+    await cleanUpNats(nats, names);
     await nats.drain();
     await admin.deleteTopics({ topics: Object.values(names.topics) });
     await admin.disconnect();
