@@ -14,6 +14,7 @@ import {
 } from "kafkajs";
 import type { KafkaConfig } from "../config.js";
 import { DependencyError, describeError } from "../errors.js";
+import { retry } from "../retry.js";
 import type { Logger } from "../logger.js";
 import type { ReadinessCheck } from "../ops-server.js";
 import { TOPIC_PARTITIONS, type WardenNames } from "../names.js";
@@ -136,7 +137,13 @@ export async function connectAdmin(
   return admin;
 }
 
-/** Creates Warden's topics where missing, with their partition counts. Idempotent. */
+/**
+ * Creates Warden's topics where missing, with their partition counts. Idempotent.
+ * A KRaft broker can answer metadata for topics it has just created before it has applied
+ * them (UNKNOWN_TOPIC_OR_PARTITION, which kafkajs's wait for leaders gives up on; seen when
+ * two test files created topics at once): the wait is then repeated until every new
+ * partition has a leader.
+ */
 export async function ensureTopics(
   admin: Admin,
   names: WardenNames,
@@ -152,8 +159,35 @@ export async function ensureTopics(
       replicationFactor,
     }))
     .filter(({ topic }) => !existing.has(topic));
-  if (wanted.length > 0)
+  if (wanted.length === 0) return;
+  try {
     await admin.createTopics({ topics: wanted, waitForLeaders: true });
+  } catch (error) {
+    if ((error as { type?: unknown }).type !== "UNKNOWN_TOPIC_OR_PARTITION")
+      throw error;
+    const topics = wanted.map(({ topic }) => topic);
+    await retry(() => leadersElected(admin, topics), {
+      attempts: 30,
+      initialMs: 100,
+      maxDelayMs: 1_000,
+      shouldRetry: () => true,
+    });
+  }
+}
+
+async function leadersElected(
+  admin: Admin,
+  topics: readonly string[],
+): Promise<void> {
+  const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+  const waiting = metadata.topics.filter(
+    ({ partitions }) =>
+      partitions.length === 0 || partitions.some(({ leader }) => leader < 0),
+  );
+  if (waiting.length > 0)
+    throw new Error(
+      `no leader yet for ${waiting.map(({ name }) => name).join(", ")}`,
+    );
 }
 
 /**
