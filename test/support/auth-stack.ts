@@ -52,6 +52,18 @@ export function linkKafkaJars(dir: string): void {
 }
 
 export async function startAuthStack(): Promise<AuthStack> {
+  // A port the OS called free can be taken by a neighbour before the broker binds it (three
+  // test files start processes at once): a failed start is retried on fresh ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startAuthStackOnce();
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startAuthStackOnce(): Promise<AuthStack> {
   const dir = mkdtempSync(join(tmpdir(), "warden-auth-stack-"));
   linkKafkaJars(dir);
   const ports = new Set<number>();
